@@ -3,5 +3,9 @@ from catlearn.errors import (CatlearnError, CatlearnSyntaxError, CatlearnTypeErr
                              CompositionError, UnknownNameError, DataError,
                              DistributionError, InferenceError, TrainingError,
                              NotSupportedError)
+from catlearn.syntax import (Ob, Ty, Box, Diagram, Id, Swap, Copy, Discard, Graph,
+                             Hypergraph)
+from catlearn.functor import Functor, box_meaning
+from catlearn.categories.function import Function, jax_functions
 
 __version__ = "0.1.0"

@@ -11,10 +11,10 @@ from __future__ import annotations
 class CatlearnError(Exception):
     """Base class of every error catlearn raises at its users.
 
-    >>> err = CatlearnError("unknown name 'mlq'", file="a.cat", line=2, column=11,
+    >>> err = CatlearnError("unknown name 'mlq'", file="a.cat", line=2, column=13,
     ...                     source="x = 1\\ndiagram d = mlq >> f\\n")
     >>> print(err)
-    a.cat:2:11: unknown name 'mlq'
+    a.cat:2:13: unknown name 'mlq'
         diagram d = mlq >> f
                     ^
     """

@@ -1,0 +1,192 @@
+"""The boxes of probabilistic models, and models themselves.
+
+A model is a diagram of a Markov category whose boxes are of five kinds:
+
+* :class:`Prim` — a deterministic primitive (``add``, ``exp``, ``index`` …),
+  with its static options as box data; :class:`Const` is a primitive with no
+  inputs holding a literal;
+* :class:`Sample` — ``site ~ dist(params)``: the inputs are the
+  distribution's parameters in order, the output its value. The site name is
+  how data binds it: the same box is latent or observed by the query;
+* :class:`Score` — ``factor(expr)``: adds ``sum(expr)`` to the log weight.
+  Not discardable, so equality never prunes it;
+* :class:`Plate` — ``for i in range(start, stop)`` with independent
+  iterations: a tensor power of its body, run under ``vmap``;
+* :class:`Scan` — a loop whose iteration reads the previous one
+  (``x[t-1]``): a composite power of its body, a Moore machine, run under
+  ``lax.scan``.
+
+Loop bodies are diagrams with a fixed wire layout:
+
+* Plate body: ``dom = Int @ shared``, ``cod = outputs``. The first wire is
+  the loop index; ``shared`` wires are broadcast to every iteration. The
+  plate box has ``dom = shared`` and ``cod = outputs``, each output stacked
+  along a new leading axis of length ``stop - start``.
+* Scan body: ``dom = Int @ state @ shared``, ``cod = state @ outputs``. The
+  scan box has ``dom = state @ shared`` (initial state, then shared) and
+  ``cod = state @ outputs`` (final state, then the outputs stacked along a
+  leading axis of length ``stop - start``).
+
+Addresses: a :class:`Sample` at top level has ``index = ()`` for a whole
+site (``w ~ …``) or static integers for an element (``x[0] ~ …``). Inside a
+loop, ``y[j] ~ …`` is a Sample with site ``y`` and ``index = ()``; the loop
+box makes it the slice ``y[start:stop]`` of the site. So data ``y`` of
+length ``T`` observes ``Sample(site="y", index=(0,))`` with ``y[0]`` and the
+scan's inner ``y`` with ``y[1:T]`` when the scan runs over ``range(1, T)``.
+
+Dimensions (``start``, ``stop``, shapes) are ints, names of model arguments
+(``"T"``), or ``(op, a, b)`` with op ``"+"``/``"-"``/``"*"``; they are
+resolved by :func:`resolve_dim` when a query binds the arguments.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Union
+
+from catlearn.syntax.diagram import Box, Diagram
+from catlearn.syntax.ty import Ob, Ty, dim_str
+
+DimExpr = Union[int, str, tuple]
+
+INT = Ty("Int")
+
+
+class Prim(Box):
+    """A deterministic primitive ``op``; static options (axis, index …) as data."""
+
+    def __init__(self, op: str, dom: Ty, cod: Ty, **options: Any):
+        super().__init__(op, dom, cod, deterministic=True, op=op, **options)
+
+
+class Const(Box):
+    """A literal ``value`` of type ``ty``: a box ``I -> ty``."""
+
+    def __init__(self, value: Any, ty: Ty = Ty("Real")):
+        super().__init__(repr(value) if not hasattr(value, "shape") else "const",
+                         Ty(), ty, deterministic=True, value=value)
+
+
+class Sample(Box):
+    """``site ~ dist(params)``: dom is the parameters' types, cod the value's."""
+
+    def __init__(self, site: str, dist: str, dom: Ty, cod: Ty, index: tuple = ()):
+        label = site + ("[" + ", ".join(map(str, index)) + "]" if index else "")
+        super().__init__(f"{label} ~ {dist}", dom, cod, site=site, dist=dist,
+                         index=tuple(index))
+
+
+class Score(Box):
+    """``factor(expr)``: a box ``ty -> I`` adding ``sum(expr)`` to the log weight."""
+
+    def __init__(self, dom: Ty = Ty("Real")):
+        super().__init__("factor", dom, Ty(), discardable=False)
+
+
+class _Loop(Box):
+    """A box with a body diagram iterated over ``range(start, stop)``."""
+
+    body: Diagram
+
+    def __init__(self, kind: str, body: Diagram, var: str, start: DimExpr,
+                 stop: DimExpr, dom: Ty, cod: Ty, **extra: Any):
+        super().__init__(f"{kind} {var} in range({dim_str(start)}, {dim_str(stop)})",
+                         dom, cod, body=_BodyRef(body), var=var, start=start, stop=stop,
+                         **extra)
+        self.body = body
+
+
+class Plate(_Loop):
+    """Independent iterations: ``body : Int @ shared -> outputs``."""
+
+    def __init__(self, body: Diagram, var: str, start: DimExpr, stop: DimExpr):
+        shared, outputs = body.dom[1:], body.cod
+        super().__init__("plate", body, var, start, stop, shared,
+                         Ty.of(stacked(o, start, stop) for o in outputs.objects))
+
+
+class Scan(_Loop):
+    """Iterations threading a state: ``body : Int @ state @ shared -> state @ outputs``."""
+
+    def __init__(self, body: Diagram, var: str, start: DimExpr, stop: DimExpr,
+                 n_state: int):
+        state, outputs = body.cod[:n_state], body.cod[n_state:]
+        if body.dom[1:1 + n_state] != state:
+            from catlearn.errors import CatlearnTypeError
+            raise CatlearnTypeError(
+                f"the state of the loop over {var} changes type: it enters as "
+                f"{body.dom[1:1 + n_state]} and leaves as {state}")
+        super().__init__("scan", body, var, start, stop, body.dom[1:],
+                         state @ Ty.of(stacked(o, start, stop) for o in outputs.objects),
+                         n_state=n_state)
+
+
+@dataclass(frozen=True)
+class _BodyRef:
+    """Holds a loop body inside box data; equal when the bodies are equal."""
+
+    body: Diagram = field(compare=False)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _BodyRef) and self.body == other.body
+
+    def __hash__(self) -> int:
+        return hash(self.body)
+
+
+def stacked(ob, start: DimExpr, stop: DimExpr):
+    """An atom with a new leading axis of length ``stop - start``."""
+    length = stop if start == 0 else simplify(("-", stop, start))
+    return Ob(ob.name, (length,) + tuple(ob.shape))
+
+
+def simplify(dim: DimExpr) -> DimExpr:
+    """Fold integer arithmetic in a dimension expression."""
+    if isinstance(dim, tuple):
+        op, a, b = dim[0], simplify(dim[1]), simplify(dim[2])
+        if isinstance(a, int) and isinstance(b, int):
+            return _OPS[op](a, b)
+        return (op, a, b)
+    return dim
+
+
+def resolve_dim(dim: DimExpr, env: Mapping[str, Any]) -> int:
+    """The integer value of a dimension given the model's arguments.
+
+    >>> resolve_dim(("-", "T", 1), {"T": 100})
+    99
+    """
+    if isinstance(dim, tuple):
+        return _OPS[dim[0]](resolve_dim(dim[1], env), resolve_dim(dim[2], env))
+    if isinstance(dim, str):
+        return int(env[dim])
+    return int(dim)
+
+
+_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+
+
+@dataclass
+class Model:
+    """A named model: a diagram ``args -> returns`` of :class:`Sample`,
+    :class:`Prim`, :class:`Score`, :class:`Plate` and :class:`Scan` boxes.
+
+    ``args`` are the argument names with their types (the diagram's domain,
+    in order); ``returns`` the names of the returned wires (its codomain).
+    """
+
+    name: str
+    args: list[tuple[str, Ty]]
+    diagram: Diagram
+    returns: list[str] = field(default_factory=list)
+
+    def sites(self) -> list[Sample]:
+        """Every sample box, loop bodies included, in program order."""
+        out: list[Sample] = []
+        todo = list(reversed(self.diagram.boxes))
+        while todo:
+            box = todo.pop()
+            if isinstance(box, Sample):
+                out.append(box)
+            elif isinstance(box, _Loop):
+                todo.extend(reversed(box.body.boxes))
+        return out
