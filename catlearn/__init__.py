@@ -9,3 +9,4 @@ from catlearn.functor import Functor, box_meaning
 from catlearn.categories.function import Function, jax_functions
 
 __version__ = "0.1.0"
+from catlearn.primitives.ops import PRIMITIVES, register_primitive

@@ -1,0 +1,224 @@
+"""Deterministic primitives of the model language, and what they mean.
+
+Each :class:`Primitive` has a JAX function (its meaning in every category of
+functions) and a shape rule (its static check). A :class:`~catlearn.syntax.model.Prim`
+box names its primitive by ``op``; its static options (``index=…``, ``start=…``)
+are passed to both as keyword arguments. Users add primitives with
+:func:`register_primitive`; the language reaches nothing else.
+
+>>> PRIMITIVES["add"].shape([(3,), ()], {})
+(3,)
+>>> PRIMITIVES["matmul"].shape([("N", 2), (2, 5)], {})
+('N', 5)
+>>> float(PRIMITIVES["square"].fn(3.0))
+9.0
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Sequence
+
+import jax
+import jax.numpy as jnp
+
+from catlearn.categories.function import Function, JaxFunctions
+from catlearn.errors import CatlearnTypeError, UnknownNameError
+from catlearn.functor import box_meaning
+from catlearn.syntax.diagram import Box
+from catlearn.syntax.model import Const, Prim
+
+Shape = tuple
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """A named deterministic function with an arity and a shape rule."""
+
+    name: str
+    arity: Optional[int]  # None: any number of arguments
+    fn: Callable[..., Any]
+    shape: Callable[[Sequence[Shape], dict], Shape]
+    doc: str = ""
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def register_primitive(name: str, fn: Callable[..., Any], arity: Optional[int] = None,
+                       shape: Optional[Callable[[Sequence[Shape], dict], Shape]] = None,
+                       doc: str = "") -> Primitive:
+    """Make ``name`` callable from the language; the default shape rule broadcasts."""
+    prim = Primitive(name, arity, fn, shape or broadcast_rule(name), doc)
+    PRIMITIVES[name] = prim
+    return prim
+
+
+def get_primitive(name: str) -> Primitive:
+    """The primitive ``name``, or an error suggesting the closest known name."""
+    if name not in PRIMITIVES:
+        import difflib
+        close = difflib.get_close_matches(name, PRIMITIVES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UnknownNameError(f"unknown function {name!r}{hint}")
+    return PRIMITIVES[name]
+
+
+# -- shape rules -------------------------------------------------------------
+
+def broadcast(shapes: Sequence[Shape], name: str = "") -> Shape:
+    """NumPy broadcasting of shapes whose dimensions may be symbols.
+
+    A symbol against an integer other than 1 cannot be decided statically and
+    is accepted (the data decide later); two different integers are an error.
+    """
+    rank = max((len(s) for s in shapes), default=0)
+    out = []
+    for axis in range(rank):
+        dims = {s[len(s) - rank + axis] for s in shapes if len(s) - rank + axis >= 0}
+        dims.discard(1)
+        ints = {d for d in dims if isinstance(d, int)}
+        if len(ints) > 1:
+            shown = " and ".join(_fmt(s) for s in shapes)
+            raise CatlearnTypeError(f"{name or 'arithmetic'}: shapes {shown} do not broadcast")
+        symbols = [d for d in dims if not isinstance(d, int)]
+        out.append(ints.pop() if ints else (symbols[0] if symbols else 1))
+    return tuple(out)
+
+
+def _fmt(shape: Shape) -> str:
+    from catlearn.syntax.ty import dim_str
+    return "[" + ", ".join(dim_str(d) for d in shape) + "]" if shape else "scalar"
+
+
+def broadcast_rule(name: str) -> Callable[[Sequence[Shape], dict], Shape]:
+    return lambda shapes, options: broadcast(shapes, name)
+
+
+def _reduce_rule(shapes, options):
+    axis = options.get("axis")
+    return () if axis is None else tuple(d for i, d in enumerate(shapes[0]) if i != axis)
+
+
+def _dot_rule(shapes, options):
+    a, b = shapes
+    if len(a) != 1 or len(b) != 1:
+        raise CatlearnTypeError(f"dot: needs two vectors, got {_fmt(a)} and {_fmt(b)}")
+    _agree(a[0], b[0], "dot", a, b)
+    return ()
+
+
+def _matmul_rule(shapes, options):
+    a, b = shapes
+    if len(a) < 1 or len(b) < 1:
+        raise CatlearnTypeError(f"matmul: needs arrays, got {_fmt(a)} and {_fmt(b)}")
+    _agree(a[-1], b[0] if len(b) == 1 else b[-2], "matmul", a, b)
+    return a[:-1] + (b[-1:] if len(b) > 1 else ())
+
+
+def _agree(d1, d2, name, a, b):
+    if isinstance(d1, int) and isinstance(d2, int) and d1 != d2:
+        raise CatlearnTypeError(f"{name}: inner dimensions of {_fmt(a)} and {_fmt(b)} differ")
+
+
+def _index_rule(shapes, options):
+    array, *indices = shapes
+    n = len(indices) + len(options.get("static", ()))
+    if n > len(array):
+        raise CatlearnTypeError(f"indexing: {n} indices into an array of shape {_fmt(array)}")
+    return tuple(array[n:])
+
+
+def _slice_rule(shapes, options):
+    (array,) = shapes
+    if not array:
+        raise CatlearnTypeError("slicing: cannot slice a scalar")
+    start, stop = options.get("start"), options.get("stop")
+    if isinstance(start, int) and isinstance(stop, int):
+        length = stop - start
+    elif stop is not None:
+        length = stop if not start else ("-", stop, start)
+    else:
+        length = ("-", array[0], start or 0) if start else array[0]
+    return (length,) + tuple(array[1:])
+
+
+def _square_rule(name):
+    def rule(shapes, options):
+        (a,) = shapes
+        if len(a) != 2:
+            raise CatlearnTypeError(f"{name}: needs a matrix, got {_fmt(a)}")
+        return a
+    return rule
+
+
+def _transpose_rule(shapes, options):
+    return tuple(reversed(shapes[0]))
+
+
+def _diag_rule(shapes, options):
+    (a,) = shapes
+    return (a[0], a[0]) if len(a) == 1 else (a[0],)
+
+
+def _eye_rule(shapes, options):
+    n = options.get("n")
+    return (n, n)
+
+
+def _gp_rule(shapes, options):
+    x = shapes[0]
+    return (x[0], x[0])
+
+
+def _index(array, *indices, static=()):
+    return array[tuple(static) + tuple(indices)]
+
+
+def _slice(array, start=None, stop=None):
+    return array[start:stop]
+
+
+def _exp_quad_cov(x, alpha, rho):
+    """Stan's ``gp_exp_quad_cov``: alpha² exp(-|xi - xj|² / (2 rho²))."""
+    x = x[:, None] if x.ndim == 1 else x
+    sq = jnp.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1)
+    return alpha ** 2 * jnp.exp(-0.5 * sq / rho ** 2)
+
+
+for _name, _fn in {"add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply,
+                   "div": jnp.divide, "pow": jnp.power}.items():
+    register_primitive(_name, _fn, 2)
+for _name, _fn in {"neg": jnp.negative, "exp": jnp.exp, "log": jnp.log,
+                   "log1p": jnp.log1p, "expm1": jnp.expm1, "sqrt": jnp.sqrt,
+                   "abs": jnp.abs, "square": jnp.square, "sigmoid": jax.nn.sigmoid,
+                   "softplus": jax.nn.softplus, "tanh": jnp.tanh, "relu": jax.nn.relu,
+                   "softmax": jax.nn.softmax}.items():
+    register_primitive(_name, _fn, 1)
+register_primitive("sum", lambda a, axis=None: jnp.sum(a, axis=axis), 1, _reduce_rule)
+register_primitive("mean", lambda a, axis=None: jnp.mean(a, axis=axis), 1, _reduce_rule)
+register_primitive("dot", jnp.dot, 2, _dot_rule)
+register_primitive("matmul", jnp.matmul, 2, _matmul_rule)
+register_primitive("transpose", jnp.transpose, 1, _transpose_rule)
+register_primitive("cholesky", jnp.linalg.cholesky, 1, _square_rule("cholesky"))
+register_primitive("diag", jnp.diag, 1, _diag_rule)
+register_primitive("eye", lambda n: jnp.eye(n), 0, _eye_rule)
+register_primitive("exp_quad_cov", _exp_quad_cov, 3, _gp_rule)
+register_primitive("index", _index, None, _index_rule,
+                   doc="a[i, …]: dynamic indices are wires, static ones the option `static`")
+register_primitive("slice", _slice, 1, _slice_rule, doc="a[start:stop] with static bounds")
+
+
+def prim_function(box: Box) -> Callable[..., tuple]:
+    """The meaning of a :class:`Prim` or :class:`Const` box as a function
+    returning the tuple of its outputs; every function-like category uses it."""
+    if isinstance(box, Const):
+        value = jnp.asarray(box.value)
+        return lambda: (value,)
+    fn = get_primitive(box.op).fn
+    options = {k: v for k, v in box.data.items() if k != "op"}
+    return lambda *xs: (fn(*xs, **options),)
+
+
+@box_meaning.register((Prim, Const), JaxFunctions, object)
+def _prim_as_function(box, cat, functor) -> Function:
+    return Function(len(box.dom), len(box.cod), prim_function(box))
