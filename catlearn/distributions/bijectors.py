@@ -1,0 +1,232 @@
+"""Bijections from unconstrained space onto the supports of distributions.
+
+Gradient-based inference moves in ``R^d``; a bijector ``f`` carries a point
+``u`` there onto the support, and the change of variables
+
+    log p_U(u) = log p_X(f(u)) + log |det J_f(u)|
+
+gives the density of ``u``. Each bijector has ``forward`` (``u -> x``),
+``inverse`` (``x -> u``) and ``log_abs_det_jacobian(u)`` of ``forward``, one
+value per event: elementwise bijectors (``event_dim == 0``) return one per
+element, the simplex and positive-definite bijectors one per vector/matrix.
+
+>>> import jax.numpy as jnp
+>>> b = SigmoidAffine(-1.0, 1.0)
+>>> float(b.forward(0.0)), float(b.inverse(0.5))
+(0.0, 1.0986123085021973)
+>>> StickBreaking().unconstrained_shape((4,))
+(3,)
+>>> StickBreaking().forward(jnp.zeros(3)).tolist()
+[0.25, 0.25, 0.25, 0.25]
+"""
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.nn import log_sigmoid
+
+Array = jax.Array
+Shape = tuple
+
+
+class Bijector:
+    """A smooth bijection ``R^unconstrained_shape -> support``."""
+
+    event_dim: int = 0  # rank of one constrained value; log-dets are summed over it
+
+    def forward(self, u: Array) -> Array:
+        raise NotImplementedError
+
+    def inverse(self, x: Array) -> Array:
+        raise NotImplementedError
+
+    def log_abs_det_jacobian(self, u: Array) -> Array:
+        raise NotImplementedError
+
+    def unconstrained_shape(self, shape: Shape) -> Shape:
+        """The shape of ``u`` for a constrained value of shape ``shape``."""
+        return tuple(shape)
+
+    def constrained_shape(self, shape: Shape) -> Shape:
+        """The shape of ``forward(u)`` for ``u`` of shape ``shape``."""
+        return tuple(shape)
+
+    def __repr__(self) -> str:
+        return type(self).__name__ + "()"
+
+
+class Identity(Bijector):
+    """``x = u`` on the reals."""
+
+    def forward(self, u):
+        return jnp.asarray(u)
+
+    def inverse(self, x):
+        return jnp.asarray(x)
+
+    def log_abs_det_jacobian(self, u):
+        return jnp.zeros_like(jnp.asarray(u, dtype=jnp.result_type(float)))
+
+
+class Exp(Bijector):
+    """``x = exp(u)`` onto the positive reals; ``log|dx/du| = u``."""
+
+    def forward(self, u):
+        return jnp.exp(u)
+
+    def inverse(self, x):
+        return jnp.log(x)
+
+    def log_abs_det_jacobian(self, u):
+        return jnp.asarray(u, dtype=jnp.result_type(float))
+
+
+class SigmoidAffine(Bijector):
+    """``x = low + (high - low) * sigmoid(u)`` onto the interval ``(low, high)``."""
+
+    def __init__(self, low, high):
+        self.low, self.high = jnp.asarray(low), jnp.asarray(high)
+
+    def forward(self, u):
+        return self.low + (self.high - self.low) * jax.nn.sigmoid(u)
+
+    def inverse(self, x):
+        z = (x - self.low) / (self.high - self.low)
+        return jnp.log(z) - jnp.log1p(-z)
+
+    def log_abs_det_jacobian(self, u):
+        return jnp.log(self.high - self.low) + log_sigmoid(u) + log_sigmoid(-u)
+
+    def __repr__(self):
+        return f"SigmoidAffine({self.low}, {self.high})"
+
+
+class Independent(Bijector):
+    """An elementwise bijector applied to whole vectors (or arrays of rank ``n``)."""
+
+    def __init__(self, base: Bijector, reinterpreted: int):
+        self.base, self.reinterpreted = base, reinterpreted
+        self.event_dim = base.event_dim + reinterpreted
+
+    def forward(self, u):
+        return self.base.forward(u)
+
+    def inverse(self, x):
+        return self.base.inverse(x)
+
+    def log_abs_det_jacobian(self, u):
+        ladj = self.base.log_abs_det_jacobian(u)
+        return jnp.sum(ladj, axis=tuple(range(-self.reinterpreted, 0)))
+
+    def unconstrained_shape(self, shape):
+        return self.base.unconstrained_shape(shape)
+
+    def constrained_shape(self, shape):
+        return self.base.constrained_shape(shape)
+
+    def __repr__(self):
+        return f"Independent({self.base!r}, {self.reinterpreted})"
+
+
+class StickBreaking(Bijector):
+    """``R^(k-1)`` onto the ``k``-simplex by breaking a stick.
+
+    The ``i``-th fraction broken off what remains is ``z_i = sigmoid(u_i -
+    log(k-1-i))``; the offset maps ``u = 0`` to the uniform vector. The
+    Jacobian is taken with respect to the first ``k-1`` coordinates, the
+    chart in which the Dirichlet density is written.
+    """
+
+    event_dim = 1
+
+    @staticmethod
+    def _offset(m: int) -> Array:
+        return jnp.log(jnp.arange(m, 0, -1, dtype=jnp.result_type(float)))
+
+    def forward(self, u):
+        u = jnp.asarray(u)
+        t = u - self._offset(u.shape[-1])
+        log_rest = jnp.cumsum(log_sigmoid(-t), axis=-1)  # log of the stick left after i
+        log_before = jnp.concatenate([jnp.zeros_like(t[..., :1]), log_rest[..., :-1]], -1)
+        head = jnp.exp(log_sigmoid(t) + log_before)
+        return jnp.concatenate([head, jnp.exp(log_rest[..., -1:])], axis=-1)
+
+    def inverse(self, x):
+        x = jnp.asarray(x)
+        # What remains before breaking x_i is the tail sum x_i + ... + x_(k-1).
+        remaining = jnp.flip(jnp.cumsum(jnp.flip(x, -1), -1), -1)[..., :-1]
+        z = x[..., :-1] / remaining
+        return jnp.log(z) - jnp.log1p(-z) + self._offset(z.shape[-1])
+
+    def log_abs_det_jacobian(self, u):
+        u = jnp.asarray(u)
+        t = u - self._offset(u.shape[-1])
+        log_rest = jnp.cumsum(log_sigmoid(-t), axis=-1)
+        # dx_i/du_i = z_i (1 - z_i) * (stick left before i); the Jacobian is triangular.
+        return jnp.sum(log_sigmoid(t) + log_rest, axis=-1)
+
+    def unconstrained_shape(self, shape):
+        return tuple(shape[:-1]) + (shape[-1] - 1,)
+
+    def constrained_shape(self, shape):
+        return tuple(shape[:-1]) + (shape[-1] + 1,)
+
+
+def _matrix_size(m: int) -> int:
+    """``n`` such that an ``n x n`` lower triangle has ``m`` entries."""
+    n = (math.isqrt(8 * m + 1) - 1) // 2
+    if n * (n + 1) // 2 != m:
+        raise ValueError(f"{m} is not a triangular number of entries")
+    return n
+
+
+class CholeskyPositiveDefinite(Bijector):
+    """``R^(n(n+1)/2)`` onto ``n x n`` positive-definite matrices, ``x = L Lᵀ``.
+
+    ``u`` fills the lower triangle of ``L`` row by row, with the diagonal
+    exponentiated so that ``L`` is a Cholesky factor. The Jacobian is taken
+    with respect to the lower triangle of ``x`` (its free coordinates):
+    ``log|J| = n log 2 + Σ_i (n - i + 1) log L_ii`` (``i`` from 0), the last
+    ``+1`` from the exponential.
+    """
+
+    event_dim = 2
+
+    def _cholesky(self, u):
+        u = jnp.asarray(u)
+        n = _matrix_size(u.shape[-1])
+        rows, cols = np.tril_indices(n)
+        strict = jnp.zeros(u.shape[:-1] + (n, n), u.dtype).at[..., rows, cols].set(u)
+        diag = jnp.diagonal(strict, axis1=-2, axis2=-1)
+        return strict + (jnp.exp(diag) - diag)[..., None] * jnp.eye(n, dtype=u.dtype)
+
+    def forward(self, u):
+        chol = self._cholesky(u)
+        return chol @ jnp.swapaxes(chol, -1, -2)
+
+    def inverse(self, x):
+        chol = jnp.linalg.cholesky(x)
+        n = chol.shape[-1]
+        log_diag = jnp.log(jnp.diagonal(chol, axis1=-2, axis2=-1))
+        chol = chol + (log_diag - jnp.diagonal(chol, axis1=-2, axis2=-1))[..., None] * jnp.eye(n)
+        rows, cols = np.tril_indices(n)
+        return chol[..., rows, cols]
+
+    def log_abs_det_jacobian(self, u):
+        u = jnp.asarray(u)
+        n = _matrix_size(u.shape[-1])
+        rows, cols = np.tril_indices(n)
+        log_diag = u[..., rows == cols]
+        powers = jnp.arange(n, 0, -1, dtype=u.dtype) + 1
+        return n * math.log(2.0) + jnp.sum(powers * log_diag, axis=-1)
+
+    def unconstrained_shape(self, shape):
+        n = shape[-1]
+        return tuple(shape[:-2]) + (n * (n + 1) // 2,)
+
+    def constrained_shape(self, shape):
+        n = _matrix_size(shape[-1])
+        return tuple(shape[:-1]) + (n, n)

@@ -1,0 +1,191 @@
+"""Supports of distributions and constraints on their parameters.
+
+A constraint is a set ``S``: ``check(x)`` is the indicator of ``x ∈ S``, one
+boolean per event (a vector for ``simplex``, a matrix for
+``positive_definite``); ``feasible_like(x)`` is a point of ``S`` (where a
+density may be evaluated safely); ``bijector()`` maps unconstrained space
+onto ``S``. Discrete sets have no such bijection.
+
+>>> positive.check(jnp.array([1.0, -1.0, 0.0])).tolist()
+[True, False, False]
+>>> simplex.check(jnp.array([0.25, 0.75])).tolist()
+True
+>>> print(interval(0.0, 2.0))
+in [0.0, 2.0]
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from catlearn.distributions import bijectors
+from catlearn.errors import NotSupportedError
+
+Array = jax.Array
+
+
+class Constraint:
+    """A subset of (arrays of) reals; ``event_dim`` is the rank of one point."""
+
+    event_dim: int = 0
+    is_discrete: bool = False
+    description: str = "in the support"
+
+    def check(self, x: Array) -> Array:
+        raise NotImplementedError
+
+    def feasible_like(self, x: Array) -> Array:
+        """A point of the set, broadcastable against ``x``."""
+        raise NotImplementedError
+
+    def bijector(self) -> bijectors.Bijector:
+        raise NotSupportedError(f"the discrete support '{self}' has no bijection to "
+                                "unconstrained space")
+
+    def __str__(self) -> str:
+        return self.description
+
+    def __repr__(self) -> str:
+        return f"<constraint {self.description}>"
+
+
+class _Real(Constraint):
+    description = "a finite real"
+
+    def check(self, x):
+        return jnp.isfinite(x)
+
+    def feasible_like(self, x):
+        return jnp.zeros_like(x)
+
+    def bijector(self):
+        return bijectors.Identity()
+
+
+class _HalfLine(Constraint):
+    """``(0, ∞)``, or ``[0, ∞)`` when not strict."""
+
+    def __init__(self, strict: bool, description: str):
+        self.strict, self.description = strict, description
+
+    def check(self, x):
+        above = x > 0 if self.strict else x >= 0
+        return above & (x < jnp.inf)
+
+    def feasible_like(self, x):
+        return jnp.ones_like(x)
+
+    def bijector(self):
+        return bijectors.Exp()
+
+
+class _Interval(Constraint):
+    """``[low, high]``; the bounds may be arrays (a batch of intervals)."""
+
+    def __init__(self, low, high, description: str | None = None):
+        self.low, self.high = low, high
+        self.description = description or f"in [{low}, {high}]"
+
+    def check(self, x):
+        return (x >= self.low) & (x <= self.high)
+
+    def feasible_like(self, x):
+        return jnp.broadcast_to((jnp.asarray(self.low) + self.high) / 2, jnp.shape(x))
+
+    def bijector(self):
+        return bijectors.SigmoidAffine(self.low, self.high)
+
+
+def _is_integer(x):
+    return x == jnp.floor(x)
+
+
+class _IntegerInterval(Constraint):
+    """The integers in ``[low, high]``; ``high`` may be ``inf``."""
+
+    is_discrete = True
+
+    def __init__(self, low, high, description: str | None = None):
+        self.low, self.high = low, high
+        self.description = description or f"an integer in [{low}, {high}]"
+
+    def check(self, x):
+        return _is_integer(x) & (x >= self.low) & (x <= self.high)
+
+    def feasible_like(self, x):
+        return jnp.broadcast_to(jnp.asarray(self.low, dtype=jnp.result_type(x)), jnp.shape(x))
+
+
+class _Simplex(Constraint):
+    event_dim = 1
+    description = "a probability vector (nonnegative entries summing to 1)"
+
+    def check(self, x):
+        x = jnp.asarray(x)
+        tol = 10 * jnp.finfo(jnp.result_type(x, float)).eps * x.shape[-1]
+        return jnp.all(x >= 0, axis=-1) & (jnp.abs(jnp.sum(x, axis=-1) - 1) <= tol)
+
+    def feasible_like(self, x):
+        return jnp.full_like(x, 1 / jnp.shape(x)[-1])
+
+    def bijector(self):
+        return bijectors.StickBreaking()
+
+
+class _PositiveDefinite(Constraint):
+    event_dim = 2
+    description = "a symmetric positive-definite matrix"
+
+    def check(self, x):
+        x = jnp.asarray(x)
+        symmetric = jnp.all(jnp.isclose(x, jnp.swapaxes(x, -1, -2)), axis=(-2, -1))
+        # Cholesky fails (NaN) exactly off the positive-definite cone.
+        diag = jnp.diagonal(jnp.linalg.cholesky(x), axis1=-2, axis2=-1)
+        return symmetric & jnp.all(jnp.isfinite(diag) & (diag > 0), axis=-1)
+
+    def feasible_like(self, x):
+        return jnp.broadcast_to(jnp.eye(jnp.shape(x)[-1], dtype=jnp.result_type(x)),
+                                jnp.shape(x))
+
+    def bijector(self):
+        return bijectors.CholeskyPositiveDefinite()
+
+
+class _Independent(Constraint):
+    """A constraint on each entry, read as one constraint on whole vectors."""
+
+    def __init__(self, base: Constraint, reinterpreted: int, description: str):
+        self.base, self.reinterpreted, self.description = base, reinterpreted, description
+        self.event_dim = base.event_dim + reinterpreted
+        self.is_discrete = base.is_discrete
+
+    def check(self, x):
+        return jnp.all(self.base.check(x), axis=tuple(range(-self.reinterpreted, 0)))
+
+    def feasible_like(self, x):
+        return self.base.feasible_like(x)
+
+    def bijector(self):
+        return bijectors.Independent(self.base.bijector(), self.reinterpreted)
+
+
+real = _Real()
+positive = _HalfLine(strict=True, description="positive")
+nonnegative = _HalfLine(strict=False, description="nonnegative")
+unit_interval = _Interval(0.0, 1.0, "a probability in [0, 1]")
+boolean = _IntegerInterval(0, 1, "0 or 1")
+nonnegative_integer = _IntegerInterval(0, jnp.inf, "a nonnegative integer")
+simplex = _Simplex()
+positive_definite = _PositiveDefinite()
+real_vector = _Independent(real, 1, "a vector of finite reals")
+positive_vector = _Independent(positive, 1, "a vector of positive reals")
+
+
+def interval(low, high) -> Constraint:
+    """The closed interval ``[low, high]``."""
+    return _Interval(low, high)
+
+
+def integer_interval(low, high) -> Constraint:
+    """The integers from ``low`` to ``high`` inclusive."""
+    return _IntegerInterval(low, high)
