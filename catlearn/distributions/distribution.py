@@ -28,6 +28,7 @@ catlearn.errors.DistributionError: Normal: scale must be positive, got -1.0
 from __future__ import annotations
 
 import difflib
+from functools import partial
 from typing import Any, ClassVar, Mapping, Sequence
 
 import jax
@@ -185,8 +186,15 @@ class Distribution:
         """Draws of shape ``sample_shape + batch_shape + event_shape``."""
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
-        return self._sample(key, tuple(sample_shape) + tuple(self.batch_shape))
+        return self._draw(key, tuple(sample_shape) + tuple(self.batch_shape))
 
+    # Both are compiled once per family and shape: called eagerly they run as one
+    # program rather than op by op; inside a traced model they are inlined.
+    @partial(jax.jit, static_argnames="shape")
+    def _draw(self, key: Array, shape: Shape) -> Array:
+        return self._sample(key, shape)
+
+    @jax.jit
     def log_prob(self, value: Any) -> Array:
         """Log density (or mass) per event; ``-inf`` off the support or at invalid parameters."""
         value = jnp.asarray(value)

@@ -16,11 +16,16 @@ passes:
 Swaps, identities, copies and discards are already invisible in a hypergraph,
 so the symmetric monoidal and comonoid axioms hold by construction; the walk
 is determined by the ordered boundary and ports, so isomorphic hypergraphs get
-the same numbering. Boxes that are not discardable but whose outputs reach no
-codomain port (scores) are walked after the codomain, ordered by a structural
-hash; ties between such sinks with equal hashes are broken by their order of
-construction, which may leave two equal diagrams with different normal forms
-(never two different diagrams with equal ones).
+the same numbering. Boxes kept alive only by boxes that are not discardable
+(scores) are walked after the codomain, from those roots, in the order of a
+hash of each root's context (the term below it, relative to what is already
+numbered, and how its ancestors are shared); after walking one of several
+roots with equal hashes, the rest are hashed again, now relative to it. This
+is exact whenever roots that stay tied are exchanged by a symmetry of the
+diagram, which is the case for any diagram short of contrived, highly
+symmetric webs of scores sharing random boxes; where it is not, two equal
+diagrams could get different normal forms, never two different diagrams
+equal ones (the normal form lists every box and wire, hashes only order it).
 """
 from __future__ import annotations
 
@@ -69,65 +74,90 @@ def _prune(graph: Hypergraph, rename: list[int], keep: list[bool]) -> list[bool]
 
 
 def _number(graph: Hypergraph, rename: list[int], alive: list[bool]) -> tuple:
+    """Number the live boxes by depth-first walks, from the codomain first."""
     source = {}
     for b, outs in enumerate(graph.outputs):
         if alive[b]:
             for port, w in enumerate(outs):
                 source[w] = (b, port)
-    order: list[int] = []
+    number = {w: i for i, w in enumerate(graph.dom)}
+    body: list[tuple] = []
     visited = [False] * len(graph.boxes)
 
-    def walk(wire: int) -> None:
-        stack = [(source[wire][0], 0)] if wire in source else []
+    def walk(start: int) -> None:
+        """Number ``start`` after its unnumbered ancestors, inputs in port order."""
+        stack = [(start, 0)]
+        visited[start] = True
         while stack:
             b, i = stack.pop()
-            if i == 0 and visited[b]:
-                continue
-            visited[b] = True
-            ins = graph.inputs[b]
-            while i < len(ins) and (rename[ins[i]] not in source
-                                    or visited[source[rename[ins[i]]][0]]):
+            ins = [rename[w] for w in graph.inputs[b]]
+            while i < len(ins) and (ins[i] not in source or visited[source[ins[i]][0]]):
                 i += 1
-            if i == len(ins):
-                order.append(b)
-            else:
+            if i < len(ins):
                 stack.append((b, i + 1))
-                stack.append((source[rename[ins[i]]][0], 0))
+                above = source[ins[i]][0]
+                visited[above] = True
+                stack.append((above, 0))
+                continue
+            body.append((graph.boxes[b].key, tuple(number[w] for w in ins)))
+            for w in graph.outputs[b]:
+                number[w] = len(number)
 
     for w in graph.cod:
-        walk(rename[w])
-    sinks = [b for b in range(len(graph.boxes)) if alive[b] and not visited[b]]
-    if sinks:
-        hashes = _structural_hashes(graph, rename, alive)
-        for b in sorted(sinks, key=lambda b: hashes[b]):
-            if not visited[b]:
-                walk(graph.outputs[b][0]) if graph.outputs[b] else _walk_sink(b, walk, source)
-    number = {w: i for i, w in enumerate(graph.dom)}
-    body = []
-    for b in order:
-        body.append((graph.boxes[b].key, tuple(number[rename[w]] for w in graph.inputs[b])))
-        for w in graph.outputs[b]:
-            number[w] = len(number)
+        w = rename[w]
+        if w in source and not visited[source[w][0]]:
+            walk(source[w][0])
+    # what is left is kept alive by boxes that are not discardable (scores);
+    # walk those roots in the order of a hash of their context, and hash
+    # again after each tie, so that the choice among tied roots is remembered
+    read = [False] * len(graph.boxes)
+    for b, ins in enumerate(graph.inputs):
+        if alive[b]:
+            for w in ins:
+                if rename[w] in source:
+                    read[source[rename[w]][0]] = True
+    roots = [b for b in range(len(graph.boxes)) if alive[b] and not visited[b] and not read[b]]
+    while roots:
+        context = _context_hashes(graph, rename, alive, visited, number, source)
+        roots.sort(key=context.__getitem__)
+        i = 0
+        while i < len(roots):
+            walk(roots[i])
+            i += 1
+            if i < len(roots) and context[roots[i]] == context[roots[i - 1]]:
+                break
+        roots = roots[i:]
     cod = tuple(number[rename[w]] for w in graph.cod)
     return (tuple(graph.wires[w] for w in graph.dom), tuple(body), cod)
 
 
-def _walk_sink(b: int, walk, source: dict) -> None:
-    """Walk a box with no outputs by pretending it writes one wire."""
-    fake = -1 - b
-    source[fake] = (b, 0)
-    walk(fake)
+def _context_hashes(graph: Hypergraph, rename: list[int], alive: list[bool],
+                    visited: list[bool], number: dict, source: dict) -> dict[int, int]:
+    """A hash of each unnumbered live box that sees the term below it (up to
+    numbered wires), how its ancestors are shared (who reads them), and the
+    same of its ancestors: one round of refinement up, down and up again."""
+    todo = [b for b in range(len(graph.boxes)) if alive[b] and not visited[b]]
 
+    def up(label: dict[int, int]) -> dict[int, int]:
+        wire: dict[int, int] = {}
+        out: dict[int, int] = {}
+        for b in todo:
+            ins = [rename[w] for w in graph.inputs[b]]
+            out[b] = hash((label[b], tuple(hash(("n", number[w])) if w in number else wire[w]
+                                           for w in ins)))
+            for port, w in enumerate(graph.outputs[b]):
+                wire[w] = hash((out[b], port))
+        return out
 
-def _structural_hashes(graph: Hypergraph, rename: list[int], alive: list[bool]) -> list[int]:
-    """A hash of the term below each box (its label and its inputs' terms)."""
-    wire_hash = {w: hash(("dom", i)) for i, w in enumerate(graph.dom)}
-    box_hash = [0] * len(graph.boxes)
-    for b in range(len(graph.boxes)):
-        if not alive[b]:
-            continue
-        h = hash((graph.boxes[b].key, tuple(wire_hash[rename[w]] for w in graph.inputs[b])))
-        box_hash[b] = h
-        for port, w in enumerate(graph.outputs[b]):
-            wire_hash[w] = hash((h, port))
-    return box_hash
+    term = up({b: hash(graph.boxes[b].key) for b in todo})
+    readers: dict[int, list] = {b: [] for b in todo}
+    for b in todo:
+        for port, w in enumerate(graph.inputs[b]):
+            w = rename[w]
+            if w not in number:
+                above, out_port = source[w]
+                readers[above].append((b, port, out_port))
+    shared: dict[int, int] = {}
+    for b in reversed(todo):
+        shared[b] = hash((term[b], tuple(sorted((shared[r], p, q) for r, p, q in readers[b]))))
+    return up(shared)

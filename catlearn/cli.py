@@ -1,0 +1,125 @@
+"""The ``catlearn`` command: run, check and draw programs.
+
+``catlearn run FILE.cat [--json]`` runs every check and query in order;
+``catlearn check FILE.cat`` parses and type-checks only; ``catlearn draw
+FILE.cat NAME -o OUT.png`` draws a diagram or a model. Exit status: 0 on
+success, 1 on an error in the program (printed with its line), 2 on a usage
+error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Optional, Sequence
+
+from catlearn.errors import CatlearnError
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not os.path.isfile(args.file):
+        parser.print_usage(sys.stderr)
+        print(f"catlearn: error: no such file: {args.file}", file=sys.stderr)
+        return 2
+    return args.command(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="catlearn", description="catlearn programs: string "
+                                     "diagrams, models, learners and their queries")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="run the checks and queries of a program")
+    run.add_argument("file", metavar="FILE.cat")
+    run.add_argument("--json", action="store_true", help="print one JSON document")
+    run.set_defaults(command=_run)
+    check = commands.add_parser("check", help="parse and type-check a program")
+    check.add_argument("file", metavar="FILE.cat")
+    check.set_defaults(command=_check)
+    draw = commands.add_parser("draw", help="draw a diagram or a model")
+    draw.add_argument("file", metavar="FILE.cat")
+    draw.add_argument("name", metavar="NAME")
+    draw.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    draw.set_defaults(command=_draw)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from catlearn.lang import load
+    results: list[dict] = []
+    try:
+        program = load(args.file)
+        for statement in program.queries():
+            result = program.run_statement(statement)
+            results.append(result)
+            if not args.json:
+                print(_human(result), flush=True)
+    except CatlearnError as err:
+        if args.json:
+            results.append({"kind": "error", "line": err.line, "column": err.column,
+                            "message": err.message})
+            print(json.dumps(results, indent=1))
+        else:
+            print(f"error: {err}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(results, indent=1))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from catlearn.lang import load
+    try:
+        program = load(args.file)
+    except CatlearnError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"{args.file}: ok ({len(program.statements)} statements, "
+          f"{len(program.queries())} checks and queries)")
+    return 0
+
+
+def _draw(args: argparse.Namespace) -> int:
+    from catlearn.lang import load
+    try:
+        value = load(args.file)[args.name]
+        diagram = getattr(value, "diagram", value)
+        if not hasattr(diagram, "draw"):
+            print(f"error: {args.name} is not a diagram or a model", file=sys.stderr)
+            return 1
+        diagram.draw(args.output)
+    except CatlearnError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _human(result: dict) -> str:
+    """One readable block per result."""
+    where = f"line {result['line']}"
+    if result["kind"] == "check":
+        return f"{where}: check {'holds' if result['holds'] else 'fails'}"
+    if result["kind"] == "train":
+        return (f"{where}: train {result['learner']}: loss {result['loss']:.4g}, accuracy "
+                f"{result['accuracy']:.4g} ({result['seconds']:.1f} s)")
+    head = f"{where}: {result['kind']} {result['model']} with {result['method']}"
+    if result.get("log_evidence") is not None:
+        head += f", log evidence {result['log_evidence']:.4f}"
+    rows = [f"  {'parameter':<16}{'mean':>10}{'sd':>10}{'5%':>10}{'95%':>10}{'ess':>10}"
+            f"{'r_hat':>8}"]
+    for name, s in result["params"].items():
+        cells = [_cell(s.get(k), 10) for k in ("mean", "sd", "q5", "q95", "ess")]
+        rows.append(f"  {name:<16}{''.join(cells)}{_cell(s.get('r_hat'), 8)}")
+    return "\n".join([head + f" ({result['seconds']:.1f} s)"] + rows)
+
+
+def _cell(value, width: int) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.4g}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

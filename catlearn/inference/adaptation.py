@@ -1,0 +1,232 @@
+"""Stan's window adaptation, as a composite of small pieces.
+
+- ``dual_averaging``: the step size ``ε`` that makes the mean acceptance statistic
+  reach a target (Nesterov 2009, as tuned by Hoffman & Gelman 2014).
+- ``welford``: running mean and (co)variance of the draws, regularised as in
+  Stan, which becomes the inverse mass matrix.
+- ``window_schedule``: which warm-up iterations feed the variance estimate
+  (slow windows of doubling length between a fast initial and final buffer).
+- ``find_reasonable_step_size``: Stan's doubling/halving heuristic.
+- ``window_adaptation``: those pieces around any kernel family
+  ``kernel_factory(logdensity_fn, step_size, inverse_mass_matrix)``.
+
+>>> import numpy as np
+>>> slow, window_end = window_schedule(1000)
+>>> [int(i) for i in np.flatnonzero(window_end)]
+[99, 149, 249, 449, 949]
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+from catlearn.inference.integrators import hamiltonian, leapfrog, point
+from catlearn.inference.kernel import Kernel, LogDensity
+from catlearn.inference.metrics import gaussian_euclidean
+
+KernelFactory = Callable[[LogDensity, jax.Array, jax.Array], Kernel]
+
+
+# --- dual averaging -----------------------------------------------------------
+
+class DualAveragingState(NamedTuple):
+    log_step_size: jax.Array
+    log_step_size_average: jax.Array
+    error_average: jax.Array     # h̄: running mean of (target - acceptance)
+    count: jax.Array
+    shrink_towards: jax.Array    # μ = log(10 ε₀)
+
+
+def dual_averaging_init(step_size) -> DualAveragingState:
+    log_step = jnp.log(step_size)
+    zero = jnp.zeros_like(log_step)
+    return DualAveragingState(log_step, zero, zero, zero, jnp.log(10.0) + log_step)
+
+
+def dual_averaging_update(state: DualAveragingState, acceptance, target: float,
+                          gamma: float = 0.05, t0: float = 10.0, kappa: float = 0.75
+                          ) -> DualAveragingState:
+    """One step of dual averaging: ``log ε = μ - √t h̄ / γ`` and its ``t^-κ`` average."""
+    count = state.count + 1
+    eta = 1.0 / (count + t0)
+    error_average = (1 - eta) * state.error_average + eta * (target - acceptance)
+    log_step = state.shrink_towards - jnp.sqrt(count) / gamma * error_average
+    weight = count ** -kappa
+    log_average = weight * log_step + (1 - weight) * state.log_step_size_average
+    return DualAveragingState(log_step, log_average, error_average, count,
+                              state.shrink_towards)
+
+
+# --- Welford (co)variance -----------------------------------------------------
+
+class WelfordState(NamedTuple):
+    count: jax.Array
+    mean: jax.Array
+    m2: jax.Array                # sum of squared deviations: vector (diagonal) or matrix (dense)
+
+
+def welford_init(dim: int, dense: bool, dtype=jnp.float32) -> WelfordState:
+    return WelfordState(jnp.zeros((), dtype), jnp.zeros(dim, dtype),
+                        jnp.zeros((dim, dim) if dense else dim, dtype))
+
+
+def welford_update(state: WelfordState, x: jax.Array) -> WelfordState:
+    count = state.count + 1
+    delta = x - state.mean
+    mean = state.mean + delta / count
+    spread = jnp.outer(x - mean, delta) if state.m2.ndim == 2 else (x - mean) * delta
+    return WelfordState(count, mean, state.m2 + spread)
+
+
+def welford_covariance(state: WelfordState) -> jax.Array:
+    """The sample (co)variance shrunk towards ``1e-3`` as Stan does: ``(n Σ + 5e-3 I) / (n + 5)``."""
+    n = state.count
+    covariance = state.m2 / jnp.maximum(n - 1, 1)
+    shrink = 1e-3 * (jnp.eye(covariance.shape[0]) if covariance.ndim == 2 else 1.0)
+    return (n / (n + 5.0)) * covariance + (5.0 / (n + 5.0)) * shrink
+
+
+# --- schedule -----------------------------------------------------------------
+
+def window_schedule(num_warmup: int, initial_buffer: int = 75, final_buffer: int = 50,
+                    first_window: int = 25) -> tuple[np.ndarray, np.ndarray]:
+    """Stan's schedule: ``(slow, window_end)`` flags per warm-up iteration.
+
+    Slow windows double in length; the last is stretched to reach the final
+    buffer. Short warm-ups use 15% / 75% / 10% as Stan does.
+    """
+    slow = np.zeros(num_warmup, bool)
+    window_end = np.zeros(num_warmup, bool)
+    if num_warmup < 20:
+        return slow, window_end
+    if initial_buffer + first_window + final_buffer > num_warmup:
+        initial_buffer = int(0.15 * num_warmup)
+        final_buffer = int(0.1 * num_warmup)
+        first_window = num_warmup - initial_buffer - final_buffer
+    end_of_slow = num_warmup - final_buffer
+    start, size = initial_buffer, first_window
+    while start < end_of_slow:
+        stop = start + size
+        if stop + 2 * size >= end_of_slow:
+            stop = end_of_slow
+        slow[start:stop] = True
+        window_end[stop - 1] = True
+        start, size = stop, 2 * size
+    return slow, window_end
+
+
+# --- initial step size --------------------------------------------------------
+
+def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, position,
+                              inverse_mass_matrix: jax.Array, step_size,
+                              max_iterations: int = 100) -> jax.Array:
+    """Stan's heuristic: double or halve ``ε`` until one leapfrog step's acceptance
+    ``exp(H₀ - H₁)`` crosses 0.8."""
+    x, _ = ravel_pytree(position)
+    logdensity = lambda y: logdensity_fn(_(y))  # noqa: E731
+    metric = gaussian_euclidean(inverse_mass_matrix)
+    integrate = leapfrog(logdensity, metric)
+    gradient_point = point(logdensity, x, jnp.zeros_like(x))
+
+    def log_acceptance(key, eps):
+        start = gradient_point._replace(momentum=metric.sample_momentum(key, x))
+        delta = hamiltonian(metric, start) - hamiltonian(metric, integrate(start, eps))
+        return jnp.where(jnp.isnan(delta), -jnp.inf, delta)
+
+    direction = jnp.where(log_acceptance(key, step_size) > jnp.log(0.8), 1.0, -1.0)
+
+    def keep_going(carry):
+        i, eps, key, crossed = carry
+        return ~crossed & (i < max_iterations)
+
+    def scale(carry):
+        i, eps, key, _ = carry
+        key, k = jax.random.split(key)
+        new = eps * 2.0 ** direction
+        above = log_acceptance(k, new) > jnp.log(0.8)
+        crossed = jnp.where(direction > 0, ~above, above)
+        # Stan stops one step early when going up: the last ε that was still accepted.
+        return i + 1, jnp.where(crossed & (direction > 0), eps, new), key, crossed
+
+    _, eps, _, _ = jax.lax.while_loop(
+        keep_going, scale, (0, jnp.asarray(step_size, x.dtype), key, jnp.zeros((), bool)))
+    return eps
+
+
+# --- window adaptation --------------------------------------------------------
+
+class AdaptationState(NamedTuple):
+    kernel_state: Any
+    step_size: jax.Array
+    inverse_mass_matrix: jax.Array
+    dual_averaging: DualAveragingState
+    welford: WelfordState
+
+
+class WindowAdaptation(NamedTuple):
+    init: Callable[[jax.Array, Any, Any], AdaptationState]     # (key, position, step_size)
+    step: Callable[[jax.Array, AdaptationState, jax.Array], tuple[AdaptationState, Any]]
+    final: Callable[[AdaptationState], tuple[jax.Array, jax.Array]]
+
+
+def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
+                      num_warmup: int, target_accept: float = 0.8,
+                      dense_mass: bool = False) -> WindowAdaptation:
+    """Warm-up of ``kernel_factory``: step size by dual averaging throughout, the
+    inverse mass matrix from the draws of each slow window, and the step size
+    re-initialised (heuristic, then dual averaging) after each window.
+
+    ``step(key, state, t)`` runs warm-up iteration ``t``; ``t`` is the same for
+    every chain, so the window bookkeeping is one branch, not a select.
+    """
+    slow, window_end = (jnp.asarray(a) for a in window_schedule(num_warmup))
+
+    def identity(x):
+        return jnp.eye(x.shape[0], dtype=x.dtype) if dense_mass else jnp.ones_like(x)
+
+    def init(key, position, step_size=None) -> AdaptationState:
+        x, _ = ravel_pytree(position)
+        mass = identity(x)
+        if step_size is None:
+            step_size = find_reasonable_step_size(key, logdensity_fn, position, mass, 1.0)
+        kernel_state = kernel_factory(logdensity_fn, step_size, mass).init(position)
+        return AdaptationState(kernel_state, jnp.asarray(step_size, x.dtype), mass,
+                               dual_averaging_init(step_size),
+                               welford_init(x.shape[0], dense_mass, x.dtype))
+
+    def step(key, state: AdaptationState, t) -> tuple[AdaptationState, Any]:
+        key_step, key_window = jax.random.split(key)
+        kernel = kernel_factory(logdensity_fn, state.step_size, state.inverse_mass_matrix)
+        kernel_state, info = kernel.step(key_step, state.kernel_state)
+        averaging = dual_averaging_update(state.dual_averaging, info.acceptance_rate,
+                                          target_accept)
+        x, _ = ravel_pytree(kernel_state.position)
+        welford = jax.tree.map(lambda new, old: jnp.where(slow[t], new, old),
+                               welford_update(state.welford, x), state.welford)
+        state = AdaptationState(kernel_state, jnp.exp(averaging.log_step_size),
+                                state.inverse_mass_matrix, averaging, welford)
+
+        def end_window(state):
+            mass = welford_covariance(state.welford)
+            step_size = find_reasonable_step_size(key_window, logdensity_fn,
+                                                  state.kernel_state.position, mass,
+                                                  state.step_size)
+            return AdaptationState(state.kernel_state, step_size, mass,
+                                   dual_averaging_init(step_size),
+                                   welford_init(x.shape[0], dense_mass, x.dtype))
+
+        return jax.lax.cond(window_end[t], end_window, lambda s: s, state), info
+
+    def final(state: AdaptationState) -> tuple[jax.Array, jax.Array]:
+        """The adapted ``(step_size, inverse_mass_matrix)``: the averaged step size
+        (the initial one when there was no warm-up)."""
+        averaging = state.dual_averaging
+        step_size = jnp.where(averaging.count > 0, jnp.exp(averaging.log_step_size_average),
+                              state.step_size)
+        return step_size, state.inverse_mass_matrix
+
+    return WindowAdaptation(init, step, final)

@@ -1,0 +1,130 @@
+"""Several chains in one compiled program: window adaptation, then sampling.
+
+Time runs under ``lax.scan``, the chains under ``vmap`` inside each step, so
+the whole run is one ``jax.jit`` program; a tqdm bar is advanced from inside
+it by ``jax.debug.callback`` every few iterations.
+
+>>> import jax, jax.numpy as jnp
+>>> from catlearn.inference.nuts import nuts
+>>> draws, stats = sample(nuts, lambda x: -0.5 * jnp.sum(x ** 2), jnp.zeros((2, 3)),
+...                       jax.random.key(0), warmup=50, samples=20, progress=False)
+>>> draws.shape, stats["is_divergent"].shape, stats["step_size"].shape
+((2, 20, 3), (2, 20), (2,))
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+
+from catlearn.errors import InferenceError
+from catlearn.inference.adaptation import KernelFactory, window_adaptation
+from catlearn.inference.kernel import LogDensity, Position
+
+
+class _ProgressBar:
+    """The tqdm bar of the running ``sample`` call, advanced from compiled code.
+
+    The compiled program calls the module-level ``_advance``, not a closure
+    over one bar, so it is cached across calls that differ only in their bar.
+    """
+    active = None
+
+    def __init__(self, total: int):
+        from tqdm.auto import tqdm
+        self.bar = tqdm(total=total, desc="warmup", unit="it")
+
+    def __enter__(self):
+        _ProgressBar.active = self
+        return self
+
+    def __exit__(self, *exc):
+        _ProgressBar.active = None
+        self.bar.update(self.bar.total - self.bar.n)
+        self.bar.close()
+
+
+def _advance(t, phase):
+    bar = _ProgressBar.active
+    if bar is not None:
+        bar.bar.set_description("sampling" if int(phase) else "warmup", refresh=False)
+        bar.bar.update(int(t) + 1 - bar.bar.n)
+
+
+def _tick(t, phase: int, every: int | None):
+    if every:
+        jax.lax.cond((t + 1) % every == 0, lambda: jax.debug.callback(_advance, t, phase),
+                     lambda: None)
+
+
+@partial(jax.jit, static_argnums=(0, 1), static_argnames=(
+    "warmup", "samples", "step_size", "target_accept", "dense_mass", "progress_every"))
+def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step_size,
+         target_accept, dense_mass, progress_every):
+    adaptation = window_adaptation(kernel_factory, logdensity_fn, warmup, target_accept,
+                                   dense_mass)
+    key_init, key_warmup, key_sample = jax.random.split(key, 3)
+    num_chains = jax.tree.leaves(positions)[0].shape[0]
+    state = jax.vmap(lambda k, p: adaptation.init(k, p, step_size))(
+        jax.random.split(key_init, num_chains), positions)
+
+    def warmup_step(state, t):
+        keys = jax.random.split(jax.random.fold_in(key_warmup, t), num_chains)
+        state, _ = jax.vmap(adaptation.step, in_axes=(0, 0, None))(keys, state, t)
+        _tick(t, 0, progress_every)
+        return state, None
+
+    if warmup:
+        state, _ = jax.lax.scan(warmup_step, state, jnp.arange(warmup))
+    step_size, inverse_mass = jax.vmap(adaptation.final)(state)
+
+    def kernel_step(key, state, step_size, inverse_mass):
+        return kernel_factory(logdensity_fn, step_size, inverse_mass).step(key, state)
+
+    def sample_step(state, t):
+        keys = jax.random.split(jax.random.fold_in(key_sample, t), num_chains)
+        state, info = jax.vmap(kernel_step)(keys, state, step_size, inverse_mass)
+        _tick(warmup + t, 1, progress_every)
+        return state, (state.position, info._asdict())
+
+    _, (draws, info) = jax.lax.scan(sample_step, state.kernel_state, jnp.arange(samples))
+    by_chain = partial(jnp.swapaxes, axis1=0, axis2=1)
+    return (jax.tree.map(by_chain, draws),
+            {**jax.tree.map(by_chain, info), "step_size": step_size,
+             "inverse_mass_matrix": inverse_mass})
+
+
+def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
+           init_positions: Position, key: jax.Array, *, warmup: int = 1000,
+           samples: int = 1000, step_size: float | None = None, target_accept: float = 0.8,
+           dense_mass: bool = False, progress: bool = True,
+           progress_every: int | None = None) -> tuple[Position, dict[str, jax.Array]]:
+    """Run one chain per leading entry of ``init_positions``: ``warmup`` iterations
+    of window adaptation, then ``samples`` draws.
+
+    ``kernel_factory(logdensity_fn, step_size, inverse_mass_matrix)`` builds the
+    kernel (``nuts``, ``hmc`` with its steps fixed by ``functools.partial``, ...).
+    ``step_size`` is the initial step size (found by Stan's heuristic when
+    ``None``). Returns the draws, with ``(chain, draw)`` leading axes, and the
+    stats: every field of the kernel's info with ``(chain, draw)`` axes
+    (``acceptance_rate``, ``is_divergent``, ``num_steps``, ...), plus the adapted
+    ``step_size`` and ``inverse_mass_matrix`` per chain. The compiled program is
+    cached: a second call with the same kernel factory and log density (the
+    same objects) and options does not compile again.
+    """
+    if warmup < 0 or samples < 1:
+        raise InferenceError(f"MCMC needs warmup >= 0 and samples >= 1, "
+                             f"got warmup={warmup}, samples={samples}")
+    sizes = {jnp.shape(a)[0] if jnp.ndim(a) else None for a in jax.tree.leaves(init_positions)}
+    if len(sizes) != 1 or None in sizes:
+        raise InferenceError("initial positions need one leading chain axis, the same "
+                             f"for every array; got leading sizes {sorted(map(str, sizes))}")
+    every = (progress_every or max(1, (warmup + samples) // 100)) if progress else None
+    options = dict(warmup=warmup, samples=samples, step_size=step_size,
+                   target_accept=target_accept, dense_mass=dense_mass, progress_every=every)
+    if not progress:
+        return _run(kernel_factory, logdensity_fn, key, init_positions, **options)
+    with _ProgressBar(warmup + samples):
+        return jax.block_until_ready(
+            _run(kernel_factory, logdensity_fn, key, init_positions, **options))

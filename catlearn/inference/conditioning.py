@@ -1,0 +1,137 @@
+"""Conditioning by data: binding a model's arguments and observed sites.
+
+A query names values: arguments (``x``, ``T``, ``sigma``) are the inputs of
+the model's diagram and fix its symbolic dimensions (``N`` from the length
+of ``x``); data bind sample sites, which makes them observed. Everything is
+checked here, once, before any inference runs, and every mistake is a
+:class:`~catlearn.errors.DataError` naming the user's variable: an unknown
+or missing name, a wrong shape or dtype, a value outside a type (``Nat``,
+``Pos``) or outside a distribution's support.
+
+>>> import numpy as np
+>>> from catlearn.syntax import Ty
+>>> bind_args([("x", Ty("Real")[("N")])], {"x": np.zeros(3)}, "m")[1]
+{'N': 3}
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any, Mapping, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from catlearn.distributions import constraints
+from catlearn.distributions import get as get_distribution
+from catlearn.errors import DataError
+from catlearn.syntax.model import Model, resolve_dim
+from catlearn.syntax.ty import Ty, dim_str
+
+_INTEGRAL = {"Int", "Nat", "Bool"}
+_CHECKS = {"Nat": (lambda v: v >= 0, "a natural number"),
+           "Pos": (lambda v: v > 0, "positive"),
+           "Prob": (lambda v: (v > 0) & (v < 1), "a probability in (0, 1)"),
+           "Bool": (lambda v: (v == 0) | (v == 1), "a boolean (0 or 1)")}
+
+
+def _unknown(kind: str, name: str, known: Sequence[str], model: str) -> DataError:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    shown = ", ".join(known) or "none"
+    return DataError(f"{model} has no {kind} '{name}' (its {kind}s: {shown}){hint}")
+
+
+def _as_array(name: str, value: Any, integral: bool, what: str) -> np.ndarray:
+    """``value`` as a numeric array, integer-valued where ``integral``."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        array = np.asarray(value, dtype=object)
+    if array.dtype == bool:
+        array = array.astype(np.int32)
+    if not np.issubdtype(array.dtype, np.number):
+        raise DataError(f"{what} '{name}' must be numbers, got {array.dtype} values")
+    if np.iscomplexobj(array):
+        raise DataError(f"{what} '{name}' must be real numbers")
+    if integral:
+        if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+            raise DataError(f"{what} '{name}' must be integers (it is discrete)")
+        return array.astype(np.int32)
+    if not np.all(np.isfinite(array)):
+        raise DataError(f"{what} '{name}' contains NaN or infinite values")
+    return array.astype(jnp.result_type(float))
+
+
+def bind_args(signature: Sequence[tuple[str, Ty]], args: Mapping[str, Any],
+              model: str) -> tuple[tuple, dict]:
+    """The model's inputs and the dimensions they fix, or a :class:`DataError`.
+
+    Integer arguments (``T: Nat``) are dimensions themselves; a symbol in an
+    argument's shape (``x: Real[N]``) is fixed by the first argument that has
+    it and checked against the others.
+    """
+    names = [name for name, _ in signature]
+    for name in args:
+        if name not in names:
+            raise _unknown("argument", name, names, model)
+    missing = [f"'{name}' ({ty})" for name, ty in signature if name not in args]
+    if missing:
+        raise DataError(f"{model}: missing argument {', '.join(missing)}")
+    values = {}
+    for name, ty in signature:
+        (atom,) = ty.objects
+        value = _as_array(name, args[name], atom.name in _INTEGRAL, "argument")
+        if value.ndim != len(atom.shape):
+            raise DataError(f"argument '{name}' must have {len(atom.shape)} axes ({ty}), "
+                            f"got shape {value.shape}")
+        if atom.name in _CHECKS:
+            ok, what = _CHECKS[atom.name]
+            if not np.all(ok(value)):
+                raise DataError(f"argument '{name}' must be {what} ({ty})")
+        values[name] = value
+    dims = {name: int(value) for name, value in values.items()
+            if value.ndim == 0 and value.dtype.kind == "i"}
+    for name, ty in signature:
+        for axis, (dim, size) in enumerate(zip(ty.objects[0].shape, values[name].shape)):
+            if isinstance(dim, str) and dim not in dims:
+                dims[dim] = size
+            elif resolve_dim(dim, dims) != size:
+                raise DataError(f"argument '{name}' must have {dim_str(dim)} = "
+                                f"{resolve_dim(dim, dims)} entries along axis {axis}, "
+                                f"got {size}")
+    return tuple(jnp.asarray(values[name]) for name in names), dims
+
+
+def bind_data(model: Model, data: Mapping[str, Any], shapes: Mapping[str, Any],
+              pieces: Mapping[str, Sequence]) -> dict[str, jax.Array]:
+    """Validated observed values by site.
+
+    ``shapes`` gives each site's whole value (a ``jax.ShapeDtypeStruct``) and
+    ``pieces`` its parts with their distributions, from an abstract prior run.
+    """
+    from catlearn.inference.model_semantics import slice_at
+    arg_names = [name for name, _ in model.args]
+    bound = {}
+    for name, value in data.items():
+        if name not in shapes:
+            if name in arg_names:
+                raise DataError(f"'{name}' is an argument of {model.name}, not a sampled "
+                                "variable: bind it as an argument, not as data")
+            raise _unknown("sampled variable", name, list(shapes), model.name)
+        discrete = any(get_distribution(p.dist).is_discrete for p in pieces[name])
+        array = _as_array(name, value, discrete, "data")
+        if array.shape != shapes[name].shape:
+            raise DataError(f"data '{name}' must have shape {shapes[name].shape}, "
+                            f"got {array.shape}")
+        for piece in pieces[name]:
+            support = getattr(get_distribution(piece.dist), "support", None)
+            if isinstance(support, constraints.Constraint):
+                part = slice_at(array, piece.index)
+                ok = np.asarray(support.check(jnp.asarray(part)))
+                if not ok.all():
+                    bad = np.asarray(part)[~ok][0]
+                    raise DataError(f"data '{name}' is outside the support of "
+                                    f"{piece.dist}: got {bad.tolist()}, must be {support}")
+        bound[name] = jnp.asarray(array)
+    return bound

@@ -1,0 +1,166 @@
+"""The No-U-Turn sampler: multinomial trajectory sampling with the generalised U-turn criterion.
+
+From ``(x, p)`` with ``p ~ N(0, M)`` the trajectory doubles, each time in a
+random direction, by a new subtree of ``2^depth`` leapfrog steps, until a
+U-turn, a divergence (energy error above 1000) or ``max_tree_depth``
+doublings. Every state ``z`` of the trajectory has weight ``exp(-H(z))``; the
+sample is drawn from them by progressive sampling (uniform within a subtree,
+biased towards the newer subtree when merging), as in Betancourt (2017) and
+current Stan and NumPyro. A subtree from ``z⁻`` to ``z⁺`` with momentum sum
+``ρ`` turns when ``M⁻¹p⁻·ρ ≤ 0`` or ``M⁻¹p⁺·ρ ≤ 0``.
+
+The recursion of the original algorithm is unrolled into one
+``lax.while_loop`` with one leapfrog step (one gradient) per iteration: the
+sub-subtrees of size ``2^k`` that open and close at leaf ``i`` of a subtree
+are those with ``2^k | i`` and ``2^k | i + 1``, so the U-turn checks of all
+levels are kept as one checkpoint row per level.
+
+>>> import jax, jax.numpy as jnp
+>>> k = nuts(lambda x: -0.5 * jnp.sum(x ** 2), 0.5, jnp.ones(3))
+>>> state, info = k.step(jax.random.key(0), k.init(jnp.zeros(3)))
+>>> bool(info.num_steps >= 1) and not bool(info.is_divergent)
+True
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
+
+from catlearn.inference.integrators import IntegratorState, hamiltonian, leapfrog
+from catlearn.inference.kernel import Kernel, LogDensity, State, flat_logdensity, state_at
+from catlearn.inference.metrics import gaussian_euclidean
+
+
+class NUTSInfo(NamedTuple):
+    acceptance_rate: jax.Array   # mean of min(1, exp(H₀ - H)) over the new states (Stan's accept_stat)
+    is_divergent: jax.Array
+    num_steps: jax.Array         # leapfrog steps, one gradient each
+    tree_depth: jax.Array
+    energy: jax.Array            # H at the sample
+
+
+class _Leaf(NamedTuple):
+    point: IntegratorState
+    velocity: jax.Array          # M⁻¹p, for the U-turn checks
+
+
+class _Trajectory(NamedTuple):
+    ends: _Leaf                  # leading axis: 0 = backward end, 1 = forward end
+    sample: IntegratorState
+    log_weight: jax.Array
+    momentum_sum: jax.Array
+    subtree_sample: IntegratorState
+    subtree_log_weight: jax.Array
+    subtree_momentum_sum: jax.Array
+    checkpoint_velocity: jax.Array   # [level, dim]: velocity at the first leaf of the open sub-subtree
+    checkpoint_sum: jax.Array        # [level, dim]: subtree momentum sum before that leaf
+    depth: jax.Array
+    leaf: jax.Array                  # index of the next leaf in the current subtree
+    num_steps: jax.Array
+    sum_acceptance: jax.Array
+    turning: jax.Array
+    diverging: jax.Array
+
+
+def _turning(velocity_a, velocity_b, momentum_sum):
+    return (jnp.dot(velocity_a, momentum_sum) <= 0) | (jnp.dot(velocity_b, momentum_sum) <= 0)
+
+
+def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
+         inverse_mass_matrix: jax.Array, max_tree_depth: int = 10,
+         divergence_threshold: float = 1000.0) -> Kernel:
+    """The NUTS kernel with a diagonal (vector) or dense (matrix) inverse mass matrix."""
+    metric = gaussian_euclidean(inverse_mass_matrix)
+    levels = jnp.arange(1, max_tree_depth + 1)
+    level_sizes = 2 ** levels
+
+    def init(position):
+        return state_at(logdensity_fn, position, grad=True)
+
+    def step(key, state):
+        x, unravel, logdensity = flat_logdensity(logdensity_fn, state.position)
+        integrate = leapfrog(logdensity, metric)
+        key_momentum, key_direction, key_merge, key_leaf = jax.random.split(key, 4)
+        momentum = metric.sample_momentum(key_momentum, x)
+        start = IntegratorState(x, momentum, state.logdensity,
+                                ravel_pytree(state.logdensity_grad)[0])
+        energy0 = hamiltonian(metric, start)
+        forward = jax.random.bernoulli(key_direction, shape=(max_tree_depth,))
+        merge_uniforms = jax.random.uniform(key_merge, (max_tree_depth,))
+        both_ends = jax.tree.map(lambda a: jnp.stack([a, a]),
+                                 _Leaf(start, metric.velocity(momentum)))
+        zeros = jnp.zeros((max_tree_depth, x.shape[0]), x.dtype)
+
+        def extend(t: _Trajectory) -> _Trajectory:
+            direction = forward[t.depth].astype(jnp.int32)
+            edge = jax.tree.map(lambda a: a[direction], t.ends.point)
+            point = integrate(edge, jnp.where(direction == 1, step_size, -step_size))
+            velocity = metric.velocity(point.momentum)
+            delta = -point.logdensity + 0.5 * jnp.dot(point.momentum, velocity) - energy0
+            delta = jnp.where(jnp.isnan(delta), jnp.inf, delta)
+            diverging = delta > divergence_threshold
+
+            # Uniform progressive sampling within the subtree.
+            subtree_log_weight = jnp.logaddexp(t.subtree_log_weight, -delta)
+            u = jax.random.uniform(jax.random.fold_in(key_leaf, t.num_steps))
+            take = jnp.log(u) < -delta - subtree_log_weight
+            subtree_sample = jax.tree.map(lambda a, b: jnp.where(take, a, b),
+                                          point, t.subtree_sample)
+            subtree_momentum_sum = t.subtree_momentum_sum + point.momentum
+            ends = jax.tree.map(lambda a, b: a.at[direction].set(b), t.ends,
+                                _Leaf(point, velocity))
+
+            # U-turns of the sub-subtrees that open or close at this leaf.
+            active = (levels <= t.depth)[:, None]
+            opens = active & (t.leaf % level_sizes == 0)[:, None]
+            closes = active[:, 0] & ((t.leaf + 1) % level_sizes == 0)
+            checkpoint_velocity = jnp.where(opens, velocity, t.checkpoint_velocity)
+            checkpoint_sum = jnp.where(opens, t.subtree_momentum_sum, t.checkpoint_sum)
+            level_sums = subtree_momentum_sum - checkpoint_sum
+            level_turning = ((jnp.sum(checkpoint_velocity * level_sums, axis=1) <= 0)
+                             | (level_sums @ velocity <= 0))
+            subtree_turning = jnp.any(closes & level_turning)
+
+            # At the end of a subtree, merge it (biased progressive sampling) unless it failed.
+            done = (t.leaf + 1 == 2 ** t.depth) | subtree_turning | diverging
+            merge = done & ~subtree_turning & ~diverging
+            take_subtree = merge & (jnp.log(merge_uniforms[t.depth])
+                                    < subtree_log_weight - t.log_weight)
+            sample = jax.tree.map(lambda a, b: jnp.where(take_subtree, a, b),
+                                  subtree_sample, t.sample)
+            log_weight = jnp.where(merge, jnp.logaddexp(t.log_weight, subtree_log_weight),
+                                   t.log_weight)
+            momentum_sum = jnp.where(merge, t.momentum_sum + subtree_momentum_sum,
+                                     t.momentum_sum)
+            trajectory_turning = merge & _turning(ends.velocity[0], ends.velocity[1],
+                                                  momentum_sum)
+            return _Trajectory(
+                ends, sample, log_weight, momentum_sum,
+                subtree_sample,
+                jnp.where(done, -jnp.inf, subtree_log_weight),
+                jnp.where(done, 0.0, subtree_momentum_sum),
+                checkpoint_velocity, checkpoint_sum,
+                t.depth + done, jnp.where(done, 0, t.leaf + 1), t.num_steps + 1,
+                t.sum_acceptance + jnp.exp(jnp.minimum(-delta, 0.0)),
+                subtree_turning | trajectory_turning, diverging)
+
+        def going(t: _Trajectory):
+            return ~t.turning & ~t.diverging & (t.depth < max_tree_depth)
+
+        t = jax.lax.while_loop(going, extend, _Trajectory(
+            both_ends, start, jnp.zeros((), x.dtype), momentum,
+            start, jnp.full((), -jnp.inf, x.dtype), jnp.zeros_like(x),
+            zeros, zeros, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32),
+            jnp.zeros((), jnp.int32), jnp.zeros((), x.dtype),
+            jnp.zeros((), bool), jnp.zeros((), bool)))
+
+        new_state = State(unravel(t.sample.position), t.sample.logdensity,
+                          unravel(t.sample.logdensity_grad))
+        info = NUTSInfo(t.sum_acceptance / t.num_steps, t.diverging, t.num_steps, t.depth,
+                        hamiltonian(metric, t.sample))
+        return new_state, info
+
+    return Kernel(init, step)

@@ -1,0 +1,97 @@
+"""A population: weighted particles, the representation SMC transforms.
+
+A population of ``n`` particles ``x_i`` with log-weights ``log w_i`` and an
+accumulated log evidence ``log Z₀`` stands for the unnormalised measure
+
+    μ = Z₀ · Σ_i w_i δ(x_i),        total mass  Z = Z₀ · Σ_i w_i,
+
+(Ścibior et al.'s ``Population`` monad transformer). Every block of SMC
+(reweighting, resampling, moving) preserves the expectation of ``μ`` applied
+to any test function, so the total mass at the end is an unbiased estimate
+of the model's evidence. ``particles`` is any pytree whose leaves carry the
+particle axis first. Keeping ``Z₀`` apart from the weights keeps the
+weights near 1 and the evidence exact in float32 over thousands of stages.
+
+>>> import jax, jax.numpy as jnp
+>>> pop = spawn(jax.random.key(0), 4, lambda k: (jax.random.normal(k), 0.0))
+>>> float(effective_sample_size(pop)), float(log_evidence(pop))
+(4.0, 0.0)
+>>> pop = reweight(pop, jnp.log(jnp.array([1.0, 1.0, 0.0, 0.0])))
+>>> float(effective_sample_size(pop)), round(float(log_evidence(pop)), 4)
+(2.0, -0.6931)
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax.scipy.special import logsumexp
+
+Particles = Any   # a pytree whose leaves have the particle axis first
+WeightedSampler = Callable[[jax.Array], tuple[Any, jax.Array]]   # key -> (x, log w)
+
+
+class Population(NamedTuple):
+    """``Z₀ · Σ_i w_i δ(x_i)`` with ``log Z₀ = log_z`` and ``log w_i = log_weights[i]``."""
+    particles: Particles
+    log_weights: jax.Array
+    log_z: jax.Array
+
+
+def size(pop: Population) -> int:
+    """The number of particles ``n`` (static)."""
+    return pop.log_weights.shape[0]
+
+
+def spawn(key: jax.Array, n: int, sampler: WeightedSampler) -> Population:
+    """``n`` independent draws of a weighted sampler, each of weight ``w(x)/n``:
+
+        spawn(n, s) = Σ_i (1/n) w_i δ(x_i),   (x_i, w_i) ~ s   (total mass unbiased for E[w])
+    """
+    particles, log_w = jax.vmap(sampler)(jax.random.split(key, n))
+    log_w = jnp.broadcast_to(jnp.asarray(log_w, jnp.result_type(float)), (n,))
+    return Population(particles, log_w - jnp.log(n), jnp.zeros((), log_w.dtype))
+
+
+def reweight(pop: Population, log_increments: jax.Array) -> Population:
+    """Multiply each weight by its increment: ``w_i ← w_i · g_i``."""
+    return pop._replace(log_weights=pop.log_weights + log_increments)
+
+
+def log_evidence(pop: Population) -> jax.Array:
+    """``log Z = log Z₀ + log Σ_i w_i``, the log total mass."""
+    return pop.log_z + logsumexp(pop.log_weights)
+
+
+def normalise(pop: Population) -> Population:
+    """The same measure with ``Σ_i w_i = 1``: the mass moves into ``Z₀``.
+
+    With every weight zero the mass is zero: ``log Z₀ = -inf`` and the weights
+    are left uniform, so no NaN is ever produced.
+    """
+    log_total = logsumexp(pop.log_weights)
+    finite = jnp.isfinite(log_total)
+    n = size(pop)
+    log_weights = jnp.where(finite, pop.log_weights - log_total, -jnp.log(n))
+    return pop._replace(log_weights=log_weights, log_z=pop.log_z + log_total)
+
+
+def normalised_weights(pop: Population) -> jax.Array:
+    """``W_i = w_i / Σ_j w_j`` (uniform when every weight is zero)."""
+    return jnp.exp(normalise(pop).log_weights)
+
+
+def effective_sample_size(pop: Population) -> jax.Array:
+    """Kish's effective sample size ``ESS = (Σ w_i)² / Σ w_i²``, in ``[1, n]``;
+    0 when every weight is zero."""
+    log_w = pop.log_weights
+    ess = jnp.exp(2 * logsumexp(log_w) - logsumexp(2 * log_w))
+    return jnp.where(jnp.isfinite(logsumexp(log_w)), ess, 0.0)
+
+
+def mean(pop: Population, fn: Callable[[Any], Any] = lambda x: x) -> Any:
+    """The self-normalised expectation ``Σ_i W_i f(x_i)``."""
+    weights = normalised_weights(pop)
+    values = jax.vmap(fn)(pop.particles)
+    return jax.tree.map(lambda v: jnp.tensordot(weights, v, axes=1), values)

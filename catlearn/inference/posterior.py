@@ -1,0 +1,169 @@
+"""The result of inference: draws of the latent sites, and what they tell.
+
+``samples`` maps each site to an array with leading ``(chain, draw)`` axes
+and the site's own shape after them. Methods that produce *weighted* draws
+(importance sampling) also set ``log_weights`` (``(chain, draw)``,
+normalised); summaries then weight each draw, and ``to_arviz``/``predictive``
+first resample to equal weights. Summaries treat vector sites element by
+element (``theta[0]``, ``theta[1]`` …), with R̂ and bulk ESS from
+:mod:`catlearn.inference.diagnostics` (Kish's ESS for weighted draws).
+
+>>> import jax, jax.numpy as jnp
+>>> draws = {"w": jax.random.normal(jax.random.key(0), (2, 500)), "v": jnp.ones((2, 500, 2))}
+>>> post = Posterior(draws)
+>>> sorted(post.summary_dict())
+['v[0]', 'v[1]', 'w']
+>>> print(post.summary().splitlines()[0])
+parameter      mean        sd        5%       95%       ess   r_hat
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, TYPE_CHECKING
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from catlearn.inference.diagnostics import ess_bulk, rhat
+
+if TYPE_CHECKING:
+    from catlearn.inference.target import Target
+
+COLUMNS = ("mean", "sd", "q5", "q95", "ess", "r_hat")
+
+
+@dataclass
+class Posterior:
+    """Draws with ``(chain, draw)`` axes, optional weights, evidence and statistics."""
+
+    samples: dict[str, jax.Array]
+    log_weights: Optional[jax.Array] = None
+    log_evidence: Optional[float] = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    method: str = ""
+    target: Optional["Target"] = field(default=None, repr=False)
+
+    @property
+    def chains(self) -> int:
+        return next(iter(self.samples.values())).shape[0] if self.samples else 0
+
+    @property
+    def draws(self) -> int:
+        return next(iter(self.samples.values())).shape[1] if self.samples else 0
+
+    # -- summaries ---------------------------------------------------------------
+
+    def summary_dict(self) -> dict[str, dict[str, Optional[float]]]:
+        """``{"w": {"mean", "sd", "q5", "q95", "ess", "r_hat"}, "theta[0]": …}``;
+        a statistic that does not apply (R̂ of weighted draws) is ``None``."""
+        out = {}
+        for site, draws in self.samples.items():
+            draws = np.asarray(draws, dtype=float)
+            shape = draws.shape[2:]
+            stats = (self._weighted_stats(draws) if self.log_weights is not None
+                     else self._chain_stats(draws))
+            for element in np.ndindex(*shape):
+                name = site + (f"[{', '.join(map(str, element))}]" if shape else "")
+                out[name] = {column: _finite_or_none(stats[column][element])
+                             for column in COLUMNS}
+        return out
+
+    def _chain_stats(self, draws: np.ndarray) -> dict[str, np.ndarray]:
+        flat = draws.reshape((-1,) + draws.shape[2:])
+        enough = draws.shape[1] >= 4
+        nan = np.full(draws.shape[2:], np.nan)
+        return {"mean": flat.mean(0), "sd": flat.std(0, ddof=1) if len(flat) > 1 else nan,
+                "q5": np.quantile(flat, 0.05, axis=0), "q95": np.quantile(flat, 0.95, axis=0),
+                "ess": np.asarray(ess_bulk(draws)) if enough else nan,
+                "r_hat": np.asarray(rhat(draws)) if enough else nan}
+
+    def _weighted_stats(self, draws: np.ndarray) -> dict[str, np.ndarray]:
+        flat = draws.reshape((-1,) + draws.shape[2:])
+        log_w = np.asarray(self.log_weights, dtype=float).reshape(-1)
+        w = np.exp(log_w - log_w.max())
+        w = (w / w.sum()).reshape((-1,) + (1,) * (flat.ndim - 1))
+        mean = (w * flat).sum(0)
+        sd = np.sqrt((w * (flat - mean) ** 2).sum(0))
+        order = np.argsort(flat, axis=0)
+        cumulative = np.cumsum(np.take_along_axis(np.broadcast_to(w, flat.shape), order, 0), 0)
+        ordered = np.take_along_axis(flat, order, 0)
+
+        def quantile(q):
+            at = np.argmax(cumulative >= q, axis=0)[None]
+            return np.take_along_axis(ordered, at, 0)[0]
+        ess = np.full(flat.shape[1:], 1.0 / float((w ** 2).sum()))
+        return {"mean": mean, "sd": sd, "q5": quantile(0.05), "q95": quantile(0.95),
+                "ess": ess, "r_hat": np.full(flat.shape[1:], np.nan)}
+
+    def summary(self) -> str:
+        """A table: parameter, mean, sd, 5%, 95%, ess, r_hat (one row per scalar)."""
+        rows = self.summary_dict()
+        width = max([9] + [len(name) for name in rows])
+        head = f"{'parameter':<{width}}" + "".join(
+            f"{h:>10}" for h in ("mean", "sd", "5%", "95%", "ess")) + f"{'r_hat':>8}"
+        lines = [head]
+        for name, stats in rows.items():
+            cells = "".join(_cell(stats[c], 10, "{:.4g}") for c in COLUMNS[:4])
+            cells += _cell(stats["ess"], 10, "{:.0f}") + _cell(stats["r_hat"], 8, "{:.3f}")
+            lines.append(f"{name:<{width}}" + cells)
+        if self.log_evidence is not None:
+            lines.append(f"log evidence: {self.log_evidence:.4f}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    # -- equal-weight draws, arviz, prediction ----------------------------------------
+
+    def resampled(self, key: Optional[jax.Array] = None) -> dict[str, jax.Array]:
+        """Equally weighted draws: the samples themselves, or for weighted draws a
+        systematic resample of them (one chain, as many draws as particles)."""
+        if self.log_weights is None:
+            return dict(self.samples)
+        key = jax.random.key(0) if key is None else key
+        log_w = jnp.reshape(self.log_weights, -1)
+        n = log_w.shape[0]
+        cumulative = jnp.cumsum(jax.nn.softmax(log_w))
+        points = (jax.random.uniform(key) + jnp.arange(n)) / n
+        picks = jnp.minimum(jnp.searchsorted(cumulative, points), n - 1)
+        return {site: jnp.reshape(v, (n,) + v.shape[2:])[picks][None]
+                for site, v in self.samples.items()}
+
+    def to_arviz(self):
+        """An ``arviz.InferenceData`` with the (equal-weight) draws as its posterior."""
+        import arviz
+        draws = {site: np.asarray(v) for site, v in self.resampled().items()}
+        stats = {name: np.asarray(v) for name, v in self.stats.items()
+                 if np.ndim(v) >= 2 and np.shape(v)[:2] == (self.chains, self.draws)}
+        return arviz.from_dict(posterior=draws, sample_stats=stats or None)
+
+    def predictive(self, args: Optional[Mapping[str, Any]] = None,
+                   key: Optional[jax.Array] = None) -> dict[str, jax.Array]:
+        """Posterior predictive draws of every site and returned value, one per
+        (equal-weight) posterior draw, with ``(chain, draw)`` axes; ``args``
+        rebinds the model's arguments (new inputs), else those of the query."""
+        from catlearn.errors import InferenceError
+        from catlearn.inference.target import Target
+        if self.target is None:
+            raise InferenceError("this posterior does not know its model, so it cannot predict")
+        key = jax.random.key(0) if key is None else key
+        target = self.target if args is None else Target(self.target.model, args)
+        k1, k2 = jax.random.split(key)
+        draws = self.resampled(k1)
+        chains, n = next(iter(draws.values())).shape[:2]
+        flat = {site: jnp.reshape(v, (chains * n,) + v.shape[2:]) for site, v in draws.items()
+                if site in target.latent_names}
+        keys = jax.random.split(k2, chains * n)
+        out = jax.jit(jax.vmap(target.predict))(keys, flat)
+        return {name: jnp.reshape(v, (chains, n) + v.shape[1:]) for name, v in out.items()}
+
+
+def _finite_or_none(value) -> Optional[float]:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _cell(value: Optional[float], width: int, fmt: str) -> str:
+    return f"{'—' if value is None else fmt.format(value):>{width}}"

@@ -1,0 +1,255 @@
+"""A model conditioned on data: the target every inference method plugs into.
+
+``Target(model, args, data)`` binds the query once (see
+:mod:`catlearn.inference.conditioning`) and gives the model's three
+meanings, each the functor of :mod:`catlearn.inference.model_semantics`
+with different site modes:
+
+* the **sampler** (prior and prior predictive; no site given): ``sample_prior``;
+* the **weighted sampler** (likelihood weighting; observed sites given, so
+  they score their data, latent sites drawn): ``weighted``;
+* the **log density** of the latent sites on unconstrained space, as one
+  pure JAX function of a flat vector ``θ ∈ ℝ^dim``:
+
+      log p(θ) = Σ_latent [log p(f(u)) + log|det J_f(u)|] + Σ_observed log p(y | …)
+
+  where ``f`` is each site's support bijection: ``logdensity``, split into
+  ``log_prior`` and ``log_likelihood`` for tempering.
+
+For models whose body is a scan (a state-space model), ``sequential()``
+cuts the model at its time steps for particle filters.
+
+>>> import jax, jax.numpy as jnp
+>>> from catlearn.syntax import Ty
+>>> from catlearn.syntax.model import Const, Model, Sample
+>>> R = Ty("Real")
+>>> t = Target(Model("m", [], Const(1.0) >> Sample("z", "HalfNormal", R, R)))
+>>> t.dim, t.latent_names
+(1, ['z'])
+>>> float(t.constrain(jnp.zeros(1))["z"])  # exp(0)
+1.0
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from catlearn.categories.sampler import Sampler
+from catlearn.categories.weighted import Weighted
+from catlearn.errors import InferenceError, NotSupportedError
+from catlearn.inference.conditioning import bind_args, bind_data
+from catlearn.inference.model_semantics import FIXED, LATENT, OBSERVED, SiteSamplers, Trace
+from catlearn.inference.sequential import StateSpace
+from catlearn.syntax.model import Model, Sample, Scan, Score
+
+Array = jax.Array
+_NO_KEY = jax.random.key(0)  # the log density draws nothing; a key is only a placeholder
+
+
+class Target:
+    """``model`` with its arguments bound and the sites in ``data`` observed."""
+
+    def __init__(self, model: Model, args: Optional[Mapping[str, Any]] = None,
+                 data: Optional[Mapping[str, Any]] = None):
+        self.model = model
+        self.inputs, self.dims = bind_args(model.args, args or {}, model.name)
+        self._prior = SiteSamplers(self.dims, {}).image(model.diagram)
+        abstract = jax.eval_shape(lambda key: self._prior.fn(key, {}, *self.inputs)[1], _NO_KEY)
+        shapes = jax.eval_shape(lambda key: self._prior.fn(key, {}, *self.inputs)[1].sites(),
+                                _NO_KEY)
+        self.data = bind_data(model, data or {}, shapes, abstract.values)
+        self.site_shapes = {site: tuple(s.shape) for site, s in shapes.items()}
+        order = list(dict.fromkeys(box.site for box in model.sites()))
+        self.observed = [site for site in order if site in self.data]
+        self.latent_names = [site for site in order if site not in self.data]
+        self.discrete_latents = [site for site in self.latent_names
+                                 if site not in abstract.unconstrained]
+        self.has_discrete_latents = bool(self.discrete_latents)
+        unconstrained = jax.eval_shape(
+            lambda key: self._prior.fn(key, {}, *self.inputs)[1].unconstrained_sites(), _NO_KEY)
+        self._layout = [(site, tuple(unconstrained[site].shape)) for site in self.latent_names
+                        if site in unconstrained]
+        self.dim = int(sum(np.prod(shape, dtype=int) for _, shape in self._layout))
+        observed = {site: OBSERVED for site in self.observed}
+        self._weighted = SiteSamplers(self.dims, observed)
+        self._density = SiteSamplers(self.dims, {**observed, **{
+            site: LATENT for site, _ in self._layout}})
+
+    def __repr__(self) -> str:
+        return (f"<Target {self.model.name}: latent {', '.join(self.latent_names) or 'none'}; "
+                f"observed {', '.join(self.observed) or 'none'}>")
+
+    # -- the flat parameter vector ------------------------------------------------
+
+    def unflatten(self, flat: Array) -> dict[str, Array]:
+        """The unconstrained value of each continuous latent site."""
+        out, offset = {}, 0
+        for site, shape in self._layout:
+            size = int(np.prod(shape, dtype=int))
+            out[site] = jnp.reshape(flat[offset:offset + size], shape)
+            offset += size
+        return out
+
+    def flatten(self, unconstrained: Mapping[str, Array]) -> Array:
+        return jnp.concatenate([jnp.ravel(unconstrained[site]) for site, _ in self._layout]
+                               or [jnp.zeros((0,))])
+
+    # -- the log-density semantics ---------------------------------------------------
+
+    def _trace(self, flat: Array) -> Trace:
+        if self.has_discrete_latents:
+            raise InferenceError(
+                f"{self.model.name} has discrete latent variables "
+                f"({', '.join(self.discrete_latents)}): gradient-based inference needs a "
+                "log density of continuous latents only; use smc or importance instead")
+        run = self._density.image(self.model.diagram)
+        return run.fn(_NO_KEY, {**self.data, **self.unflatten(flat)}, *self.inputs)[1]
+
+    def logdensity(self, flat: Array) -> Array:
+        """The joint log density on unconstrained space, Jacobians included."""
+        trace = self._trace(flat)
+        return trace.log_prior + trace.log_likelihood
+
+    def log_prior(self, flat: Array) -> Array:
+        """The latent sites' part of :meth:`logdensity` (with the Jacobians)."""
+        return self._trace(flat).log_prior
+
+    def log_likelihood(self, flat: Array) -> Array:
+        """The observed sites' and ``factor`` statements' part of :meth:`logdensity`."""
+        return self._trace(flat).log_likelihood
+
+    def constrain(self, flat: Array) -> dict[str, Array]:
+        """Each latent site's value (on its support, whole shape) at ``flat``."""
+        sites = self._trace(flat).sites()
+        return {site: sites[site] for site in self.latent_names}
+
+    # -- the sampler semantics -----------------------------------------------------
+
+    def init(self, key: Array) -> Array:
+        """An initial unconstrained point: a draw from the prior."""
+        run = self._weighted.image(self.model.diagram)
+        trace = run.fn(key, self.data, *self.inputs)[1]
+        return self.flatten(trace.unconstrained_sites())
+
+    def sample_prior(self, key: Array) -> dict[str, Array]:
+        """Every site and returned value drawn from the prior predictive."""
+        return self._named(*self._prior.fn(key, {}, *self.inputs))
+
+    def weighted(self, key: Array) -> tuple[dict[str, Array], Array]:
+        """Likelihood weighting: latent sites from the prior, weighted by the data."""
+        outs, trace = self._weighted.image(self.model.diagram).fn(key, self.data, *self.inputs)
+        sites = trace.sites()
+        return {site: sites[site] for site in self.latent_names}, trace.log_likelihood
+
+    def predict(self, key: Array, latents: Mapping[str, Array]) -> dict[str, Array]:
+        """Every site and returned value, the latent sites held at ``latents``."""
+        run = SiteSamplers(self.dims, {site: FIXED for site in latents}).image(
+            self.model.diagram)
+        return self._named(*run.fn(key, dict(latents), *self.inputs))
+
+    def _named(self, outs: Sequence[Array], trace: Trace) -> dict[str, Array]:
+        returned = {name: value for name, value in zip(self.model.returns, outs)}
+        return {**returned, **trace.sites()}
+
+    # -- the model cut at its time steps ----------------------------------------------
+
+    def sequential(self, fixed: Optional[Mapping[str, Array]] = None) -> StateSpace:
+        """The model as ``init ; step^(T-1)`` for particle filters.
+
+        The model must be: boxes before one :class:`Scan` over
+        ``range(start, stop)``, then only deterministic boxes. Stage 0
+        (``init``) runs the boxes before the loop, stage ``t ≥ 1`` (``step``)
+        runs iteration ``start + t - 1``; each is a weighted sampler whose
+        log-weight is the log likelihood of the data it observes, its latent
+        sites drawn from the prior (the bootstrap proposal). A particle is a
+        :class:`Particle`. ``fixed`` holds latent sites of the prefix at given
+        (constrained) values, e.g. the parameters in PMMH; their prior
+        density is not part of any weight.
+        """
+        fixed = dict(fixed or {})
+        graph = self.model.diagram.hypergraph
+        scans = [i for i, box in enumerate(graph.boxes) if isinstance(box, Scan)]
+        if len(scans) != 1:
+            raise NotSupportedError(f"{self.model.name} has {len(scans)} loops that read "
+                                    "their previous iteration; sequential inference "
+                                    "needs exactly one")
+        s = scans[0]
+        for box in graph.boxes[s + 1:]:
+            if isinstance(box, (Sample, Score)) or hasattr(box, "body"):
+                raise NotSupportedError(f"{self.model.name}: '{box.name}' comes after the "
+                                        "time loop; sequential inference needs it before")
+        for site in fixed:
+            if site not in self.latent_names:
+                raise InferenceError(f"cannot hold '{site}' fixed: it is not a latent "
+                                     f"variable of {self.model.name}")
+        cat = SiteSamplers(self.dims, {**{site: OBSERVED for site in self.observed},
+                                       **{site: FIXED for site in fixed}})
+        images = [cat.functor.ar(box) for box in graph.boxes[:s]]
+        scan = graph.boxes[s]
+        body, n_state = cat.image(scan.body), scan.n_state
+        start, stop = cat.range(scan)
+        inner = [site for site in dict.fromkeys(b.site for b in
+                                                 Model("body", [], scan.body).sites())
+                 if site in self.data]
+        inputs, given = self.inputs, {**self.data, **fixed}
+
+        def init(key):
+            env: list = [None] * len(graph.wires)
+            for w, x in zip(graph.dom, inputs):
+                env[w] = x
+            traces = []
+            for i, (image, ins, outs) in enumerate(zip(images, graph.inputs, graph.outputs)):
+                ys, trace = image.fn(jax.random.fold_in(key, i), given, *[env[w] for w in ins])
+                traces.append(trace)
+                for w, y in zip(outs, ys):
+                    env[w] = y
+            trace = Trace.merge(traces)
+            wires = [env[w] for w in graph.inputs[s]]
+            return (Particle(tuple(wires[:n_state]), tuple(wires[n_state:]), trace.sites()),
+                    trace.log_likelihood)
+
+        def step(key, particle, stage):
+            t = start + stage - 1
+            outs, trace = body.fn(key, {site: given[site][t] for site in inner}, t,
+                                  *particle.carry, *particle.shared)
+            return particle._replace(carry=tuple(outs[:n_state])), trace.log_likelihood
+
+        def stage_name(stage: int) -> str:
+            if stage == 0:
+                return f"the statements before the loop over {scan.var}"
+            return f"{scan.var} = {start + stage - 1}" + (
+                f" (observing {', '.join(f'{site}[{start + stage - 1}]' for site in inner)})"
+                if inner else "")
+
+        return StateSpace(init, step, stop - start + 1, stage_name)
+
+
+class Particle(NamedTuple):
+    """A particle of a state-space model: the loop's carried state, the values
+    every step reads unchanged (parameters), and the sites drawn before the loop."""
+
+    carry: tuple
+    shared: tuple
+    sites: dict
+
+
+def sampler(model: Model, args: Optional[Mapping[str, Any]] = None) -> Sampler:
+    """The prior predictive as a sampler ``key -> {site or return: value}``."""
+    target = Target(model, args)
+    return Sampler(0, 1, lambda key: (target.sample_prior(key),))
+
+
+def weighted(model: Model, args: Optional[Mapping[str, Any]] = None,
+             data: Optional[Mapping[str, Any]] = None) -> Weighted:
+    """Likelihood weighting as a weighted sampler ``key -> ({latent: value}, log w)``."""
+    target = Target(model, args, data)
+    return Weighted(0, 1, lambda key: (lambda s, w: ((s,), w))(*target.weighted(key)))
+
+
+def log_density(model: Model, args: Optional[Mapping[str, Any]] = None,
+                data: Optional[Mapping[str, Any]] = None) -> Callable[[Array], Array]:
+    """The joint log density of the latent sites, a function of a flat unconstrained vector."""
+    return Target(model, args, data).logdensity

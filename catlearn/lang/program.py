@@ -1,0 +1,494 @@
+"""Programs: parsed, elaborated and checked statements, run in order.
+
+:func:`parse` and :func:`load` give a :class:`Program`. Every definition is
+elaborated (and type-checked) when the program is built; ``program[name]``
+is what the name denotes (a :class:`Diagram`, a :class:`Model`, a
+:class:`LearnerSpec`, a :class:`~catlearn.io.DataTable`). Checks and queries
+are statements with a ``run()`` that returns the JSON object of
+``catlearn run --json``.
+
+>>> prog = parse('''
+... box f : Real -> Real
+... diagram d = copy(Real) >> (f @ id(Real))
+... check copy(Real) >> (id(Real) @ discard(Real)) == id(Real)
+... ''')
+>>> prog["d"].cod
+Ty('Real', 'Real')
+>>> prog.run()
+[{'kind': 'check', 'line': 4, 'holds': True}]
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping, Optional
+
+import numpy as np
+
+from catlearn.errors import (CatlearnError, CatlearnTypeError, DataError, NotSupportedError,
+                             UnknownNameError)
+from catlearn.io import FORMATS, DataTable, load_table
+from catlearn.lang import ast
+from catlearn.lang.diagrams import elaborate_diagram
+from catlearn.lang.models import elaborate_model
+from catlearn.lang.parser import parse_source
+from catlearn.lang.types import elaborate_type
+from catlearn.syntax.diagram import Box, Diagram
+from catlearn.syntax.model import Model
+
+INFERENCE_METHODS = ("prior", "importance", "smc", "rmsmc", "pmmh", "rmh", "mala", "hmc",
+                     "nuts")
+LOSSES = ("mse", "cross_entropy", "nll")
+OPTIMIZERS = {"sgd": ("lr",), "momentum": ("lr", "beta"), "adam": ("lr",)}
+TRAIN_OPTIONS = ("epochs", "batch", "seed")
+
+
+# -- statements ---------------------------------------------------------------------
+
+@dataclass
+class Statement:
+    """A statement of the program, at ``line``/``column`` of its keyword."""
+
+    line: int
+    column: int
+
+    def run(self) -> Optional[dict]:
+        """Run a check or query: its JSON object; definitions return None."""
+        return None
+
+
+@dataclass
+class Definition(Statement):
+    """``box``, ``diagram``, ``model``, ``learner`` or ``data``: a name for a value."""
+
+    name: str
+    value: Any
+
+
+@dataclass
+class LearnerSpec:
+    """``learn diagram with loss = ..., optimizer = ...``, for the backprop functor."""
+
+    name: str
+    diagram: Diagram
+    loss: str
+    optimizer: str = "adam"
+    optimizer_args: dict = field(default_factory=lambda: {"lr": 0.001})
+
+
+@dataclass
+class Check(Statement):
+    """``check left == right``: equality in a Markov category."""
+
+    left: Diagram
+    right: Diagram
+
+    def run(self) -> dict:
+        return {"kind": "check", "line": self.line, "holds": bool(self.left == self.right)}
+
+
+@dataclass
+class Infer(Statement):
+    """``infer model(args) given (data) with method(options)``."""
+
+    model: Model
+    args: dict
+    data: dict
+    method: str
+    options: dict
+
+    def run(self) -> dict:
+        what = f"infer {self.model.name} with {self.method}"
+        api = _engine("catlearn.inference.api", what)
+        if not hasattr(api, self.method):
+            raise NotSupportedError(f"not supported yet: {what} (no method {self.method} in "
+                                    "catlearn.inference.api)")
+        start = time.perf_counter()
+        posterior = api.infer(self.model, args=self.args, data=self.data,
+                              method=getattr(api, self.method)(**self.options))
+        return {"kind": "infer", "line": self.line, "model": self.model.name,
+                "method": self.method, "params": _summary(posterior),
+                "log_evidence": _maybe_float(getattr(posterior, "log_evidence", None)),
+                "seconds": round(time.perf_counter() - start, 3)}
+
+
+@dataclass
+class SampleQuery(Statement):
+    """``sample model(args) with prior(options)``."""
+
+    model: Model
+    args: dict
+    options: dict
+
+    def run(self) -> dict:
+        api = _engine("catlearn.inference.api", f"sample {self.model.name} with prior")
+        start = time.perf_counter()
+        draws = api.infer(self.model, args=self.args, data={}, method=api.prior(**self.options))
+        return {"kind": "sample", "line": self.line, "model": self.model.name,
+                "method": "prior", "params": _summary(draws), "log_evidence": None,
+                "seconds": round(time.perf_counter() - start, 3)}
+
+
+@dataclass
+class Train(Statement):
+    """``train learner on table(x = ..., y = ...) with epochs = ..., ...``."""
+
+    learner: LearnerSpec
+    x: np.ndarray
+    y: np.ndarray
+    options: dict
+
+    def run(self) -> dict:
+        import jax
+        from catlearn.learning import losses, optimisers
+        from catlearn.learning.learner import learn
+        from catlearn.learning.train import accuracy, fit
+        spec = self.learner
+        learner = learn(spec.diagram, getattr(losses, spec.loss),
+                        getattr(optimisers, spec.optimizer)(**spec.optimizer_args))
+        start = time.perf_counter()
+        params, history = fit(learner, None, self.x, self.y,
+                              epochs=self.options.get("epochs", 1),
+                              batch_size=self.options.get("batch", 32),
+                              key=jax.random.key(self.options.get("seed", 0)), progress=False)
+        return {"kind": "train", "line": self.line, "learner": spec.name,
+                "loss": float(history[-1]), "accuracy": float(accuracy(learner, params, self.x,
+                                                                       self.y)),
+                "seconds": round(time.perf_counter() - start, 3)}
+
+
+def _engine(module: str, what: str):
+    """The module that runs a query, or a clear error while it does not exist."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        if err.name and module.startswith(err.name):
+            raise NotSupportedError(f"not supported yet: {what} ({module} is not "
+                                    "available)") from None
+        raise
+
+
+def _summary(result: Any) -> dict:
+    summary = result.summary_dict()
+    return {name: {k: _maybe_float(v) for k, v in stats.items()}
+            for name, stats in summary.items()}
+
+
+def _maybe_float(value: Any) -> Optional[float]:
+    return None if value is None else float(value)
+
+
+# -- programs -----------------------------------------------------------------------
+
+class Program(Mapping):
+    """The elaborated statements of a program; definitions by name."""
+
+    def __init__(self, statements: list[Statement], filename: Optional[str], source: str):
+        self.statements = statements
+        self.filename, self.source = filename, source
+        self.definitions = {s.name: s.value for s in statements if isinstance(s, Definition)}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.definitions:
+            close = difflib.get_close_matches(name, self.definitions, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise UnknownNameError(f"{self.filename or 'the program'} defines no '{name}'{hint}")
+        return self.definitions[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.definitions)
+
+    def __len__(self) -> int:
+        return len(self.definitions)
+
+    def queries(self) -> list[Statement]:
+        """The checks and queries, in file order."""
+        return [s for s in self.statements if not isinstance(s, Definition)]
+
+    def run(self) -> list[dict]:
+        """Run every check and query in order; the list of their JSON objects."""
+        return [self.run_statement(s) for s in self.queries()]
+
+    def run_statement(self, statement: Statement) -> dict:
+        """Run one statement, locating its errors in the program."""
+        try:
+            return statement.run()
+        except CatlearnError as err:
+            raise err.at(file=self.filename, line=statement.line, column=statement.column,
+                         source=self.source) from None
+
+    def __repr__(self) -> str:
+        return f"<Program {self.filename or ''} with {len(self.statements)} statements>"
+
+
+def parse(source: str, filename: Optional[str] = None) -> Program:
+    """Parse, elaborate and type-check ``source``; data paths are relative to
+    ``filename``'s folder (the current one without it)."""
+    base = os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
+    statements = parse_source(source, filename)
+    env: dict[str, Any] = {}
+    where: dict[str, int] = {}
+    out = []
+    for node in statements:
+        try:
+            stmt = _elaborate(node, env, base)
+            if isinstance(stmt, Definition):
+                if stmt.name in env:
+                    raise ast.error_at(UnknownNameError, f"{stmt.name} is already defined on "
+                                       f"line {where[stmt.name]}", node.name_pos)
+                env[stmt.name], where[stmt.name] = stmt.value, stmt.line
+            out.append(stmt)
+        except CatlearnError as err:
+            raise err.at(file=filename, line=node.pos[0], column=node.pos[1],
+                         source=source) from None
+    return Program(out, filename, source)
+
+
+def load(path: str) -> Program:
+    """Read and parse the program in ``path``."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            source = file.read()
+    except OSError as err:
+        raise DataError(f"cannot read {path}: {err.strerror or err}") from None
+    return parse(source, path)
+
+
+# -- elaboration of each statement ---------------------------------------------------
+
+def _elaborate(node: Any, env: dict, base: str) -> Statement:
+    line, column = node.pos
+    if isinstance(node, ast.BoxDecl):
+        box = Box(node.name, elaborate_type(node.dom), elaborate_type(node.cod))
+        return Definition(line, column, node.name, box)
+    if isinstance(node, ast.DiagramDef):
+        return Definition(line, column, node.name, elaborate_diagram(node.expr, env))
+    if isinstance(node, ast.CheckStmt):
+        left, right = elaborate_diagram(node.left, env), elaborate_diagram(node.right, env)
+        if (left.dom, left.cod) != (right.dom, right.cod):
+            raise ast.error_at(CatlearnTypeError, f"cannot compare a diagram {left.dom} -> "
+                               f"{left.cod} with one {right.dom} -> {right.cod}", node.eq_pos)
+        return Check(line, column, left, right)
+    if isinstance(node, ast.ModelDef):
+        return Definition(line, column, node.name, elaborate_model(node))
+    if isinstance(node, ast.LearnerDef):
+        return Definition(line, column, node.name, _learner(node, env))
+    if isinstance(node, ast.DataDef):
+        if node.format not in FORMATS:
+            close = difflib.get_close_matches(node.format, FORMATS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"unknown data format '{node.format}'{hint}",
+                               node.format_pos)
+        table = load_table(os.path.join(base, node.path), node.format, node.name)
+        return Definition(line, column, node.name, table)
+    if isinstance(node, ast.InferStmt):
+        model = _lookup(env, node.model, Model, "a model", node.model_pos)
+        args = _bind_args(model, node.args, env, node.model_pos)
+        data = _bind_data(model, node.given, env)
+        method, options = _method(node.method, INFERENCE_METHODS)
+        return Infer(line, column, model, args, data, method, options)
+    if isinstance(node, ast.SampleStmt):
+        model = _lookup(env, node.model, Model, "a model", node.model_pos)
+        args = _bind_args(model, node.args, env, node.model_pos)
+        _, options = _method(node.method, ("prior",))
+        return SampleQuery(line, column, model, args, options)
+    if isinstance(node, ast.TrainStmt):
+        return _train(node, env)
+    raise AssertionError(f"no elaboration for {type(node).__name__}")
+
+
+def _lookup(env: dict, name: str, kind: type, what: str, pos: ast.Pos) -> Any:
+    if name not in env:
+        known = [k for k, v in env.items() if isinstance(v, kind)]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ast.error_at(UnknownNameError, f"unknown name '{name}'{hint}", pos)
+    if not isinstance(env[name], kind):
+        raise ast.error_at(CatlearnTypeError, f"{name} is not {what}", pos)
+    return env[name]
+
+
+def _value(node: Any, env: dict, table: Optional[DataTable] = None) -> Any:
+    """The value of a query argument: numbers, lists, ``d.x`` (or a column of ``table``)."""
+    def visit(n, kids):
+        if isinstance(n, ast.Num):
+            return n.value
+        if isinstance(n, ast.Neg) and isinstance(kids[0], (int, float, np.ndarray)):
+            return -kids[0]
+        if isinstance(n, ast.ListExpr):
+            return _stack(kids, n.pos)
+        if isinstance(n, ast.Attr) and isinstance(n.target, ast.Name):
+            data = _lookup(env, n.target.id, DataTable, "data", n.target.pos)
+            return _column(data, n.name, n.pos)
+        if isinstance(n, ast.Name) and table is not None:
+            return _column(table, n.id, n.pos)
+        if isinstance(n, ast.Name):
+            raise ast.error_at(UnknownNameError, f"unknown value '{n.id}': give a number, a "
+                               "list or a data column such as d.x", n.pos)
+        if isinstance(n, ast.Str):
+            return n.value
+        raise ast.error_at(CatlearnTypeError, "a query argument must be a number, a list or "
+                           "a data column such as d.x", n.pos)
+    return ast.postorder(node, visit, lambda n: () if isinstance(n, ast.Attr) else n.kids())
+
+
+def _column(table: DataTable, name: str, pos: ast.Pos) -> np.ndarray:
+    try:
+        return table[name]
+    except CatlearnError as err:
+        raise ast.error_at(type(err), err.message, pos) from None
+
+
+def _stack(items: list, pos: ast.Pos) -> np.ndarray:
+    try:
+        array = np.asarray(items)
+    except ValueError:
+        array = None
+    if array is None or array.dtype.kind not in "iufb":
+        raise ast.error_at(DataError, "a list must hold numbers or columns of one length", pos)
+    # a list of columns is a table: one row per example
+    return array.T if array.ndim == 2 and any(np.ndim(i) for i in items) else array
+
+
+def _bind_args(model: Model, given: tuple, env: dict, pos: ast.Pos) -> dict:
+    """The values of the model's arguments, checked against their types;
+    symbolic dimensions (``Real[N]``) are bound from the data."""
+    types = dict(model.args)
+    values, dims = {}, {}
+    for name, expr, at in given:
+        if name not in types:
+            close = difflib.get_close_matches(name, types, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"{model.name} has no argument '{name}'{hint}",
+                               at)
+        values[name] = np.asarray(_value(expr, env))
+        ob = types[name].objects[0]
+        _check_shape(f"{name} : {ob}", ob, values[name], dims, values, at)
+    missing = [n for n in types if n not in values]
+    if missing:
+        raise ast.error_at(CatlearnTypeError, f"{model.name} needs its argument"
+                           f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}", pos)
+    return values
+
+
+def _check_shape(what: str, ob, value: np.ndarray, dims: dict, args: dict, pos) -> None:
+    if value.ndim != len(ob.shape):
+        raise ast.error_at(DataError, f"{what} needs {len(ob.shape)} axes, the value has "
+                           f"shape {value.shape}", pos)
+    for axis, (dim, size) in enumerate(zip(ob.shape, value.shape)):
+        if isinstance(dim, str) and dim in args and args[dim].ndim == 0:
+            dim = int(args[dim])
+        if isinstance(dim, str):
+            dim = dims.setdefault(dim, size)
+        if dim != size:
+            raise ast.error_at(DataError, f"{what}: axis {axis} has length {size}, expected "
+                               f"{dim}", pos)
+    if ob.name == "Nat" and not ob.shape and (value.dtype.kind not in "iub" or value < 0):
+        raise ast.error_at(DataError, f"{what} must be a whole number >= 0, got "
+                           f"{value.tolist()}", pos)
+
+
+def _bind_data(model: Model, given: tuple, env: dict) -> dict:
+    sites = sorted({s.site for s in model.sites()})
+    data = {}
+    for name, expr, at in given:
+        if name not in sites:
+            close = difflib.get_close_matches(name, sites, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"{model.name} has no random variable "
+                               f"'{name}'{hint}", at)
+        data[name] = np.asarray(_value(expr, env))
+    return data
+
+
+def _static_options(kwargs: tuple, owner: str) -> dict:
+    options = {}
+    for name, expr, pos in kwargs:
+        value = _value(expr, {})
+        if not isinstance(value, (int, float, str)):
+            raise ast.error_at(CatlearnTypeError, f"{owner}: the option {name} must be a "
+                               "number or a string", pos)
+        options[name] = value
+    return options
+
+
+def _method(node: ast.Method, allowed: tuple) -> tuple[str, dict]:
+    if node.name not in allowed:
+        close = difflib.get_close_matches(node.name, allowed, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ast.error_at(UnknownNameError, f"unknown method '{node.name}'{hint} (methods: "
+                           f"{', '.join(allowed)})", node.pos)
+    if node.args:
+        raise ast.error_at(CatlearnTypeError, f"the options of {node.name} must be named, as "
+                           f"in {node.name}(seed = 0)", node.args[0].pos)
+    return node.name, _static_options(node.kwargs, node.name)
+
+
+def _learner(node: ast.LearnerDef, env: dict) -> LearnerSpec:
+    diagram = elaborate_diagram(node.expr, env)
+    options = {o.name: o for o in node.options}
+    for o in node.options:
+        if o.name not in ("loss", "optimizer"):
+            close = difflib.get_close_matches(o.name, ("loss", "optimizer"), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"unknown learner option '{o.name}'{hint}",
+                               o.pos)
+    if "loss" not in options:
+        raise ast.error_at(CatlearnTypeError, f"learner {node.name} needs a loss, as in "
+                           "loss = mse", node.name_pos)
+    loss = options["loss"].value
+    if not isinstance(loss, ast.Name) or loss.id not in LOSSES:
+        shown = loss.id if isinstance(loss, ast.Name) else "this"
+        close = difflib.get_close_matches(shown, LOSSES, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ast.error_at(UnknownNameError, f"unknown loss '{shown}'{hint} (losses: "
+                           f"{', '.join(LOSSES)})", loss.pos)
+    spec = LearnerSpec(node.name, diagram, loss.id)
+    if "optimizer" in options:
+        opt = options["optimizer"].value
+        name = opt.func if isinstance(opt, ast.Call) else getattr(opt, "id", "this")
+        if name not in OPTIMIZERS:
+            close = difflib.get_close_matches(name, OPTIMIZERS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"unknown optimizer '{name}'{hint} "
+                               f"(optimizers: {', '.join(OPTIMIZERS)})", opt.pos)
+        params = OPTIMIZERS[name]
+        args = opt.args if isinstance(opt, ast.Call) else ()
+        if len(args) > len(params):
+            raise ast.error_at(CatlearnTypeError, f"{name}({', '.join(params)}) takes "
+                               f"{len(params)} arguments, got {len(args)}", opt.pos)
+        bound = {p: _value(a, {}) for p, a in zip(params, args)}
+        bound.update(_static_options(opt.kwargs if isinstance(opt, ast.Call) else (), name))
+        spec.optimizer, spec.optimizer_args = name, bound
+    return spec
+
+
+def _train(node: ast.TrainStmt, env: dict) -> Train:
+    learner = _lookup(env, node.learner, LearnerSpec, "a learner", node.learner_pos)
+    table = _lookup(env, node.table, DataTable, "data", node.table_pos)
+    columns = {}
+    for name, expr, pos in node.args:
+        if name not in ("x", "y"):
+            raise ast.error_at(UnknownNameError, f"train takes x = ... and y = ..., not "
+                               f"'{name}'", pos)
+        columns[name] = np.asarray(_value(expr, env, table))
+    for name in ("x", "y"):
+        if name not in columns:
+            raise ast.error_at(CatlearnTypeError, f"train needs {name} = ...", node.table_pos)
+    options = {}
+    for o in node.options:
+        if o.name not in TRAIN_OPTIONS:
+            close = difflib.get_close_matches(o.name, TRAIN_OPTIONS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"unknown training option '{o.name}'{hint}",
+                               o.pos)
+        value = _value(o.value, {})
+        if not isinstance(value, int) or value < 0:
+            raise ast.error_at(CatlearnTypeError, f"{o.name} must be a whole number",
+                               o.value.pos)
+        options[o.name] = value
+    line, column = node.pos
+    return Train(line, column, learner, columns["x"], columns["y"], options)

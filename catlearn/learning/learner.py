@@ -1,0 +1,77 @@
+"""``learn``: a model, a loss and an optimiser closed into one learner.
+
+A training step is the composite of parametric lenses of Cruttwell et al.::
+
+    model ; loss ; learning rate          a lens  P ⊗ X ⊗ Y -> I
+    optimiser ; (model ; loss ; rate)     closed: re-parametrised by S × P
+
+and its backward pass at the unit is the new optimiser state and parameters.
+The model lens is the image of the model under Para(R), R the reverse
+derivative (``jax.vjp``); a diagram is first sent into Para(Euc) by its functor.
+
+The learner's request (what it asks of the learner before it) inverts the
+quadratic error of :mod:`catlearn.learning.backprop`, so
+``learn(f, loss=mse, optimizer=sgd(ε))`` is the learner ``L(ε, quadratic)(f)``
+and learners chain by ``>>`` exactly as in *Backprop as Functor*.
+
+>>> import jax, jax.numpy as jnp
+>>> from catlearn.primitives.nn import dense, relu
+>>> clf = learn(dense(4, 8) >> relu(8) >> dense(8, 3), loss=cross_entropy, optimizer=adam(0.01))
+>>> params = clf.init(jax.random.key(0))
+>>> clf.predict(params, jnp.ones((2, 4))).shape
+(2, 3)
+"""
+from __future__ import annotations
+
+from typing import Any, Union
+
+from catlearn.categories.learn import Learner
+from catlearn.categories.lens import lenses, parametric_lens
+from catlearn.categories.para import Parametrised, para
+from catlearn.functor import Functor
+from catlearn.learning.backprop import batch_size, quadratic
+from catlearn.learning.losses import Loss, cross_entropy, mse, nll  # noqa: F401 (re-exported)
+from catlearn.learning.optimisers import Optimiser, adam, learning_rate, sgd
+from catlearn.primitives import nn  # noqa: F401 (gives layer boxes their meaning in Para)
+from catlearn.syntax.diagram import Diagram
+
+to_para = Functor(cod=para)
+"""The functor sending diagrams of parametrised boxes into Para(Euc)."""
+
+
+def learn(model: Union[Diagram, Parametrised], loss: Loss = mse,
+          optimizer: Optimiser = None) -> Learner:
+    """The learner training ``model`` on ``loss`` with ``optimizer`` (``sgd(0.01)`` by default).
+
+    Its parameters are the pair (optimiser state, model parameters).
+    """
+    optimizer = optimizer if optimizer is not None else sgd(0.01)
+    f = to_para(model) if isinstance(model, Diagram) else model
+    n_x, n_y = f.n_in, loss.n_in - f.n_out
+    model_lens = parametric_lens(f).arrow                       # P ⊗ X -> Ŷ
+    error = (model_lens @ lenses.id([None] * n_y)) >> loss      # P ⊗ X ⊗ Y -> ℓ
+    descent = error >> learning_rate(optimizer.rate)            # ... -> I, backwards -ε∇
+    step = (optimizer.lens @ lenses.id([None] * (n_x + n_y))) >> descent
+
+    def implement(sp, *xs):
+        return tuple(f.arrow.fn(sp[1], *xs))
+
+    def update(sp, xs, ys):
+        return step.put((sp,) + tuple(xs) + tuple(ys), ())[0]
+
+    def request(sp, xs, ys):
+        xs = tuple(xs)
+        grads = error.put((sp[1],) + xs + tuple(ys), (1.0,))[1:1 + n_x]
+        n = batch_size(xs)
+        return tuple(quadratic.inverse(x, n * g) for x, g in zip(xs, grads))
+
+    def init(key):
+        p = f.init(key)
+        return optimizer.init(p), p
+
+    return Learner(init, implement, update, request, n_x, f.n_out,
+                   lambda ys, targets: loss.fn(*ys, *targets),
+                   ("optimiser state", f.names))
+
+
+__all__ = ["learn", "to_para", "adam", "cross_entropy", "mse", "nll", "sgd"]

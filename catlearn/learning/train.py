@@ -1,0 +1,160 @@
+"""Training a learner: epochs of minibatch updates, each epoch one compiled program.
+
+An epoch shuffles the data with its key and runs ``learner.update`` over the
+minibatches under ``lax.scan``, inside one ``jax.jit``. The scan watches the
+loss: at the first minibatch whose loss is NaN or infinite it stops
+updating, and :func:`fit` raises a :class:`~catlearn.errors.TrainingError`
+naming the step and the layers whose parameters are no longer finite.
+
+>>> import jax, jax.numpy as jnp
+>>> from catlearn.learning.learner import learn, sgd
+>>> from catlearn.primitives.nn import dense
+>>> x = jnp.linspace(-1, 1, 32)[:, None]
+>>> reg = learn(dense(1, 1), optimizer=sgd(0.5))
+>>> params, history = reg.fit(None, x, 3 * x - 1, epochs=20, batch_size=8,
+...                           key=jax.random.key(0), progress=False)
+>>> [round(float(v), 2) for v in (params[1][0]["w"][0, 0], params[1][0]["b"][0])]
+[3.0, -1.0]
+"""
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Sequence, Union
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from catlearn.categories.learn import Learner
+from catlearn.errors import DataError, TrainingError
+
+Data = Union[Any, Sequence[Any]]
+
+
+def wires(data: Data, n: int, what: str) -> tuple:
+    """The data for ``n`` wires: one array, or a tuple/list of ``n`` arrays."""
+    arrays = tuple(data) if isinstance(data, (tuple, list)) and n > 1 else (data,)
+    if len(arrays) != n:
+        raise DataError(f"{what}: the learner has {n} wires, the data gives {len(arrays)}")
+    return tuple(jnp.asarray(a) for a in arrays)
+
+
+def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
+        batch_size: int = 32, key: Any = None, shuffle: bool = True,
+        progress: bool = True) -> tuple[Any, np.ndarray]:
+    """Train for ``epochs`` passes over ``(x, y)`` in minibatches of ``batch_size``
+    (the last incomplete minibatch of an epoch is dropped).
+
+    ``params=None`` draws initial parameters from ``key``; ``key=None`` means
+    ``jax.random.key(0)``. Returns the trained parameters and the mean loss of
+    each epoch. A tqdm bar shows the loss unless ``progress=False``.
+    """
+    if learner.error is None:
+        raise TrainingError("this learner has no error to train on: build it with learn(...)")
+    xs, ys = wires(x, learner.n_in, "x"), wires(y, learner.n_out, "y")
+    sizes = {a.shape[0] if a.ndim else None for a in xs + ys}
+    if len(sizes) != 1 or None in sizes:
+        raise DataError(f"x and y must hold the same number of examples along their first "
+                        f"axis; got {sorted(map(str, sizes))}")
+    n = sizes.pop()
+    key = jax.random.key(0) if key is None else key
+    if params is None:
+        key, init_key = jax.random.split(key)
+        params = learner.init(init_key)
+    batch = min(batch_size, n)
+    steps = n // batch
+    from tqdm.auto import tqdm
+    history: list[float] = []
+    bar = tqdm(range(epochs), disable=not progress, unit="epoch", leave=False)
+    for epoch in bar:
+        key, epoch_key = jax.random.split(key)
+        trained, losses, failed = _epoch(learner, steps, batch, shuffle, params, xs, ys,
+                                         epoch_key)
+        if int(failed) >= 0:
+            raise diverged(learner, trained, epoch, int(failed), steps,
+                           float(losses[int(failed)]))
+        params = trained
+        history.append(float(jnp.mean(losses)))
+        bar.set_postfix(loss=f"{history[-1]:.4g}")
+    return params, np.asarray(history)
+
+
+@partial(jax.jit, static_argnums=(0, 1, 2, 3))
+def _epoch(learner: Learner, steps: int, batch: int, shuffle: bool, params: Any,
+           xs: tuple, ys: tuple, key: Any):
+    n = xs[0].shape[0]
+    order = jax.random.permutation(key, n) if shuffle else jnp.arange(n)
+    batches = order[:steps * batch].reshape(steps, batch)
+
+    def step(carry, indices):
+        params, failed, t = carry
+        bx, by = tuple(a[indices] for a in xs), tuple(a[indices] for a in ys)
+        loss = learner.loss(params, bx, by)
+        ok = jnp.isfinite(loss) & (failed < 0)
+        params = lax.cond(ok, lambda p: learner.update(p, bx, by), lambda p: p, params)
+        failed = jnp.where((failed < 0) & ~ok, t, failed)
+        return (params, failed, t + 1), loss
+
+    (params, failed, _), losses = lax.scan(step, (params, jnp.int32(-1), jnp.int32(0)),
+                                           batches)
+    return params, losses, failed
+
+
+def diverged(learner: Learner, params: Any, epoch: int, step: int, steps: int,
+             loss: float) -> TrainingError:
+    """The error raised when the loss of minibatch ``step`` is not finite."""
+    where = (f"training stopped at step {epoch * steps + step + 1} (epoch {epoch + 1}, "
+             f"minibatch {step + 1} of {steps}): the loss became {loss}")
+    layers = non_finite_layers(learner.names, params)
+    if layers:
+        why = (f"; parameters are no longer finite in {', '.join(layers)} "
+               f"(try a smaller learning rate)")
+    else:
+        why = ("; every parameter is still finite, so the loss itself is not: "
+               "check the data and labels (e.g. a log of zero)")
+    error = TrainingError(where + why)
+    error.params = params
+    return error
+
+
+def non_finite_layers(names: Any, params: Any) -> list[str]:
+    """The names of the layers holding a NaN or infinite parameter, in order."""
+    found: list[str] = []
+
+    def visit(name, part):
+        for path, leaf in jax.tree_util.tree_flatten_with_path(part)[0]:
+            if not np.all(np.isfinite(np.asarray(leaf))):
+                label = f"{name}{jax.tree_util.keystr(path)}"
+                if label not in found:
+                    found.append(label)
+
+    try:
+        jax.tree.map(visit, names, params)
+    except (ValueError, TypeError):  # a hand-made learner without layer names
+        visit("parameters", params)
+    return found
+
+
+@partial(jax.jit, static_argnums=0)
+def _implement(learner: Learner, params: Any, xs: tuple) -> tuple:
+    return tuple(learner.implement(params, *xs))
+
+
+def predict(learner: Learner, params: Any, x: Data) -> Any:
+    """The learner's implementation on ``x`` (a bare array when it has one output)."""
+    ys = _implement(learner, params, wires(x, learner.n_in, "x"))
+    return ys[0] if learner.n_out == 1 else ys
+
+
+def accuracy(learner: Learner, params: Any, x: Data, y: Any) -> float:
+    """The fraction of examples whose predicted class (the argmax of the output,
+    or the output rounded when it is one number) is ``y`` (labels or one-hot)."""
+    scores = jnp.asarray(predict(learner, params, x))
+    y = jnp.asarray(y)
+    if scores.ndim > 1 and scores.shape[-1] > 1:
+        predicted = jnp.argmax(scores, axis=-1)
+        y = jnp.argmax(y, axis=-1) if y.ndim == scores.ndim else y
+    else:
+        predicted = jnp.round(scores).reshape(y.shape)
+    return float(jnp.mean(predicted == y))
