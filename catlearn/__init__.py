@@ -10,3 +10,5 @@ from catlearn.categories.function import Function, jax_functions
 
 __version__ = "0.1.0"
 from catlearn.primitives.ops import PRIMITIVES, register_primitive
+from catlearn.lang import (parse, load, Program, register_diagram_primitive,
+                           register_function, register_distribution)

@@ -31,3 +31,18 @@ def test_laws_error_names_line_and_both_types():
     assert info.value.line == 3
     assert ("the codomain of f (Real) does not match the domain of merge (Real * Real)"
             in str(info.value))
+
+
+@pytest.mark.slow
+def test_coin_importance_matches_the_beta_posterior(tmp_path):
+    # Beta(1, 1) prior and 7 heads in 10 flips: the posterior is Beta(8, 4)
+    source = open("examples/coin.cat").read().split("infer")[0]
+    (tmp_path / "coin.json").write_text(open("examples/coin.json").read())
+    path = tmp_path / "coin.cat"
+    path.write_text(source + "infer coin(n = c.n) given (flips = c.flips) with "
+                    "importance(particles = 20000, seed = 0)\n")
+    (result,) = load(str(path)).run()
+    a, b = 8, 4
+    assert abs(result["params"]["p"]["mean"] - a / (a + b)) < 0.02
+    assert abs(result["params"]["p"]["sd"] - (a * b / ((a + b) ** 2 * (a + b + 1))) ** 0.5) < 0.02
+    assert abs(result["log_evidence"] - (-7.1854)) < 0.05

@@ -29,6 +29,7 @@ True
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
 import jax
@@ -38,7 +39,7 @@ import numpy as np
 from catlearn.errors import InferenceError
 from catlearn.inference.move import KernelFactory, move, scaled_rmh
 from catlearn.inference.population import Population, log_evidence, normalise, spawn
-from catlearn.inference.resample import Scheme, adaptive
+from catlearn.inference.resample import Scheme, adaptive, scheme
 from catlearn.inference.sequential import (Schedule, Stage, StateSpace, StaticTarget,
                                            adaptive_schedule, anneal, finish, record,
                                            tempered, trace_back)
@@ -140,3 +141,102 @@ def check(result: SMCResult, stage_name: Callable[[int], str] | None = None) -> 
             f"tempered SMC stopped at temperature {float(stages.temperature[count - 1]):.3g} "
             f"after {count} stages: raise max_stages or target_ess")
     return result
+
+
+# -- the method objects of ``catlearn.infer`` -------------------------------------------
+
+
+def static_view(target) -> StaticTarget:
+    """A conditioned model (:class:`~catlearn.inference.target.Target`) as a static
+    target on its flat unconstrained latent vector."""
+    return StaticTarget(target.init, target.log_prior, target.log_likelihood)
+
+
+def stage_stats(result: SMCResult) -> dict[str, Any]:
+    """Per-stage degeneracy and evidence, as host arrays, for a posterior's stats."""
+    count = int(result.num_stages)
+    stages = jax.tree.map(lambda v: np.asarray(v)[:count], result.stages)
+    return {"ess": stages.ess, "log_evidence_increments": stages.log_evidence_increment,
+            "resampled": stages.resampled, "temperatures": stages.temperature,
+            "stages": count}
+
+
+def tempered_posterior(target, result: SMCResult, method: str, **stats):
+    """The posterior of a tempered run: the final particles, constrained."""
+    from catlearn.inference.posterior import Posterior
+    pop = result.population
+    sites = jax.jit(jax.vmap(target.constrain))(pop.particles)
+    return Posterior({site: v[None] for site, v in sites.items()},
+                     log_weights=pop.log_weights[None], log_evidence=float(result.log_evidence),
+                     stats={**stage_stats(result), **stats}, method=method, target=target)
+
+
+def positive_int(method: str, name: str, value: Any) -> None:
+    if not (isinstance(value, int) and value >= 1):
+        raise InferenceError(f"{method}: {name} must be a positive integer, got {value!r}")
+
+
+def fraction(method: str, name: str, value: Any, *, closed: bool = True) -> None:
+    if not (isinstance(value, (int, float)) and (0 <= value <= 1 if closed else 0 < value < 1)):
+        interval = "[0, 1]" if closed else "(0, 1)"
+        raise InferenceError(f"{method}: {name} must be a number in {interval}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class SMC:
+    """Sequential Monte Carlo, the method of ``infer … with smc(…)``.
+
+    A model whose body is one time loop (a scan) runs the bootstrap particle
+    filter, resampling when ``ESS < ess_threshold · particles``; any other
+    model runs adaptive tempered SMC (``target_ess``, ``moves`` random-walk
+    Metropolis steps per stage). The posterior carries ``log_evidence`` and,
+    in ``stats``, the ESS of every stage.
+    """
+    particles: int = 1000
+    seed: int = 0
+    resampling: str = "systematic"
+    ess_threshold: float = 0.5
+    target_ess: float = 0.5
+    moves: int = 10
+    max_stages: int = 500
+    name: str = "smc"
+
+    def __post_init__(self):
+        positive_int(self.name, "particles", self.particles)
+        positive_int(self.name, "moves", self.moves)
+        positive_int(self.name, "max_stages", self.max_stages)
+        fraction(self.name, "ess_threshold", self.ess_threshold)
+        fraction(self.name, "target_ess", self.target_ess, closed=False)
+        scheme(self.resampling)
+
+    def run(self, target, key: jax.Array):
+        from catlearn.errors import NotSupportedError
+        from catlearn.inference.posterior import Posterior
+        try:
+            model = target.sequential()
+        except NotSupportedError:
+            model = None
+        if model is None:
+            run = jax.jit(lambda k: tempered_smc(
+                k, static_view(target), self.particles, target_ess=self.target_ess,
+                moves=self.moves, resampling=self.resampling, max_stages=self.max_stages))
+            return tempered_posterior(target, check(run(key)), self.name,
+                                      particles=self.particles)
+        run = jax.jit(lambda k: bootstrap_filter(k, model, self.particles,
+                                                 resampling=self.resampling,
+                                                 ess_threshold=self.ess_threshold))
+        result = check(run(key), model.stage_name)
+        pop = result.population
+        sites = {site: v[None] for site, v in pop.particles.sites.items()
+                 if site in target.latent_names}
+        return Posterior(sites, log_weights=pop.log_weights[None],
+                         log_evidence=float(result.log_evidence),
+                         stats={**stage_stats(result), "particles": self.particles},
+                         method=self.name, target=target)
+
+
+def smc(particles: int = 1000, seed: int = 0, resampling: str = "systematic",
+        ess_threshold: float = 0.5, target_ess: float = 0.5, moves: int = 10,
+        max_stages: int = 500) -> SMC:
+    """The :class:`SMC` method: ``infer(model, …, method=smc(particles=2000))``."""
+    return SMC(particles, seed, resampling, ess_threshold, target_ess, moves, max_stages)

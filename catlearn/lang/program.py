@@ -146,6 +146,9 @@ class Train(Statement):
         from catlearn.learning.learner import learn
         from catlearn.learning.train import accuracy, fit
         spec = self.learner
+        if spec.loss == "nll":
+            raise NotSupportedError("not supported yet: loss = nll from the language; "
+                                    "use catlearn.learning.losses.nll in Python")
         learner = learn(spec.diagram, getattr(losses, spec.loss),
                         getattr(optimisers, spec.optimizer)(**spec.optimizer_args))
         start = time.perf_counter()

@@ -35,6 +35,9 @@ from catlearn.learning.optimisers import Optimiser, adam, learning_rate, sgd
 from catlearn.primitives import nn  # noqa: F401 (gives layer boxes their meaning in Para)
 from catlearn.syntax.diagram import Diagram
 
+OPTIMISER_STATE = "optimiser state"
+"""How a learner's names call the optimiser's part of its parameters."""
+
 to_para = Functor(cod=para)
 """The functor sending diagrams of parametrised boxes into Para(Euc)."""
 
@@ -71,7 +74,7 @@ def learn(model: Union[Diagram, Parametrised], loss: Loss = mse,
 
     return Learner(init, implement, update, request, n_x, f.n_out,
                    lambda ys, targets: loss.fn(*ys, *targets),
-                   ("optimiser state", f.names))
+                   (OPTIMISER_STATE, f.names))
 
 
 __all__ = ["learn", "to_para", "adam", "cross_entropy", "mse", "nll", "sgd"]

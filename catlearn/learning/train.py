@@ -28,6 +28,7 @@ from jax import lax
 
 from catlearn.categories.learn import Learner
 from catlearn.errors import DataError, TrainingError
+from catlearn.learning.learner import OPTIMISER_STATE
 
 Data = Union[Any, Sequence[Any]]
 
@@ -103,37 +104,47 @@ def _epoch(learner: Learner, steps: int, batch: int, shuffle: bool, params: Any,
 
 def diverged(learner: Learner, params: Any, epoch: int, step: int, steps: int,
              loss: float) -> TrainingError:
-    """The error raised when the loss of minibatch ``step`` is not finite."""
+    """The error raised when the loss of minibatch ``step`` is not finite: it
+    names the layers whose parameters are no longer finite or, when all are,
+    the layer holding the largest parameter (where an overflow starts)."""
     where = (f"training stopped at step {epoch * steps + step + 1} (epoch {epoch + 1}, "
              f"minibatch {step + 1} of {steps}): the loss became {loss}")
-    layers = non_finite_layers(learner.names, params)
-    if layers:
-        why = (f"; parameters are no longer finite in {', '.join(layers)} "
+    sizes = parameter_sizes(learner.names, params)
+    broken = [label for label, size in sizes.items() if not np.isfinite(size)]
+    grown = {label: size for label, size in sizes.items()
+             if not label.startswith(OPTIMISER_STATE) and size > 1e3}
+    if broken:
+        why = (f"parameters are no longer finite in {', '.join(broken)} "
+               f"(try a smaller learning rate)")
+    elif grown:
+        label = max(grown, key=grown.get)
+        why = (f"the parameters have grown to {grown[label]:.3g} in {label} "
                f"(try a smaller learning rate)")
     else:
-        why = ("; every parameter is still finite, so the loss itself is not: "
+        why = ("the parameters are finite and moderate, so the loss itself is not: "
                "check the data and labels (e.g. a log of zero)")
-    error = TrainingError(where + why)
+    error = TrainingError(f"{where}; {why}")
     error.params = params
     return error
 
 
-def non_finite_layers(names: Any, params: Any) -> list[str]:
-    """The names of the layers holding a NaN or infinite parameter, in order."""
-    found: list[str] = []
+def parameter_sizes(names: Any, params: Any) -> dict[str, float]:
+    """The largest absolute value of each named parameter array (inf or NaN if any is)."""
+    sizes: dict[str, float] = {}
 
     def visit(name, part):
         for path, leaf in jax.tree_util.tree_flatten_with_path(part)[0]:
-            if not np.all(np.isfinite(np.asarray(leaf))):
-                label = f"{name}{jax.tree_util.keystr(path)}"
-                if label not in found:
-                    found.append(label)
+            leaf = np.abs(np.asarray(leaf, dtype=float))
+            if leaf.size:
+                sizes[f"{name}{jax.tree_util.keystr(path)}"] = float(
+                    leaf.max() if np.all(np.isfinite(leaf)) else np.inf)
 
     try:
         jax.tree.map(visit, names, params)
     except (ValueError, TypeError):  # a hand-made learner without layer names
+        sizes.clear()
         visit("parameters", params)
-    return found
+    return sizes
 
 
 @partial(jax.jit, static_argnums=0)

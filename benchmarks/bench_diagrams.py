@@ -1,0 +1,183 @@
+"""Diagram construction, equality and interpretation: catlearn against DisCoPy.
+
+Run with ``.venv/bin/python benchmarks/bench_diagrams.py`` (needs
+``pip install discopy==1.2.2``; DisCoPy is a benchmark-only peer). DisCoPy is
+measured at the sizes it can handle in the same run (its repeated ``>>`` is
+quadratic, its hypergraph equality is a graph-isomorphism search, its
+function functor nests one closure per box); every ratio compares the two
+libraries on the same diagram.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+
+from catlearn import Box, Functor, Id, Ty, jax_functions
+
+
+def seconds(work: Callable[[], object], repeat: int = 1) -> tuple[object, float]:
+    """The result of ``work`` and its best wall-clock time over ``repeat`` runs."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = work()
+        best = min(best, time.perf_counter() - start)
+    return result, best
+
+
+def chain(box, n: int):
+    """``box >> box >> ... >> box``, n boxes, by repeated ``>>``."""
+    out = box
+    for _ in range(n - 1):
+        out = out >> box
+    return out
+
+
+def tensor_of_chains(box, width: int, depth: int):
+    """``width`` chains of ``depth`` boxes side by side, by repeated ``@``."""
+    column = chain(box, depth)
+    out = column
+    for _ in range(width - 1):
+        out = out @ column
+    return out
+
+
+def grids(box, id_, ty, n: int):
+    """An n-by-n grid of boxes built row by row and column by column."""
+    row = box
+    for _ in range(n - 1):
+        row = row @ box
+    by_rows = id_(ty ** n)
+    for _ in range(n):
+        by_rows = by_rows >> row
+    by_columns = id_(ty ** n)
+    for i in range(n):
+        by_columns = by_columns >> (id_(ty ** i) @ chain(box, n) @ id_(ty ** (n - i - 1)))
+    return by_rows, by_columns
+
+
+# -- catlearn ------------------------------------------------------------------
+R = Ty("Real")
+f = Box("f", R, R)
+F = Functor(ob={R: float}, ar={f: jnp.sin}, cod=jax_functions)
+
+
+def catlearn_chain(n: int):
+    diagram = chain(f, n)
+    return diagram.hypergraph  # the flat form, as DisCoPy builds eagerly
+
+
+def catlearn_tensor(width: int, depth: int):
+    return tensor_of_chains(f, width, depth).hypergraph
+
+
+def catlearn_equal(n: int) -> bool:
+    one, two = grids(f, Id, R, n)
+    return one == two
+
+
+def catlearn_interpret(n: int) -> tuple[float, float]:
+    """Seconds for the functor's image plus its first (compiling) call, and
+    for a warm call, on a chain of ``n`` boxes."""
+    diagram = chain(f, n)
+    diagram.hypergraph
+    functor = Functor(ob={R: float}, ar={f: jnp.sin}, cod=jax_functions)
+    _, cold = seconds(lambda: functor(diagram)(1.0).block_until_ready())
+    image = functor(diagram)
+    _, warm = seconds(lambda: image(1.0).block_until_ready(), repeat=20)
+    expected = 1.0
+    for _ in range(n):
+        expected = jnp.sin(expected)
+    assert jnp.allclose(image(1.0), expected)
+    return cold, warm
+
+
+# -- DisCoPy ---------------------------------------------------------------------
+def discopy_suite():
+    from discopy import markov, python
+
+    x = markov.Ty("x")
+    g = markov.Box("f", x, x)
+    functor = markov.Functor({x: float}, {g: jnp.sin},
+                             cod=markov.Category(python.Ty, python.Function))
+
+    def equal(n: int) -> bool:
+        one, two = grids(g, markov.Id, x, n)
+        return one.to_hypergraph() == two.to_hypergraph()
+
+    def interpret(n: int, jit: bool) -> float:
+        diagram = chain(g, n)
+        with python.Function.no_type_checking:
+            def run():
+                image = functor(diagram)
+                call = jax.jit(lambda a: image(a)) if jit else image
+                return jnp.asarray(call(1.0)).block_until_ready()
+            try:
+                return seconds(run)[1]
+            except RecursionError:
+                return float("nan")
+
+    return dict(chain=lambda n: chain(g, n),
+                tensor=lambda w, d: tensor_of_chains(g, w, d),
+                equal=equal, interpret=interpret)
+
+
+def row(what: str, ours: float, theirs: float | None = None) -> None:
+    line = f"{what:<52} catlearn {ours * 1e3:10.2f} ms"
+    if theirs is not None:
+        shown = "RecursionError" if theirs != theirs else f"{theirs * 1e3:10.1f} ms"
+        ratio = "" if theirs != theirs else f"   DisCoPy/catlearn {theirs / ours:8.0f}x"
+        line += f"   DisCoPy {shown}{ratio}"
+    print(line, flush=True)
+
+
+def main() -> None:
+    print(f"python {sys.version.split()[0]}, jax {jax.__version__}, "
+          f"recursion limit {sys.getrecursionlimit()}")
+    print("\ncatlearn construction by repeated >> (build + flatten), linear growth:")
+    for n in (1_000, 2_000, 5_000, 10_000, 20_000):
+        _, t = seconds(lambda: catlearn_chain(n), repeat=3)
+        print(f"  chain of {n:>6} boxes: {t * 1e3:8.2f} ms   ({t / n * 1e6:.2f} us/box)")
+    _, t = seconds(lambda: catlearn_tensor(100, 100), repeat=3)
+    print(f"  tensor of 100 chains of 100 by @: {t * 1e3:.2f} ms")
+    _, t = seconds(lambda: catlearn_equal(32), repeat=3)
+    print(f"  equality of two 1,024-box grids (built by rows / by columns): {t * 1e3:.2f} ms")
+    cold, warm = catlearn_interpret(1_000)
+    print(f"  JAX image of a 1,000-box chain: image + compile {cold * 1e3:.1f} ms, "
+          f"warm call {warm * 1e6:.1f} us")
+    cold, warm = catlearn_interpret(10_000)
+    print(f"  JAX image of a 10,000-box chain: image + compile {cold * 1e3:.1f} ms, "
+          f"warm call {warm * 1e6:.1f} us")
+
+    try:
+        peer = discopy_suite()
+    except ImportError:
+        print("\nDisCoPy is not installed: pip install discopy==1.2.2")
+        return
+    print("\nagainst DisCoPy 1.2.2 (markov diagrams, python.Function), same sizes:")
+    n = 2_000
+    row(f"chain of {n} boxes by >>", seconds(lambda: catlearn_chain(n), 3)[1],
+        seconds(lambda: peer["chain"](n))[1])
+    row("tensor of 50 chains of 40 by @", seconds(lambda: catlearn_tensor(50, 40), 3)[1],
+        seconds(lambda: peer["tensor"](50, 40))[1])
+    for side in (4, 6):
+        ours, t_ours = seconds(lambda: catlearn_equal(side), 3)
+        theirs, t_theirs = seconds(lambda: peer["equal"](side))
+        assert ours and theirs
+        row(f"equality of two {side * side}-box grids", t_ours, t_theirs)
+    for n, jit in ((500, False), (200, True), (500, True)):
+        what = f"functor image of a {n}-box chain + " + ("jit compile" if jit else "eager call")
+        ours = Functor(ob={R: float}, ar={f: jnp.sin}, cod=jax_functions)
+        diagram = chain(f, n)
+        call = (lambda: ours(diagram)(1.0)) if jit else (
+            lambda: ours(diagram).fn(1.0)[0])
+        row(what, seconds(lambda: jnp.asarray(call()).block_until_ready())[1],
+            peer["interpret"](n, jit))
+
+
+if __name__ == "__main__":
+    main()
