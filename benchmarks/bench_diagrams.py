@@ -9,7 +9,10 @@ libraries on the same diagram.
 """
 from __future__ import annotations
 
+import math
+import os
 import sys
+import tempfile
 import time
 from typing import Callable
 
@@ -63,7 +66,6 @@ def grids(box, id_, ty, n: int):
 # -- catlearn ------------------------------------------------------------------
 R = Ty("Real")
 f = Box("f", R, R)
-F = Functor(ob={R: float}, ar={f: jnp.sin}, cod=jax_functions)
 
 
 def catlearn_chain(n: int):
@@ -84,7 +86,6 @@ def catlearn_interpret(n: int) -> tuple[float, float]:
     """Seconds for the functor's image plus its first (compiling) call, and
     for a warm call, on a chain of ``n`` boxes."""
     diagram = chain(f, n)
-    diagram.hypergraph
     functor = Functor(ob={R: float}, ar={f: jnp.sin}, cod=jax_functions)
     _, cold = seconds(lambda: functor(diagram)(1.0).block_until_ready())
     image = functor(diagram)
@@ -109,30 +110,35 @@ def discopy_suite():
         one, two = grids(g, markov.Id, x, n)
         return one.to_hypergraph() == two.to_hypergraph()
 
-    def interpret(n: int, jit: bool) -> float:
+    def interpret(n: int, how: str) -> float:
         diagram = chain(g, n)
         with python.Function.no_type_checking:
             def run():
                 image = functor(diagram)
-                call = jax.jit(lambda a: image(a)) if jit else image
+                if how == "image":
+                    return image
+                call = jax.jit(lambda a: image(a)) if how == "jit" else image
                 return jnp.asarray(call(1.0)).block_until_ready()
             try:
                 return seconds(run)[1]
             except RecursionError:
                 return float("nan")
 
-    return dict(chain=lambda n: chain(g, n),
+    def draw(width: int, depth: int, path: str) -> None:
+        import matplotlib
+        matplotlib.use("Agg")
+        tensor_of_chains(g, width, depth).draw(path=path, show=False)
+
+    return dict(chain=lambda n: chain(g, n), draw=draw,
                 tensor=lambda w, d: tensor_of_chains(g, w, d),
                 equal=equal, interpret=interpret)
 
 
-def row(what: str, ours: float, theirs: float | None = None) -> None:
-    line = f"{what:<52} catlearn {ours * 1e3:10.2f} ms"
-    if theirs is not None:
-        shown = "RecursionError" if theirs != theirs else f"{theirs * 1e3:10.1f} ms"
-        ratio = "" if theirs != theirs else f"   DisCoPy/catlearn {theirs / ours:8.0f}x"
-        line += f"   DisCoPy {shown}{ratio}"
-    print(line, flush=True)
+def row(what: str, ours: float, theirs: float) -> None:
+    """One comparison; ``theirs`` is NaN where DisCoPy raised RecursionError."""
+    shown = "RecursionError" if math.isnan(theirs) else f"{theirs * 1e3:10.1f} ms"
+    ratio = "" if math.isnan(theirs) else f"   ratio {theirs / ours:8.1f}x"
+    print(f"  {what:<58} catlearn {ours * 1e3:9.2f} ms   DisCoPy {shown}{ratio}", flush=True)
 
 
 def main() -> None:
@@ -149,6 +155,13 @@ def main() -> None:
     cold, warm = catlearn_interpret(1_000)
     print(f"  JAX image of a 1,000-box chain: image + compile {cold * 1e3:.1f} ms, "
           f"warm call {warm * 1e6:.1f} us")
+    with tempfile.TemporaryDirectory() as folder:
+        for name, diagram in (("200-box chain", chain(f, 200)),
+                              ("10 chains of 20 boxes", tensor_of_chains(f, 10, 20)),
+                              ("20-by-10 grid by columns", grids(f, Id, R, 10)[1] >>
+                               tensor_of_chains(f, 10, 10))):
+            _, t = seconds(lambda: diagram.draw(os.path.join(folder, "d.png")))
+            print(f"  drawing of a {name} to PNG: {t * 1e3:.0f} ms")
     cold, warm = catlearn_interpret(10_000)
     print(f"  JAX image of a 10,000-box chain: image + compile {cold * 1e3:.1f} ms, "
           f"warm call {warm * 1e6:.1f} us")
@@ -158,7 +171,8 @@ def main() -> None:
     except ImportError:
         print("\nDisCoPy is not installed: pip install discopy==1.2.2")
         return
-    print("\nagainst DisCoPy 1.2.2 (markov diagrams, python.Function), same sizes:")
+    print("\nagainst DisCoPy 1.2.2 (markov diagrams, python.Function), same sizes "
+          "(ratio = DisCoPy time / catlearn time):")
     n = 2_000
     row(f"chain of {n} boxes by >>", seconds(lambda: catlearn_chain(n), 3)[1],
         seconds(lambda: peer["chain"](n))[1])
@@ -169,15 +183,21 @@ def main() -> None:
         theirs, t_theirs = seconds(lambda: peer["equal"](side))
         assert ours and theirs
         row(f"equality of two {side * side}-box grids", t_ours, t_theirs)
-    for n, jit in ((500, False), (200, True), (500, True)):
-        what = f"functor image of a {n}-box chain + " + ("jit compile" if jit else "eager call")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "d.png")
+        row("drawing of 10 chains of 10 boxes to PNG",
+            seconds(lambda: tensor_of_chains(f, 10, 10).draw(path))[1],
+            seconds(lambda: peer["draw"](10, 10, path))[1])
+    steps = {"image": "", "eager": " + eager call", "jit": " + jit compile and call"}
+    for n, how in ((2000, "image"), (500, "image"), (300, "eager"), (500, "eager"),
+                   (200, "jit"), (500, "jit")):
         ours = Functor(ob={R: float}, ar={f: jnp.sin}, cod=jax_functions)
         diagram = chain(f, n)
-        call = (lambda: ours(diagram)(1.0)) if jit else (
-            lambda: ours(diagram).fn(1.0)[0])
-        row(what, seconds(lambda: jnp.asarray(call()).block_until_ready())[1],
-            peer["interpret"](n, jit))
-
+        run = {"image": lambda: ours(diagram),
+               "eager": lambda: jnp.asarray(ours(diagram).fn(1.0)[0]).block_until_ready(),
+               "jit": lambda: ours(diagram)(1.0).block_until_ready()}[how]
+        row(f"functor image of a {n}-box chain{steps[how]}", seconds(run)[1],
+            peer["interpret"](n, how))
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,8 @@
 
 ``catlearn run FILE.cat [--json]`` runs every check and query in order;
 ``catlearn check FILE.cat`` parses and type-checks only; ``catlearn draw
-FILE.cat NAME -o OUT.png`` draws a diagram or a model. Exit status: 0 on
+FILE.cat NAME -o OUT.png`` draws a diagram or a model. A program reads data
+only from its own folder unless given ``--allow-path DIR``. Exit status: 0 on
 success, 1 on an error in the program (printed with its line), 2 on a usage
 error.
 """
@@ -33,25 +34,32 @@ def _parser() -> argparse.ArgumentParser:
                                      "diagrams, models, learners and their queries")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     run = commands.add_parser("run", help="run the checks and queries of a program")
-    run.add_argument("file", metavar="FILE.cat")
+    _program_arguments(run)
     run.add_argument("--json", action="store_true", help="print one JSON document")
     run.set_defaults(command=_run)
     check = commands.add_parser("check", help="parse and type-check a program")
-    check.add_argument("file", metavar="FILE.cat")
+    _program_arguments(check)
     check.set_defaults(command=_check)
     draw = commands.add_parser("draw", help="draw a diagram or a model")
-    draw.add_argument("file", metavar="FILE.cat")
+    _program_arguments(draw)
     draw.add_argument("name", metavar="NAME")
     draw.add_argument("-o", "--output", required=True, metavar="OUT.png")
     draw.set_defaults(command=_draw)
     return parser
 
 
+def _program_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("file", metavar="FILE.cat")
+    command.add_argument("--allow-path", action="append", default=[], metavar="DIR",
+                         help="let the program read data in DIR too (by default only in "
+                         "its own folder); may be repeated")
+
+
 def _run(args: argparse.Namespace) -> int:
     from catlearn.lang import load
     results: list[dict] = []
     try:
-        program = load(args.file)
+        program = load(args.file, args.allow_path)
         for statement in program.queries():
             result = program.run_statement(statement)
             results.append(result)
@@ -73,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from catlearn.lang import load
     try:
-        program = load(args.file)
+        program = load(args.file, args.allow_path)
     except CatlearnError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -85,7 +93,7 @@ def _check(args: argparse.Namespace) -> int:
 def _draw(args: argparse.Namespace) -> int:
     from catlearn.lang import load
     try:
-        value = load(args.file)[args.name]
+        value = load(args.file, args.allow_path)[args.name]
         diagram = getattr(value, "diagram", value)
         if not hasattr(diagram, "draw"):
             print(f"error: {args.name} is not a diagram or a model", file=sys.stderr)

@@ -17,7 +17,7 @@ import csv
 import difflib
 import json
 import os
-from typing import Iterator, Mapping, Optional
+from typing import Iterable, Iterator, Mapping, Optional
 
 import numpy as np
 
@@ -54,6 +54,29 @@ class DataTable(Mapping):
         return f"<DataTable {self.name} from {self.path}: {', '.join(self._columns)}>"
 
 
+def resolve_data_path(path: str, folder: str, allow_paths: Iterable[str] = ()) -> str:
+    """The file a program means by ``path``: relative to the program's ``folder``,
+    and inside it or one of ``allow_paths`` once ``..`` and symbolic links are
+    resolved; anything else is a :class:`DataError`, so a program cannot read
+    files its user did not hand it.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> resolve_data_path("d.csv", folder) == os.path.join(os.path.realpath(folder), "d.csv")
+    True
+    >>> resolve_data_path("../secret.csv", folder)
+    Traceback (most recent call last):
+    ...
+    catlearn.errors.DataError: the data path '../secret.csv' leads outside the program's folder; allow it with --allow-path DIR (allow_paths=[DIR] in Python)
+    """
+    roots = [os.path.realpath(root) for root in (folder, *allow_paths)]
+    full = os.path.realpath(os.path.join(folder, path))
+    if not any(os.path.commonpath([full, root]) == root for root in roots):
+        raise DataError(f"the data path '{path}' leads outside the program's folder; allow "
+                        "it with --allow-path DIR (allow_paths=[DIR] in Python)")
+    return full
+
+
 def load_table(path: str, format: Optional[str] = None, name: Optional[str] = None) -> DataTable:
     """Read a CSV or JSON file (the format is the extension unless given)."""
     format = format or os.path.splitext(path)[1].lstrip(".").lower()
@@ -65,6 +88,9 @@ def load_table(path: str, format: Optional[str] = None, name: Optional[str] = No
             columns = _read_csv(file, path) if format == "csv" else _read_json(file, path)
     except OSError as err:
         raise DataError(f"cannot read {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path} is not UTF-8 text (byte {err.start}); catlearn reads CSV "
+                        "and JSON text files only") from None
     return DataTable(name, path, columns)
 
 

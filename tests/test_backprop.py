@@ -45,7 +45,7 @@ def gap(f, g, p, xs, ys):
     return max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(u, v))
 
 
-dims = st.integers(1, 4)
+dims = st.integers(1, 3)
 acts = st.sampled_from(sorted(ACTIVATIONS))
 
 

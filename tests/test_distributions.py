@@ -76,6 +76,35 @@ def test_log_prob_matches_scipy_on_a_batch(name):
     np.testing.assert_allclose(dist.log_prob(x), expected, rtol=2e-4, atol=2e-4)
 
 
+_PARAMETER_VALUES = {
+    constraints.real: hs.floats(-5, 5),
+    constraints.positive: hs.floats(0.2, 10),
+    constraints.nonnegative: hs.floats(0.2, 10),
+    constraints.unit_interval: hs.floats(0.01, 0.99),
+    constraints.nonnegative_integer: hs.integers(0, 30).map(float),
+}
+
+
+@hs.composite
+def _family_parameters_and_quantile(draw):
+    name = draw(hs.sampled_from(sorted(UNIVARIATE)))
+    cls = UNIVARIATE[name][0]
+    params = [draw(_PARAMETER_VALUES[cls.arg_constraints[arg]]) for arg in cls.arg_names]
+    if cls is Uniform:
+        params[1] = params[0] + draw(hs.floats(0.1, 10))
+    return name, params, draw(hs.floats(0.01, 0.99))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_family_parameters_and_quantile())
+def test_log_prob_matches_scipy_anywhere(case):
+    name, params, quantile = case
+    cls, _, ref = UNIVARIATE[name]
+    x = ref(*params).ppf(quantile)
+    np.testing.assert_allclose(cls(*params).log_prob(x), _logpdf(ref(*params), x),
+                               rtol=1e-3, atol=1e-3)
+
+
 def test_categorical_log_prob_is_log_of_probs():
     probs = jnp.array([[0.2, 0.3, 0.5], [0.6, 0.4, 0.0]])
     dist = Categorical(probs)
@@ -248,13 +277,25 @@ def test_bijector_round_trip_and_log_det_jacobian(name, u):
     bijector = support.bijector()
     u = jnp.asarray(u[:bijector.unconstrained_shape(shape)[-1]])
     assert bijector.constrained_shape(u.shape) == shape
-    x = bijector.forward(u)
+    x, round_trip, jac, log_det = _bijector_facts(name)(u)
     assert x.shape == shape and bool(jnp.all(support.check(x)))
-    np.testing.assert_allclose(bijector.inverse(x), u, atol=2e-3, rtol=1e-3)
-    jac = jax.jacfwd(lambda v: _free_coordinates(support, bijector.forward(v)))(u)
+    np.testing.assert_allclose(round_trip, u, atol=2e-3, rtol=1e-3)
     expected = np.linalg.slogdet(np.asarray(jac, float))[1]
-    np.testing.assert_allclose(jnp.sum(bijector.log_abs_det_jacobian(u)), expected,
-                               rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(log_det, expected, rtol=1e-3, atol=1e-3)
+
+
+@functools.lru_cache(maxsize=None)
+def _bijector_facts(name):
+    """forward(u), inverse(forward(u)), the Jacobian in free coordinates, and the
+    bijector's own log-determinant — compiled once per support."""
+    support, _ = CONTINUOUS_SUPPORTS[name]
+    bijector = support.bijector()
+
+    def facts(u):
+        x = bijector.forward(u)
+        jac = jax.jacfwd(lambda v: _free_coordinates(support, bijector.forward(v)))(u)
+        return x, bijector.inverse(x), jac, jnp.sum(bijector.log_abs_det_jacobian(u))
+    return jax.jit(facts)
 
 
 def test_bijectors_act_on_batches():
@@ -387,6 +428,11 @@ def test_parameters_broadcast_to_the_batch_shape():
     assert dist.sample(KEY, 5).shape == (5, 2, 3)
     assert dist.log_prob(0.0).shape == (2, 3)
     assert dist.log_prob(jnp.zeros((4, 1, 1))).shape == (4, 2, 3)
+    uniform = Uniform(jnp.array([0.0, 1.0, 2.0]), 3.0)  # a batch of supports, one value
+    np.testing.assert_allclose(uniform.log_prob(0.5), [-np.log(3), -np.inf, -np.inf])
+    binomial = Binomial(jnp.array([3.0, 5.0]), 0.5)
+    assert binomial.log_prob(jnp.array([[4], [2]])).shape == (2, 2)
+    assert binomial.log_prob(4)[0] == -np.inf
 
 
 def test_event_shapes_of_vector_families():
@@ -411,6 +457,9 @@ def test_shapes_that_do_not_fit_are_errors():
         MultivariateNormal(jnp.zeros(3), jnp.eye(2))
     with pytest.raises(DistributionError, match="cov must be a square matrix"):
         MultivariateNormal(jnp.zeros(3), jnp.ones(3))
+    with pytest.raises(DistributionError, match=r"Dirichlet: concentration must have at least "
+                                                r"1 dimension, got shape \(\)"):
+        Dirichlet(1.0)
 
 
 def _sample_shape_and_dtype(dist, sample_shape):

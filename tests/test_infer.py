@@ -129,3 +129,12 @@ def test_method_options_are_checked():
         importance(particles=0)
     with pytest.raises(InferenceError, match="choose a method"):
         infer(coin(), args={"n": 1})
+
+
+def test_invalid_constant_parameters_fail_when_the_query_is_bound():
+    from catlearn.syntax import Ty
+    from catlearn.syntax.model import Const, Model, Sample
+    R = Ty("Real")
+    m = Model("m", [], (Const(0.0) @ Const(-1.0)) >> Sample("z", "Normal", R @ R, R))
+    with pytest.raises(DistributionError, match="scale must be positive, got -1.0"):
+        Target(m)

@@ -4,7 +4,6 @@ import json
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
 from jax.scipy.stats import cauchy, norm
 
 from catlearn.inference.target import Target, log_density

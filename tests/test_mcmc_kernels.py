@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from catlearn.inference.hmc import hmc
-from catlearn.inference.kernel import Kernel, State, gibbs, handover, mixture, repeat, state_at
+from catlearn.inference.kernel import Kernel, gibbs, handover, mixture, repeat, state_at
 from catlearn.inference.mala import mala
 from catlearn.inference.nuts import nuts
 from catlearn.inference.rmh import rmh
@@ -98,13 +98,13 @@ def test_kernel_leaves_correlated_gaussian_invariant(name):
 
 BANANA_KERNELS = {
     "rmh": (rmh(banana, 1.0), 4000),
-    "mala": (mala(banana, 0.1), 4000),
+    "mala": (mala(banana, 0.2), 10000),
     "hmc": (hmc(banana, 0.15, jnp.ones(2), 10), 1000),
     "nuts": (nuts(banana, 0.2, jnp.ones(2)), 1000),
 }
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=[] if n == "nuts" else pytest.mark.slow)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[] if n == "hmc" else pytest.mark.slow)
                                   for n in BANANA_KERNELS])
 def test_kernel_leaves_banana_invariant(name):
     kernel, steps = BANANA_KERNELS[name]

@@ -2,7 +2,6 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
 
 from catlearn.categories.sampler import Sampler, bind, deterministic, samplers, unit
 from catlearn.functor import Functor

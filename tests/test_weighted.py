@@ -7,7 +7,7 @@ from catlearn.categories.sampler import Sampler
 from catlearn.categories.weighted import Weighted, from_sampler, score, weighted_samplers
 from catlearn.functor import Functor
 from catlearn.syntax import Box, Ty
-from catlearn.syntax.model import Const, Prim, Score
+from catlearn.syntax.model import Prim, Score
 
 R = Ty("Real")
 

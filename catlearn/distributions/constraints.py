@@ -90,7 +90,7 @@ class _Interval(Constraint):
         return (x >= self.low) & (x <= self.high)
 
     def feasible_like(self, x):
-        return jnp.broadcast_to((jnp.asarray(self.low) + self.high) / 2, jnp.shape(x))
+        return (jnp.asarray(self.low) + self.high) / 2
 
     def bijector(self):
         return bijectors.SigmoidAffine(self.low, self.high)
@@ -113,7 +113,7 @@ class _IntegerInterval(Constraint):
         return _is_integer(x) & (x >= self.low) & (x <= self.high)
 
     def feasible_like(self, x):
-        return jnp.broadcast_to(jnp.asarray(self.low, dtype=jnp.result_type(x)), jnp.shape(x))
+        return jnp.asarray(self.low, dtype=jnp.result_type(x))
 
 
 class _Simplex(Constraint):

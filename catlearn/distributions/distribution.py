@@ -47,6 +47,11 @@ def _expand_to(mask: Array, event_dim: int) -> Array:
     return jnp.reshape(mask, jnp.shape(mask) + (1,) * event_dim)
 
 
+def _show(value: np.ndarray) -> str:
+    """A parameter value as a user wrote it: six significant digits, nested lists."""
+    return str(np.vectorize(lambda v: float(f"{v:.6g}"), otypes=[float])(value).tolist())
+
+
 def _as_param(value: Any) -> Array:
     value = jnp.asarray(value)
     return value if jnp.issubdtype(value.dtype, jnp.inexact) else value.astype(float)
@@ -72,6 +77,11 @@ class Distribution:
     def __init__(self, *args: Any, **kwargs: Any):
         params = {name: _as_param(value) for name, value in self.bind_args(args, kwargs).items()}
         params = self._promote(params)
+        for name, value in params.items():
+            rank = self.arg_constraints[name].event_dim
+            if value.ndim < rank:
+                raise DistributionError(f"{self.name}: {name} must have at least {rank} "
+                                        f"dimension{'s' * (rank > 1)}, got shape {value.shape}")
         batch_parts = [value.shape[:value.ndim - self.arg_constraints[name].event_dim]
                        for name, value in params.items()]
         try:
@@ -162,7 +172,7 @@ class Distribution:
                 event = value.shape[ok.ndim:]
                 bad = np.broadcast_to(value, ok.shape + event)[~ok][0]
                 raise DistributionError(f"{self.name}: {name} must be {must_be}, "
-                                        f"got {bad.tolist()}")
+                                        f"got {_show(bad)}")
 
     def _params_ok(self) -> Array:
         ok = jnp.ones(self.batch_shape, bool)

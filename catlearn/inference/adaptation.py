@@ -25,7 +25,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from catlearn.inference.integrators import hamiltonian, leapfrog, point
-from catlearn.inference.kernel import Kernel, LogDensity
+from catlearn.inference.kernel import Kernel, LogDensity, flat_logdensity
 from catlearn.inference.metrics import gaussian_euclidean
 
 KernelFactory = Callable[[LogDensity, jax.Array, jax.Array], Kernel]
@@ -126,8 +126,7 @@ def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, positio
                               max_iterations: int = 100) -> jax.Array:
     """Stan's heuristic: double or halve ``ε`` until one leapfrog step's acceptance
     ``exp(H₀ - H₁)`` crosses 0.8."""
-    x, _ = ravel_pytree(position)
-    logdensity = lambda y: logdensity_fn(_(y))  # noqa: E731
+    x, _, logdensity = flat_logdensity(logdensity_fn, position)
     metric = gaussian_euclidean(inverse_mass_matrix)
     integrate = leapfrog(logdensity, metric)
     gradient_point = point(logdensity, x, jnp.zeros_like(x))

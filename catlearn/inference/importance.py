@@ -55,7 +55,7 @@ class ImportanceSampling:
             raise InferenceError(f"importance sampling on {target.model.name}: every particle "
                                  "has weight zero; the data are impossible under the prior "
                                  f"draws (observed: {', '.join(target.observed)})")
-        return Posterior({site: v[None] for site, v in sites.items()},
+        return Posterior({site: v[None] for site, v in target.in_program_order(sites).items()},
                          log_weights=(log_w - logsumexp(log_w))[None],
                          log_evidence=float(log_z),
                          stats={"ess": float(ess), "particles": self.particles},

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 import jax
-import jax.numpy as jnp
 
 from catlearn.inference.metrics import Metric
 

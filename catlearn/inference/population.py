@@ -64,17 +64,26 @@ def log_evidence(pop: Population) -> jax.Array:
     return pop.log_z + logsumexp(pop.log_weights)
 
 
+def _relative(log_weights: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(log w - m, m)`` with ``m = max log w``: weights relative to the largest,
+    so that float32 keeps their precision however large ``|log w|`` grows."""
+    top = jnp.max(log_weights)
+    top = jnp.where(jnp.isfinite(top), top, 0.0)
+    return log_weights - top, top
+
+
 def normalise(pop: Population) -> Population:
     """The same measure with ``Σ_i w_i = 1``: the mass moves into ``Z₀``.
 
     With every weight zero the mass is zero: ``log Z₀ = -inf`` and the weights
     are left uniform, so no NaN is ever produced.
     """
-    log_total = logsumexp(pop.log_weights)
-    finite = jnp.isfinite(log_total)
+    relative, top = _relative(pop.log_weights)
+    log_sum = logsumexp(relative)
+    finite = jnp.isfinite(log_sum)
     n = size(pop)
-    log_weights = jnp.where(finite, pop.log_weights - log_total, -jnp.log(n))
-    return pop._replace(log_weights=log_weights, log_z=pop.log_z + log_total)
+    log_weights = jnp.where(finite, relative - log_sum, -jnp.log(n))
+    return pop._replace(log_weights=log_weights, log_z=pop.log_z + top + log_sum)
 
 
 def normalised_weights(pop: Population) -> jax.Array:
@@ -85,9 +94,9 @@ def normalised_weights(pop: Population) -> jax.Array:
 def effective_sample_size(pop: Population) -> jax.Array:
     """Kish's effective sample size ``ESS = (Σ w_i)² / Σ w_i²``, in ``[1, n]``;
     0 when every weight is zero."""
-    log_w = pop.log_weights
-    ess = jnp.exp(2 * logsumexp(log_w) - logsumexp(2 * log_w))
-    return jnp.where(jnp.isfinite(logsumexp(log_w)), ess, 0.0)
+    log_w, _ = _relative(pop.log_weights)
+    log_sum = logsumexp(log_w)
+    return jnp.where(jnp.isfinite(log_sum), jnp.exp(2 * log_sum - logsumexp(2 * log_w)), 0.0)
 
 
 def mean(pop: Population, fn: Callable[[Any], Any] = lambda x: x) -> Any:

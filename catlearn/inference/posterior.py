@@ -59,25 +59,26 @@ class Posterior:
         """``{"w": {"mean", "sd", "q5", "q95", "ess", "r_hat"}, "theta[0]": …}``;
         a statistic that does not apply (R̂ of weighted draws) is ``None``."""
         out = {}
+        mixing = _mixing(self.samples) if self.log_weights is None and self.draws >= 4 else {}
         for site, draws in self.samples.items():
             draws = np.asarray(draws, dtype=float)
             shape = draws.shape[2:]
             stats = (self._weighted_stats(draws) if self.log_weights is not None
-                     else self._chain_stats(draws))
+                     else self._chain_stats(draws, *mixing.get(site, (None, None))))
             for element in np.ndindex(*shape):
                 name = site + (f"[{', '.join(map(str, element))}]" if shape else "")
                 out[name] = {column: _finite_or_none(stats[column][element])
                              for column in COLUMNS}
         return out
 
-    def _chain_stats(self, draws: np.ndarray) -> dict[str, np.ndarray]:
+    @staticmethod
+    def _chain_stats(draws: np.ndarray, ess, r_hat) -> dict[str, np.ndarray]:
         flat = draws.reshape((-1,) + draws.shape[2:])
-        enough = draws.shape[1] >= 4
         nan = np.full(draws.shape[2:], np.nan)
         return {"mean": flat.mean(0), "sd": flat.std(0, ddof=1) if len(flat) > 1 else nan,
                 "q5": np.quantile(flat, 0.05, axis=0), "q95": np.quantile(flat, 0.95, axis=0),
-                "ess": np.asarray(ess_bulk(draws)) if enough else nan,
-                "r_hat": np.asarray(rhat(draws)) if enough else nan}
+                "ess": nan if ess is None else np.asarray(ess),
+                "r_hat": nan if r_hat is None else np.asarray(r_hat)}
 
     def _weighted_stats(self, draws: np.ndarray) -> dict[str, np.ndarray]:
         flat = draws.reshape((-1,) + draws.shape[2:])
@@ -158,6 +159,13 @@ class Posterior:
         keys = jax.random.split(k2, chains * n)
         out = jax.jit(jax.vmap(target.predict))(keys, flat)
         return {name: jnp.reshape(v, (chains, n) + v.shape[1:]) for name, v in out.items()}
+
+
+@jax.jit
+def _mixing(samples: Mapping[str, jax.Array]) -> dict[str, tuple[jax.Array, jax.Array]]:
+    """Bulk ESS and R̂ of every site, in one compiled program."""
+    return {site: (ess_bulk(v.astype(float)), rhat(v.astype(float)))
+            for site, v in samples.items()}
 
 
 def _finite_or_none(value) -> Optional[float]:

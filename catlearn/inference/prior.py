@@ -39,5 +39,5 @@ class PriorSampling:
     def run(self, target: Target, key: jax.Array) -> Posterior:
         keys = jax.random.split(key, self.draws)
         samples = jax.jit(jax.vmap(target.sample_prior))(keys)
-        return Posterior({site: v[None] for site, v in samples.items()},
+        return Posterior({site: v[None] for site, v in target.in_program_order(samples).items()},
                          method=self.name, target=target)

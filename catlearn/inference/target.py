@@ -57,19 +57,19 @@ class Target:
         self.model = model
         self.inputs, self.dims = bind_args(model.args, args or {}, model.name)
         self._prior = SiteSamplers(self.dims, {}).image(model.diagram)
-        abstract = jax.eval_shape(lambda key: self._prior.fn(key, {}, *self.inputs)[1], _NO_KEY)
-        shapes = jax.eval_shape(lambda key: self._prior.fn(key, {}, *self.inputs)[1].sites(),
-                                _NO_KEY)
-        self.data = bind_data(model, data or {}, shapes, abstract.values)
-        self.site_shapes = {site: tuple(s.shape) for site, s in shapes.items()}
+
+        def shapes(key):
+            trace = self._prior.fn(key, {}, *self.inputs)[1]
+            return trace, trace.sites(), trace.unconstrained_sites()
+        abstract, sites, unconstrained = jax.eval_shape(shapes, _NO_KEY)
+        self.data = bind_data(model, data or {}, sites, abstract.values)
+        self.site_shapes = {site: tuple(s.shape) for site, s in sites.items()}
         order = list(dict.fromkeys(box.site for box in model.sites()))
         self.observed = [site for site in order if site in self.data]
         self.latent_names = [site for site in order if site not in self.data]
         self.discrete_latents = [site for site in self.latent_names
-                                 if site not in abstract.unconstrained]
+                                 if site not in unconstrained]
         self.has_discrete_latents = bool(self.discrete_latents)
-        unconstrained = jax.eval_shape(
-            lambda key: self._prior.fn(key, {}, *self.inputs)[1].unconstrained_sites(), _NO_KEY)
         self._layout = [(site, tuple(unconstrained[site].shape)) for site in self.latent_names
                         if site in unconstrained]
         self.dim = int(sum(np.prod(shape, dtype=int) for _, shape in self._layout))
@@ -152,7 +152,13 @@ class Target:
 
     def _named(self, outs: Sequence[Array], trace: Trace) -> dict[str, Array]:
         returned = {name: value for name, value in zip(self.model.returns, outs)}
-        return {**returned, **trace.sites()}
+        return {**trace.sites(), **returned}
+
+    def in_program_order(self, values: Mapping[str, Array]) -> dict[str, Array]:
+        """``values`` keyed as the model names them: sites in program order, then returns
+        (JAX sorts the keys of dictionaries it returns)."""
+        order = [*self.latent_names, *self.observed, *self.model.returns]
+        return {name: values[name] for name in order if name in values}
 
     # -- the model cut at its time steps ----------------------------------------------
 

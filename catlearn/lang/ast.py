@@ -308,6 +308,7 @@ class DataDef:
     pos: Pos
     name_pos: Pos
     format_pos: Pos
+    path_pos: Pos
 
 
 @dataclass(frozen=True)

@@ -377,8 +377,11 @@ class _ModelElaborator:
             return self.call(node, kids, scope)
         if isinstance(node, ast.Subscript):
             return self.subscript(node, kids, scope)
-        what = {ast.Str: "a string", ast.Attr: "data (d.x)", ast.ListExpr: "a list",
-                ast.Slice: "a slice"}[type(node)]
+        if isinstance(node, ast.Attr):
+            raise ast.error_at(CatlearnTypeError, f"'.{node.name}': a model cannot read "
+                               "attributes; pass data columns such as d.x as arguments",
+                               node.pos)
+        what = {ast.Str: "a string", ast.ListExpr: "a list", ast.Slice: "a slice"}[type(node)]
         raise ast.error_at(CatlearnTypeError, f"{what} cannot be used inside a model; "
                            "pass it as an argument", node.pos)
 

@@ -80,7 +80,7 @@ class _Build(Transformer):
     def data_def(self, ch):
         kw, name, fmt, path = ch
         return ast.DataDef(str(name), str(fmt), str(path)[1:-1], _pos(kw), _pos(name),
-                           _pos(fmt))
+                           _pos(fmt), _pos(path))
 
     def infer(self, ch):
         kw, model, args, given, method = ch
@@ -233,10 +233,19 @@ def grammar_text() -> str:
     return resources.files("catlearn").joinpath("grammar/catlearn.lark").read_text()
 
 
+def _refuse_reserved(token: Token) -> Token:
+    """Names with two leading underscores are Python's, never a program's: refusing
+    them at the lexer keeps every program away from Python's internals."""
+    if token.startswith("__"):
+        raise CatlearnSyntaxError(f"'{token}': names beginning with two underscores are "
+                                  "reserved", line=token.line, column=token.column)
+    return token
+
+
 @functools.lru_cache(maxsize=None)
 def _parser() -> lark.Lark:
     return lark.Lark(grammar_text(), parser="lalr", transformer=_Build(),
-                     maybe_placeholders=True)
+                     maybe_placeholders=True, lexer_callbacks={"NAME": _refuse_reserved})
 
 
 _WORDS = {"NAME": "a name", "NUMBER": "a number", "INT": "an integer",

@@ -23,13 +23,13 @@ import difflib
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
 from catlearn.errors import (CatlearnError, CatlearnTypeError, DataError, NotSupportedError,
                              UnknownNameError)
-from catlearn.io import FORMATS, DataTable, load_table
+from catlearn.io import FORMATS, DataTable, load_table, resolve_data_path
 from catlearn.lang import ast
 from catlearn.lang.diagrams import elaborate_diagram
 from catlearn.lang.models import elaborate_model
@@ -227,17 +227,20 @@ class Program(Mapping):
         return f"<Program {self.filename or ''} with {len(self.statements)} statements>"
 
 
-def parse(source: str, filename: Optional[str] = None) -> Program:
+def parse(source: str, filename: Optional[str] = None,
+          allow_paths: Sequence[str] = ()) -> Program:
     """Parse, elaborate and type-check ``source``; data paths are relative to
-    ``filename``'s folder (the current one without it)."""
+    ``filename``'s folder (the current one without it) and may lead only into
+    it or into one of the folders ``allow_paths``."""
     base = os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
+    folders = (base, *allow_paths)
     statements = parse_source(source, filename)
     env: dict[str, Any] = {}
     where: dict[str, int] = {}
     out = []
     for node in statements:
         try:
-            stmt = _elaborate(node, env, base)
+            stmt = _elaborate(node, env, folders)
             if isinstance(stmt, Definition):
                 if stmt.name in env:
                     raise ast.error_at(UnknownNameError, f"{stmt.name} is already defined on "
@@ -250,19 +253,19 @@ def parse(source: str, filename: Optional[str] = None) -> Program:
     return Program(out, filename, source)
 
 
-def load(path: str) -> Program:
-    """Read and parse the program in ``path``."""
+def load(path: str, allow_paths: Sequence[str] = ()) -> Program:
+    """Read and parse the program in ``path`` (see :func:`parse` for ``allow_paths``)."""
     try:
         with open(path, encoding="utf-8") as file:
             source = file.read()
     except OSError as err:
         raise DataError(f"cannot read {path}: {err.strerror or err}") from None
-    return parse(source, path)
+    return parse(source, path, allow_paths)
 
 
 # -- elaboration of each statement ---------------------------------------------------
 
-def _elaborate(node: Any, env: dict, base: str) -> Statement:
+def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
     line, column = node.pos
     if isinstance(node, ast.BoxDecl):
         box = Box(node.name, elaborate_type(node.dom), elaborate_type(node.cod))
@@ -285,7 +288,11 @@ def _elaborate(node: Any, env: dict, base: str) -> Statement:
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ast.error_at(UnknownNameError, f"unknown data format '{node.format}'{hint}",
                                node.format_pos)
-        table = load_table(os.path.join(base, node.path), node.format, node.name)
+        try:
+            path = resolve_data_path(node.path, folders[0], folders[1:])
+        except CatlearnError as err:
+            raise ast.error_at(type(err), err.message, node.path_pos) from None
+        table = load_table(path, node.format, node.name)
         return Definition(line, column, node.name, table)
     if isinstance(node, ast.InferStmt):
         model = _lookup(env, node.model, Model, "a model", node.model_pos)

@@ -93,7 +93,8 @@ def _epoch(learner: Learner, steps: int, batch: int, shuffle: bool, params: Any,
         bx, by = tuple(a[indices] for a in xs), tuple(a[indices] for a in ys)
         loss = learner.loss(params, bx, by)
         ok = jnp.isfinite(loss) & (failed < 0)
-        params = lax.cond(ok, lambda p: learner.update(p, bx, by), lambda p: p, params)
+        params = jax.tree.map(lambda new, old: jnp.where(ok, new, old),
+                              learner.update(params, bx, by), params)
         failed = jnp.where((failed < 0) & ~ok, t, failed)
         return (params, failed, t + 1), loss
 

@@ -3,8 +3,9 @@
 The picture is read off the flat hypergraph, never off the nested tree: each
 box sits in the row of its layer (one more than the deepest box it reads
 from), the domain on top and the codomain at the bottom. Within a row, boxes
-are ordered and placed at the barycentre of the wires they read (one sweep
-from top to bottom), then pushed apart so they do not overlap. A wire is a
+are ordered and placed at the barycentre of the wires they read, then pushed
+apart so they do not overlap; a second sweep averages that with the
+barycentre of where their outputs are read, which untangles most crossings. A wire is a
 line from its source to each of its readers, labelled with its type; a wire
 read twice or more splits at a dot (a copy), a wire read by nobody ends in a
 ground symbol (a discard).
@@ -77,6 +78,23 @@ def layout(graph: Hypergraph) -> Layout:
         for row in range(source_row[w] + 1, last_row[w]):
             rows[row].append((1, w))
 
+    out = _place(graph, rows, {})
+    # a second sweep pulls each box and bend towards what reads it as well
+    pull: dict[tuple[int, int, int], float] = {}
+    for row, items in enumerate(rows):
+        for kind, i in items:
+            ends = [x for w in (graph.outputs[i] if kind == 0 else (i,))
+                    for r, (x, _) in out.readers[w] if r == row]
+            if ends:
+                pull[kind, i, row] = sum(ends) / len(ends)
+    return _place(graph, rows, pull)
+
+
+def _place(graph: Hypergraph, rows: list[list[tuple[int, int]]],
+           pull: dict[tuple[int, int, int], float]) -> Layout:
+    """One sweep down the rows: each item at the mean of where its wires come
+    from and where ``pull`` says they go."""
+    cod_row = len(rows)
     out = Layout(box_xy=[(0.0, 0.0)] * len(graph.boxes),
                  box_width=[_width(box) for box in graph.boxes],
                  route=[{} for _ in graph.wires], readers=[[] for _ in graph.wires],
@@ -88,7 +106,8 @@ def layout(graph: Hypergraph) -> Layout:
     for row in range(1, cod_row):
         y = -float(row)
         items = rows[row]
-        wanted = [_barycentre([at[w] for w in graph.inputs[i]]) if kind == 0 else at[i]
+        wanted = [_barycentre([at[w] for w in graph.inputs[i]] if kind == 0 else [at[i]],
+                              pull.get((kind, i, row)))
                   for kind, i in items]
         # boxes with no inputs want nothing: keep them leftmost, in their order
         order = sorted(range(len(items)), key=lambda k: (
@@ -120,8 +139,12 @@ def _width(box) -> float:
     return max(ports - 0.3, 0.12 * len(box.name) + 0.3)
 
 
-def _barycentre(xs: list[float]) -> float | None:
-    return sum(xs) / len(xs) if xs else None
+def _barycentre(sources: list[float], pull: float | None) -> float | None:
+    """The mean of where the inputs come from, averaged with the pull."""
+    here = sum(sources) / len(sources) if sources else None
+    if pull is None or here is None:
+        return pull if here is None else here
+    return (here + pull) / 2
 
 
 def _ports(centre: float, width: float, n: int) -> list[float]:

@@ -1,0 +1,187 @@
+"""Particle marginal Metropolis–Hastings: MH over global parameters, an SMC likelihood.
+
+For a state-space model with global parameters ``θ``, the bootstrap filter's
+evidence ``Ẑ(θ, u)`` (``u`` its randomness) is an unbiased estimate of
+``p(y | θ)``, so ``π(θ, u) ∝ p(θ) Ẑ(θ, u) q(u)`` has marginal ``p(θ | y)``
+(Andrieu, Doucet & Holenstein 2010). PMMH is the Metropolis–Hastings–Green
+kernel (:mod:`catlearn.inference.mhg`) on ``(θ, u)`` with auxiliary
+``(ε, u') ~ N(0, s²) ⊗ q`` and the involution that swaps the randomness,
+
+    (θ, u ; ε, u')  ↦  (θ + ε, u' ; −ε, u),
+
+whose acceptance ratio is ``p(θ') Ẑ(θ', u') / p(θ) Ẑ(θ, u)``: the inner
+``smc`` is the likelihood and ``u`` is a PRNG key.
+
+>>> import jax, jax.numpy as jnp
+>>> from catlearn.inference.sequential import StateSpace
+>>> def model(mu):   # x_0 ~ N(mu, 1), y_0 = 1 ~ N(x_0, 1): the evidence is N(1; mu, 2)
+...     observe = lambda x: -0.5 * (1.0 - x) ** 2 - 0.5 * jnp.log(2 * jnp.pi)
+...     init = lambda k: (lambda x: (x, observe(x)))(mu + jax.random.normal(k))
+...     return StateSpace(init, lambda k, x, t: (x, 0.0), 1)
+>>> chain = pmmh_chain(jax.random.key(0), jnp.zeros(()), lambda mu: -0.5 * mu ** 2, model,
+...                    particles=100, samples=2000, step_size=1.0)
+>>> bool(abs(chain.positions.mean() - 1 / 3) < 0.1)      # p(mu | y) = N(1/3, 2/3)
+True
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from catlearn.errors import InferenceError
+from catlearn.inference.kernel import Kernel, State
+from catlearn.inference.mhg import mhg
+from catlearn.inference.resample import Scheme, scheme
+from catlearn.inference.sequential import StateSpace
+from catlearn.inference.smc import bootstrap_filter, fraction, positive_int
+
+Params = Any   # a pytree of unconstrained global parameters
+
+
+class PMMHChain(NamedTuple):
+    """The kept draws of ``θ``, the filter's log evidence at each, and acceptance."""
+    positions: Params
+    log_evidence: jax.Array
+    is_accepted: jax.Array
+
+
+def pmmh_kernel(log_prior: Callable[[Params], jax.Array],
+                model: Callable[[Params], StateSpace], *, particles: int,
+                step_size: float | jax.Array, resampling: str | Scheme = "systematic",
+                ess_threshold: float = 0.5) -> Kernel:
+    """The PMMH kernel on positions ``(θ, u)``, ``u`` the raw data of a PRNG key."""
+
+    def density(position):
+        theta, u = position
+        result = bootstrap_filter(jax.random.wrap_key_data(u), model(theta), particles,
+                                  resampling=resampling, ess_threshold=ess_threshold)
+        return State(position, log_prior(theta) + result.log_evidence, None)
+
+    def sample_auxiliary(key, state):
+        key_step, key_filter = jax.random.split(key)
+        leaves, tree = jax.tree.flatten(state.position[0])
+        keys = jax.random.split(key_step, len(leaves))
+        steps = [step_size * jax.random.normal(k, jnp.shape(x), jnp.result_type(x))
+                 for k, x in zip(keys, leaves)]
+        return jax.tree.unflatten(tree, steps), jax.random.key_data(key_filter)
+
+    def auxiliary_logdensity(state, auxiliary):
+        step, _ = auxiliary   # the key's density q(u) is the same on both sides
+        return sum(-0.5 * jnp.sum((x / step_size) ** 2) for x in jax.tree.leaves(step))
+
+    def involution(state, auxiliary):
+        (theta, u), (step, u_new) = state.position, auxiliary
+        moved = jax.tree.map(jnp.add, theta, step)
+        return density((moved, u_new)), (jax.tree.map(jnp.negative, step), u)
+
+    return mhg(density, sample_auxiliary, auxiliary_logdensity, involution)
+
+
+def pmmh_chain(key: jax.Array, theta: Params, log_prior: Callable[[Params], jax.Array],
+               model: Callable[[Params], StateSpace], *, particles: int, samples: int,
+               warmup: int = 0, step_size: float | jax.Array = 0.25,
+               resampling: str | Scheme = "systematic",
+               ess_threshold: float = 0.5) -> PMMHChain:
+    """``warmup + samples`` PMMH steps from ``θ`` in one ``lax.scan``; keeps the last ``samples``."""
+    kernel = pmmh_kernel(log_prior, model, particles=particles, step_size=step_size,
+                         resampling=resampling, ess_threshold=ess_threshold)
+    key_init, key_run = jax.random.split(key)
+    state = kernel.init((theta, jax.random.key_data(key_init)))
+
+    def step(state, k):
+        state, info = kernel.step(k, state)
+        return state, PMMHChain(state.position[0], state.logdensity, info.is_accepted)
+
+    _, chain = jax.lax.scan(step, state, jax.random.split(key_run, warmup + samples))
+    chain = jax.tree.map(lambda v: v[warmup:], chain)
+    log_prior_kept = jax.vmap(log_prior)(chain.positions)
+    return chain._replace(log_evidence=chain.log_evidence - log_prior_kept)
+
+
+# -- the method object of ``catlearn.infer`` ----------------------------------------------
+
+
+def global_sites(target) -> list[str]:
+    """The latent sites drawn before the model's time loop and never inside it."""
+    from catlearn.syntax.model import Model, Scan
+    scans = [box for box in target.model.diagram.hypergraph.boxes if isinstance(box, Scan)]
+    inner = {b.site for scan in scans for b in Model("body", [], scan.body).sites()}
+    return [site for site in target.latent_names if site not in inner]
+
+
+@dataclass(frozen=True)
+class PMMH:
+    """Particle marginal Metropolis–Hastings, the method of ``infer … with pmmh(…)``.
+
+    The global parameters (latent sites before the time loop and not in it)
+    take random-walk steps of ``step_size`` on their unconstrained scale; the
+    loop's states are integrated out by a bootstrap filter of ``particles``.
+    """
+    particles: int = 500
+    samples: int = 2000
+    warmup: int = 500
+    seed: int = 0
+    step_size: float = 0.25
+    resampling: str = "systematic"
+    ess_threshold: float = 0.5
+    name: str = "pmmh"
+
+    def __post_init__(self):
+        positive_int(self.name, "particles", self.particles)
+        positive_int(self.name, "samples", self.samples)
+        if not (isinstance(self.warmup, int) and self.warmup >= 0):
+            raise InferenceError(f"pmmh: warmup must be a non-negative integer, got {self.warmup!r}")
+        if not (isinstance(self.step_size, (int, float)) and self.step_size > 0):
+            raise InferenceError(f"pmmh: step_size must be positive, got {self.step_size!r}")
+        fraction(self.name, "ess_threshold", self.ess_threshold)
+        scheme(self.resampling)
+
+    def run(self, target, key: jax.Array):
+        from catlearn.inference.model_semantics import LATENT, SiteSamplers
+        from catlearn.inference.posterior import Posterior
+        names = global_sites(target)
+        if not names:
+            raise InferenceError(f"pmmh on {target.model.name}: the model has no global "
+                                 "parameters (latent variables before its time loop); use smc")
+        # the globals' prior on unconstrained space, Jacobians included: the
+        # model run with only them given (every other site drawn, unscored)
+        prior_run = SiteSamplers(target.dims, {site: LATENT for site in names}).image(
+            target.model.diagram)
+        _NO_KEY = jax.random.key(0)
+
+        def prior(theta):
+            trace = prior_run.fn(_NO_KEY, theta, *target.inputs)[1]
+            return trace.log_prior, {site: trace.sites()[site] for site in names}
+
+        def model(theta):
+            return target.sequential(prior(theta)[1])
+
+        key_init, key_run = jax.random.split(key)
+        start = target.unflatten(target.init(key_init))
+        start = {site: start[site] for site in names}
+        run = jax.jit(lambda k: pmmh_chain(
+            k, start, lambda theta: prior(theta)[0], model, particles=self.particles,
+            samples=self.samples, warmup=self.warmup, step_size=self.step_size,
+            resampling=self.resampling, ess_threshold=self.ess_threshold))
+        chain = run(key_run)
+        if not np.isfinite(np.asarray(chain.log_evidence)).any():
+            raise InferenceError(f"pmmh on {target.model.name}: the particle filter's evidence "
+                                 "is zero at every parameter the chain visited; the data are "
+                                 "impossible under the model")
+        sites = jax.jit(jax.vmap(lambda theta: prior(theta)[1]))(chain.positions)
+        return Posterior({site: v[None] for site, v in sites.items()},
+                         stats={"acceptance_rate": float(np.mean(chain.is_accepted)),
+                                "log_evidence": np.asarray(chain.log_evidence)[None],
+                                "particles": self.particles},
+                         method=self.name, target=target)
+
+
+def pmmh(particles: int = 500, samples: int = 2000, warmup: int = 500, seed: int = 0,
+         step_size: float = 0.25, resampling: str = "systematic",
+         ess_threshold: float = 0.5) -> PMMH:
+    """The :class:`PMMH` method: ``infer(model, …, method=pmmh(particles=500))``."""
+    return PMMH(particles, samples, warmup, seed, step_size, resampling, ess_threshold)

@@ -1,0 +1,71 @@
+"""Resample-move SMC: a fixed tempering schedule, a move after every resampling.
+
+    rmsmc = spawn(n, prior) ; (advance_{β_{k-1}→β_k} ; resample ; move_{β_k}^m)^{k=1…K}
+
+with ``β_k = (k/K)^p`` (Gilks & Berzuini 2001; Neal 2001's annealing
+schedule). It is :func:`~catlearn.inference.smc.temper` with a
+:func:`~catlearn.inference.sequential.fixed_schedule`: the same blocks as
+adaptive tempered SMC, and the same number of stages on every run, so its
+cost is known in advance.
+
+>>> import jax, jax.numpy as jnp
+>>> from catlearn.inference.sequential import StaticTarget
+>>> target = StaticTarget(lambda k: jax.random.normal(k, (1,)),
+...                       lambda x: -0.5 * jnp.sum(x ** 2) - 0.5 * jnp.log(2 * jnp.pi),
+...                       lambda x: -0.5 * jnp.sum((1.0 - x) ** 2) - 0.5 * jnp.log(2 * jnp.pi))
+>>> result = resample_move(jax.random.key(0), target, 2000, stages=5)
+>>> bool(abs(result.log_evidence - (-0.25 - 0.5 * jnp.log(4 * jnp.pi))) < 0.05)
+True
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+
+from catlearn.inference.move import KernelFactory, scaled_rmh
+from catlearn.inference.resample import Scheme, scheme
+from catlearn.inference.sequential import StaticTarget, fixed_schedule
+from catlearn.inference.smc import (SMCResult, check, positive_int, static_view, temper,
+                                    tempered_posterior)
+
+
+def resample_move(key: jax.Array, target: StaticTarget, particles: int, *, stages: int = 20,
+                  power: float = 3.0, moves: int = 10, kernel: KernelFactory = scaled_rmh(),
+                  resampling: str | Scheme = "systematic") -> SMCResult:
+    """``spawn ; (advance_{β_k} ; resample ; move_{β_k}^m)^K``, ``β_k = (k/K)^power``."""
+    temperatures = (jnp.arange(1, stages + 1) / stages) ** power
+    return temper(key, target, particles, fixed_schedule(temperatures), stages,
+                  kernel=kernel, moves=moves, resampling=resampling)
+
+
+@dataclass(frozen=True)
+class ResampleMove:
+    """Resample-move SMC, the method of ``infer … with rmsmc(…)``: ``stages``
+    tempering stages, each followed by resampling and ``moves`` random-walk
+    Metropolis steps, on the model's flat unconstrained latent vector."""
+    particles: int = 1000
+    seed: int = 0
+    stages: int = 20
+    moves: int = 10
+    resampling: str = "systematic"
+    name: str = "rmsmc"
+
+    def __post_init__(self):
+        positive_int(self.name, "particles", self.particles)
+        positive_int(self.name, "stages", self.stages)
+        positive_int(self.name, "moves", self.moves)
+        scheme(self.resampling)
+
+    def run(self, target, key: jax.Array):
+        run = jax.jit(lambda k: resample_move(k, static_view(target), self.particles,
+                                              stages=self.stages, moves=self.moves,
+                                              resampling=self.resampling))
+        return tempered_posterior(target, check(run(key)), self.name, particles=self.particles)
+
+
+def rmsmc(particles: int = 1000, seed: int = 0, stages: int = 20, moves: int = 10,
+          resampling: str = "systematic") -> ResampleMove:
+    """The :class:`ResampleMove` method: ``infer(model, …, method=rmsmc(particles=1000))``."""
+    return ResampleMove(particles, seed, stages, moves, resampling)

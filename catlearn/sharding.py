@@ -1,0 +1,129 @@
+"""Scaling out on XLA: particles, chains and minibatches sharded over a device mesh.
+
+A population of ``n`` particles (or chains, or examples of a minibatch) is a
+pytree whose leaves carry the population axis first. On a
+:class:`jax.sharding.Mesh` of ``d`` devices, sharding that axis puts one
+block of ``n / d`` particles on each device,
+
+    X^n  =  X^(n/d) ⊕ … ⊕ X^(n/d)      (block k on device k),
+
+and the compiled program is SPMD: what acts on each particle alone (a
+model's step under ``vmap``, a leapfrog step of each chain, a per-example
+loss) runs on every block at once, and the few global operations (the sum
+of the weights, the CDF a resampling inverts, the mean of a gradient)
+become XLA collectives placed by GSPMD. There is no scheduler here: one
+``jax.jit`` program, told where its arrays live.
+
+Outside ``jit`` :func:`shard` places arrays with ``jax.device_put``; inside,
+:func:`constrain` and :func:`replicate` pin the placement of intermediates
+with ``jax.lax.with_sharding_constraint``. Every
+function takes ``mesh=None`` as "one device" and then does nothing, so an
+algorithm calls them unconditionally.
+
+>>> import jax, jax.numpy as jnp
+>>> m = mesh(1)
+>>> m.axis_names, m.size
+(('data',), 1)
+>>> x = shard(jnp.zeros((8, 3)), m)
+>>> x.sharding.spec
+P('data',)
+>>> total = jax.jit(lambda x: constrain(2 * x, m).sum())(x)    # one SPMD program
+>>> float(total), size(None)
+(0.0, 1)
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from catlearn.errors import CatlearnError, InferenceError
+
+AXIS = "data"
+"""The name of the data-parallel axis of the meshes made here."""
+
+Devices = Union[int, Mesh, None]
+"""How many devices to use (the first ``n`` of ``jax.devices()``), an explicit
+mesh, or ``None`` for the default single device."""
+
+
+def mesh(devices: Devices = None, *, who: str = "devices",
+         error: type[CatlearnError] = InferenceError) -> Optional[Mesh]:
+    """The mesh for a ``devices`` option: ``None`` stays ``None`` (one device, no
+    sharding), ``n`` is a one-axis mesh named :data:`AXIS` over the first ``n``
+    devices, and a :class:`~jax.sharding.Mesh` passes through (the leading
+    axis is then sharded over all of its axes). ``who`` names the option in
+    messages, e.g. ``"smc(devices = 8)"``.
+    """
+    if devices is None or isinstance(devices, Mesh):
+        return devices
+    if isinstance(devices, bool) or not isinstance(devices, (int, np.integer)) or devices < 1:
+        raise error(f"{who}: devices must be a positive whole number or a jax.sharding.Mesh, "
+                    f"got {devices!r}")
+    available = jax.devices()
+    if devices > len(available):
+        platform = available[0].platform
+        hint = (f"; on a CPU, simulate more by setting XLA_FLAGS="
+                f"--xla_force_host_platform_device_count={devices} before jax is imported"
+                if platform == "cpu" else "")
+        raise error(f"{who}: asks for {devices} devices but only {len(available)} "
+                    f"{platform} device{'s are' if len(available) > 1 else ' is'} "
+                    f"available{hint}")
+    return Mesh(np.array(available[:devices]), (AXIS,))
+
+
+def size(mesh: Optional[Mesh]) -> int:
+    """The number of devices a population is spread over (1 without a mesh)."""
+    return 1 if mesh is None else mesh.size
+
+
+def check_divisible(n: int, mesh: Optional[Mesh], what: str, *, who: str = "devices",
+                    error: type[CatlearnError] = InferenceError) -> None:
+    """Refuse ``n`` ``what`` (particles, chains, examples) that do not split
+    into equal blocks over the devices of ``mesh``."""
+    d = size(mesh)
+    if n % d:
+        lower, upper = n - n % d, n + d - n % d
+        raise error(f"{who}: {n} {what} do not split evenly over {d} devices; "
+                    f"use a multiple of {d}, e.g. {lower or upper} or {upper}")
+
+
+def _spec(mesh: Mesh, leaf: Any, replicated: bool) -> NamedSharding:
+    split = not replicated and np.ndim(leaf) > 0
+    return NamedSharding(mesh, PartitionSpec(mesh.axis_names) if split else PartitionSpec())
+
+
+def shard(tree: Any, mesh: Optional[Mesh], what: str = "particles", *, who: str = "devices",
+          error: type[CatlearnError] = InferenceError) -> Any:
+    """Outside ``jit``: place every leaf of ``tree`` with its leading axis split
+    over ``mesh`` (``jax.device_put``; scalars replicated), after checking that
+    the blocks are equal. A jitted function called on the result computes where
+    its inputs live."""
+    if mesh is None:
+        return tree
+    for leaf in jax.tree.leaves(tree):
+        if np.ndim(leaf):
+            check_divisible(np.shape(leaf)[0], mesh, what, who=who, error=error)
+    return jax.tree.map(lambda leaf: jax.device_put(leaf, _spec(mesh, leaf, False)), tree)
+
+
+def _constrain(tree: Any, mesh: Optional[Mesh], replicated: bool) -> Any:
+    if mesh is None:
+        return tree
+    return jax.tree.map(
+        lambda leaf: jax.lax.with_sharding_constraint(leaf, _spec(mesh, leaf, replicated)), tree)
+
+
+def constrain(tree: Any, mesh: Optional[Mesh]) -> Any:
+    """Inside ``jit``: pin the leading axis of every leaf of ``tree`` to be split
+    over ``mesh`` (``jax.lax.with_sharding_constraint``; scalars replicated).
+    The leading axes must divide evenly (see :func:`check_divisible`)."""
+    return _constrain(tree, mesh, replicated=False)
+
+
+def replicate(tree: Any, mesh: Optional[Mesh]) -> Any:
+    """One whole copy of ``tree`` on every device of ``mesh``: parameters, and
+    the weights that a global resampling reads in full. Inside or outside ``jit``."""
+    return _constrain(tree, mesh, replicated=True)
