@@ -127,3 +127,18 @@ def replicate(tree: Any, mesh: Optional[Mesh]) -> Any:
     """One whole copy of ``tree`` on every device of ``mesh``: parameters, and
     the weights that a global resampling reads in full. Inside or outside ``jit``."""
     return _constrain(tree, mesh, replicated=True)
+
+
+def spread(population: Any, mesh: Optional[Mesh]) -> Any:
+    """A weighted population (a ``NamedTuple`` with ``particles`` and
+    ``log_weights``) with its particles split over ``mesh`` and its weights
+    whole on every device.
+
+    Resampling is then global and exact: every device holds all ``n`` weights
+    (``4n`` bytes), computes the same CDF and the same ancestors as one device
+    would, bit for bit, and gathers its block of offspring from wherever the
+    parents live (an all-gather that GSPMD inserts). The estimator is the
+    single-device one, so it stays unbiased; no island scheme is needed.
+    """
+    return population._replace(particles=constrain(population.particles, mesh),
+                               log_weights=replicate(population.log_weights, mesh))
