@@ -15,3 +15,5 @@ from catlearn.lang import (parse, load, Program, register_diagram_primitive,
 from catlearn.inference.api import infer, prior, importance
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.target import Target, sampler, weighted, log_density
+from catlearn import distributions
+from catlearn.distributions import Distribution

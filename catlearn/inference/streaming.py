@@ -84,7 +84,8 @@ def chunked_filter(key: jax.Array, model: StateSpace, particles: int, *, chunk: 
     def run(k, pop, offset, length):
         shifted = StateSpace(model.init, lambda kk, x, t: model.step(kk, x, t + offset),
                              length + 1)
-        return (lambda pop, out: (_restart(pop), out))(*finish(k, pop, shifted, between))
+        pop, records = finish(k, pop, shifted, between)
+        return _restart(pop), records
 
     key_start, key_rest = jax.random.split(key)
     pop, (stages, means) = start(key_start)
