@@ -122,6 +122,8 @@ def _number(text: str, where: str):
         raise DataError(f"{where}: {text!r} is not a number") from None
     if value != value:
         raise DataError(f"{where}: a missing value (NaN); catlearn needs complete data")
+    if value in (float("inf"), float("-inf")):
+        raise DataError(f"{where}: {text!r} is infinite; catlearn needs finite data")
     return value
 
 
@@ -143,5 +145,7 @@ def _read_json(file, path: str) -> dict[str, np.ndarray]:
                             "numbers")
         if array.dtype.kind == "f" and np.isnan(array).any():
             raise DataError(f"{path}: '{key}' has missing values (NaN)")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise DataError(f"{path}: '{key}' has infinite values; catlearn needs finite data")
         out[key] = array
     return out

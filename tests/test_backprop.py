@@ -45,7 +45,7 @@ def gap(f, g, p, xs, ys):
     return max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(u, v))
 
 
-dims = st.integers(1, 3)
+dims = st.sampled_from([1, 3])   # few shapes: eager kernels are reused across examples
 acts = st.sampled_from(sorted(ACTIVATIONS))
 
 

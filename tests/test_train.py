@@ -99,3 +99,29 @@ def test_nll_learns_a_gaussian_mean():
                         key=jax.random.key(0), progress=False)
     np.testing.assert_allclose(params[1][0]["w"][0, 0], 2.0, atol=0.05)
     np.testing.assert_allclose(params[1][0]["b"][0], 0.5, atol=0.05)
+
+
+def test_nll_learns_a_gaussian_mean_and_scale_from_two_outputs():
+    from catlearn.primitives.nn import softplus
+    from catlearn.syntax.diagram import Copy
+    R1 = dense(1, 1).dom
+    model = Copy(R1) >> (dense(1, 1) @ (dense(1, 1) >> softplus(1)))   # loc, scale
+    x = jnp.ones((512, 1))
+    y = 1.5 + 0.5 * jax.random.normal(jax.random.key(0), (512, 1))
+    reg = learn(model, loss=nll("Normal"), optimizer=adam(0.05))
+    params, _ = reg.fit(None, x, y, epochs=60, batch_size=64, key=jax.random.key(1),
+                        progress=False)
+    loc, scale = reg.predict(params, x[:1])
+    np.testing.assert_allclose(float(loc[0, 0]), float(jnp.mean(y)), atol=0.05)
+    np.testing.assert_allclose(float(scale[0, 0]), float(jnp.std(y)), atol=0.05)
+
+
+def test_losses_and_optimisers_by_name():
+    from catlearn.errors import UnknownNameError
+    x, y = iris()
+    clf = learn(dense(4, 3), loss="cross_entropy", optimizer="adam")
+    params, history = clf.fit(None, x, y, epochs=5, batch_size=16, progress=False)
+    assert history[-1] < history[0]
+    with pytest.raises(UnknownNameError, match="unknown loss 'cross_entropi'; did you mean "
+                                               "'cross_entropy'"):
+        learn(dense(4, 3), loss="cross_entropi")

@@ -37,6 +37,7 @@ import jax
 
 from catlearn.errors import InferenceError
 from catlearn.inference.importance import ImportanceSampling
+from catlearn.inference.mcmc import MCMC
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.prior import PriorSampling
 from catlearn.inference.target import Target
@@ -74,3 +75,39 @@ def prior(draws: int = 1000, seed: int = 0) -> PriorSampling:
 def importance(particles: int = 1000, seed: int = 0) -> ImportanceSampling:
     """Importance sampling from the prior, self-normalised, with log evidence."""
     return ImportanceSampling(particles=particles, seed=seed)
+
+
+# MCMC: chains of one kernel family after window adaptation (catlearn.inference.mcmc).
+
+def rmh(chains: int = 4, warmup: int = 1000, samples: int = 1000,
+        scale: Optional[float] = None, target_accept: float = 0.234, seed: int = 0,
+        progress: Optional[bool] = None) -> MCMC:
+    """Random-walk Metropolis, its ``scale`` and diagonal covariance adapted in warm-up."""
+    return MCMC("rmh", chains, warmup, samples, scale, target_accept, seed=seed,
+                progress=progress)
+
+
+def mala(chains: int = 4, warmup: int = 1000, samples: int = 1000,
+         step_size: Optional[float] = None, target_accept: float = 0.574, seed: int = 0,
+         progress: Optional[bool] = None) -> MCMC:
+    """Metropolis-adjusted Langevin, diagonally preconditioned and adapted in warm-up."""
+    return MCMC("mala", chains, warmup, samples, step_size, target_accept, seed=seed,
+                progress=progress)
+
+
+def hmc(chains: int = 4, warmup: int = 1000, samples: int = 1000,
+        step_size: Optional[float] = None, target_accept: float = 0.8, num_steps: int = 10,
+        dense_mass: bool = False, seed: int = 0, progress: Optional[bool] = None) -> MCMC:
+    """Hamiltonian Monte Carlo with ``num_steps`` leapfrog steps, adapted in warm-up."""
+    return MCMC("hmc", chains, warmup, samples, step_size, target_accept,
+                num_steps=num_steps, dense_mass=dense_mass, seed=seed, progress=progress)
+
+
+def nuts(chains: int = 4, warmup: int = 1000, samples: int = 1000,
+         step_size: Optional[float] = None, target_accept: float = 0.8,
+         max_tree_depth: int = 10, dense_mass: bool = False, seed: int = 0,
+         progress: Optional[bool] = None) -> MCMC:
+    """The No-U-Turn sampler after Stan's window adaptation."""
+    return MCMC("nuts", chains, warmup, samples, step_size, target_accept,
+                max_tree_depth=max_tree_depth, dense_mass=dense_mass, seed=seed,
+                progress=progress)

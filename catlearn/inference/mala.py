@@ -19,7 +19,8 @@ from catlearn.inference.mhg import mhg
 
 
 def mala(logdensity_fn: LogDensity, step_size: float | jax.Array) -> Kernel:
-    """The Metropolis-adjusted Langevin kernel of step size ``ε``."""
+    """The Metropolis-adjusted Langevin kernel of step size ``ε`` (scalar, or one per
+    coordinate: a diagonal preconditioner)."""
 
     def drift(state):
         x, unravel = ravel_pytree(state.position)
@@ -32,7 +33,7 @@ def mala(logdensity_fn: LogDensity, step_size: float | jax.Array) -> Kernel:
 
     def proposal_logdensity(state, y):
         mean, _ = drift(state)
-        return -jnp.sum((ravel_pytree(y)[0] - mean) ** 2) / (4 * step_size)
+        return -jnp.sum((ravel_pytree(y)[0] - mean) ** 2 / (4 * step_size))
 
     def swap(state, y):
         return state_at(logdensity_fn, y, grad=True), state.position

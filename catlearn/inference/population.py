@@ -44,12 +44,17 @@ def size(pop: Population) -> int:
     return pop.log_weights.shape[0]
 
 
-def spawn(key: jax.Array, n: int, sampler: WeightedSampler) -> Population:
+def spawn(key: jax.Array, n: int, sampler: WeightedSampler, *,
+          vectorised: bool = False) -> Population:
     """``n`` independent draws of a weighted sampler, each of weight ``w(x)/n``:
 
         spawn(n, s) = Σ_i (1/n) w_i δ(x_i),   (x_i, w_i) ~ s   (total mass unbiased for E[w])
+
+    The sampler runs under ``vmap`` with a key per particle, or, when
+    ``vectorised``, is called once as ``sampler(key, n)`` for all ``n`` draws.
     """
-    particles, log_w = jax.vmap(sampler)(jax.random.split(key, n))
+    particles, log_w = (sampler(key, n) if vectorised
+                        else jax.vmap(sampler)(jax.random.split(key, n)))
     log_w = jnp.broadcast_to(jnp.asarray(log_w, jnp.result_type(float)), (n,))
     return Population(particles, log_w - jnp.log(n), jnp.zeros((), log_w.dtype))
 

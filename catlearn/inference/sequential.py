@@ -58,6 +58,7 @@ class StateSpace:
     step: Callable[[jax.Array, Any, jax.Array], tuple[Any, jax.Array]]
     length: int
     stage_name: Callable[[int], str] = lambda t: f"time step {t}"
+    vectorised: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,12 @@ class Stage(NamedTuple):
     temperature: jax.Array              # β after the stage (1 for state-space stages)
 
 
-def advance(key: jax.Array, pop: Population, stage: Transition) -> Population:
-    """Run ``stage`` on every particle under ``vmap`` and multiply in its weights."""
-    particles, log_g = jax.vmap(stage)(jax.random.split(key, size(pop)), pop.particles)
+def advance(key: jax.Array, pop: Population, stage: Transition, *,
+            vectorised: bool = False) -> Population:
+    """Run ``stage`` on every particle under ``vmap`` (or, ``vectorised``, on all of
+    them at once with one key) and multiply in its weights."""
+    particles, log_g = (stage(key, pop.particles) if vectorised else
+                        jax.vmap(stage)(jax.random.split(key, size(pop)), pop.particles))
     return reweight(pop._replace(particles=particles), jnp.where(jnp.isnan(log_g), -jnp.inf, log_g))
 
 
@@ -100,7 +104,8 @@ def finish(key: jax.Array, pop: Population, model: StateSpace,
         key, t = inputs
         key_advance, key_between = jax.random.split(key)
         before = log_evidence(pop)
-        pop = advance(key_advance, pop, lambda k, x: model.step(k, x, t))
+        pop = advance(key_advance, pop, lambda k, x: model.step(k, x, t),
+                      vectorised=model.vectorised)
         ess = effective_sample_size(pop)
         increment = log_evidence(pop) - before
         pop, (resampled, out) = between(key_between, pop, t)

@@ -72,7 +72,7 @@ def bootstrap_filter(key: jax.Array, model: StateSpace, particles: int, *,
         pop, ancestors, resampled = adaptive(k, pop, resampling, ess_threshold)
         return pop, (resampled, (before, ancestors) if paths else None)
 
-    pop = spawn(key_spawn, particles, model.init)
+    pop = spawn(key_spawn, particles, model.init, vectorised=model.vectorised)
     first = record(jnp.zeros(()), pop, jnp.asarray(False))
     pop, (resampled, history0) = between(key_resample, pop, 0)
     pop, (stages, history) = finish(key_rest, pop, model, between)

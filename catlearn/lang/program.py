@@ -98,6 +98,7 @@ class Infer(Statement):
     data: dict
     method: str
     options: dict
+    options_at: dict = field(default_factory=dict)
 
     def run(self) -> dict:
         what = f"infer {self.model.name} with {self.method}"
@@ -106,8 +107,9 @@ class Infer(Statement):
             raise NotSupportedError(f"not supported yet: {what} (no method {self.method} in "
                                     "catlearn.inference.api)")
         start = time.perf_counter()
-        posterior = api.infer(self.model, args=self.args, data=self.data,
-                              method=getattr(api, self.method)(**self.options))
+        method = _make_method(getattr(api, self.method), self.method, self.options,
+                              self.options_at)
+        posterior = api.infer(self.model, args=self.args, data=self.data, method=method)
         return {"kind": "infer", "line": self.line, "model": self.model.name,
                 "method": self.method, "params": _summary(posterior),
                 "log_evidence": _maybe_float(getattr(posterior, "log_evidence", None)),
@@ -121,11 +123,13 @@ class SampleQuery(Statement):
     model: Model
     args: dict
     options: dict
+    options_at: dict = field(default_factory=dict)
 
     def run(self) -> dict:
         api = _engine("catlearn.inference.api", f"sample {self.model.name} with prior")
         start = time.perf_counter()
-        draws = api.infer(self.model, args=self.args, data={}, method=api.prior(**self.options))
+        method = _make_method(api.prior, "prior", self.options, self.options_at)
+        draws = api.infer(self.model, args=self.args, data={}, method=method)
         return {"kind": "sample", "line": self.line, "model": self.model.name,
                 "method": "prior", "params": _summary(draws), "log_evidence": None,
                 "seconds": round(time.perf_counter() - start, 3)}
@@ -160,6 +164,20 @@ class Train(Statement):
                 "loss": float(history[-1]), "accuracy": float(accuracy(learner, params, self.x,
                                                                        self.y)),
                 "seconds": round(time.perf_counter() - start, 3)}
+
+
+def _make_method(constructor: Any, name: str, options: dict, options_at: dict) -> Any:
+    """``constructor(**options)``, refusing options it does not take by name."""
+    import inspect
+    known = [p.name for p in inspect.signature(constructor).parameters.values()
+             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    for option in options:
+        if option not in known:
+            close = difflib.get_close_matches(option, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"{name} has no option '{option}'{hint} "
+                               f"(options: {', '.join(known)})", options_at.get(option))
+    return constructor(**options)
 
 
 def _engine(module: str, what: str):
@@ -200,6 +218,12 @@ class Program(Mapping):
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise UnknownNameError(f"{self.filename or 'the program'} defines no '{name}'{hint}")
         return self.definitions[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.definitions
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.definitions.get(name, default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.definitions)
@@ -299,12 +323,12 @@ def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
         args = _bind_args(model, node.args, env, node.model_pos)
         data = _bind_data(model, node.given, env)
         method, options = _method(node.method, INFERENCE_METHODS)
-        return Infer(line, column, model, args, data, method, options)
+        return Infer(line, column, model, args, data, method, options, _positions(node.method))
     if isinstance(node, ast.SampleStmt):
         model = _lookup(env, node.model, Model, "a model", node.model_pos)
         args = _bind_args(model, node.args, env, node.model_pos)
         _, options = _method(node.method, ("prior",))
-        return SampleQuery(line, column, model, args, options)
+        return SampleQuery(line, column, model, args, options, _positions(node.method))
     if isinstance(node, ast.TrainStmt):
         return _train(node, env)
     raise AssertionError(f"no elaboration for {type(node).__name__}")
@@ -434,7 +458,15 @@ def _method(node: ast.Method, allowed: tuple) -> tuple[str, dict]:
     if node.args:
         raise ast.error_at(CatlearnTypeError, f"the options of {node.name} must be named, as "
                            f"in {node.name}(seed = 0)", node.args[0].pos)
-    return node.name, _static_options(node.kwargs, node.name)
+    options = _static_options(node.kwargs, node.name)
+    if "seed" in options and not isinstance(options["seed"], int):
+        raise ast.error_at(CatlearnTypeError, f"{node.name}: the seed must be a whole number, "
+                           f"got {options['seed']!r}", _positions(node)["seed"])
+    return node.name, options
+
+
+def _positions(node: ast.Method) -> dict:
+    return {name: pos for name, _, pos in node.kwargs}
 
 
 def _learner(node: ast.LearnerDef, env: dict) -> LearnerSpec:

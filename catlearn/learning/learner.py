@@ -23,15 +23,17 @@ and learners chain by ``>>`` exactly as in *Backprop as Functor*.
 """
 from __future__ import annotations
 
-from typing import Any, Union
+import difflib
+from typing import Any, Callable, Mapping, Union
 
 from catlearn.categories.learn import Learner
 from catlearn.categories.lens import lenses, parametric_lens
 from catlearn.categories.para import Parametrised, para
+from catlearn.errors import UnknownNameError
 from catlearn.functor import Functor
 from catlearn.learning.backprop import batch_size, quadratic
-from catlearn.learning.losses import Loss, cross_entropy, mse, nll  # noqa: F401 (re-exported)
-from catlearn.learning.optimisers import Optimiser, adam, learning_rate, sgd
+from catlearn.learning.losses import Loss, cross_entropy, mse, nll
+from catlearn.learning.optimisers import Optimiser, adam, learning_rate, momentum, sgd
 from catlearn.primitives import nn  # noqa: F401 (gives layer boxes their meaning in Para)
 from catlearn.syntax.diagram import Diagram
 
@@ -42,13 +44,33 @@ to_para = Functor(cod=para)
 """The functor sending diagrams of parametrised boxes into Para(Euc)."""
 
 
-def learn(model: Union[Diagram, Parametrised], loss: Loss = mse,
-          optimizer: Optimiser = None) -> Learner:
-    """The learner training ``model`` on ``loss`` with ``optimizer`` (``sgd(0.01)`` by default).
+LOSSES: dict[str, Union[Loss, Callable[..., Loss]]] = {
+    "mse": mse, "cross_entropy": cross_entropy, "nll": nll}
+"""The losses the language names (``nll`` takes the observation's family)."""
+
+OPTIMIZERS: dict[str, Callable[..., Optimiser]] = {"sgd": sgd, "momentum": momentum, "adam": adam}
+"""The optimisers the language names, as functions of their hyper-parameters."""
+
+
+def named(table: Mapping[str, Any], name: str, what: str) -> Any:
+    """``table[name]``, or an error naming the user's word and the closest known one."""
+    if name not in table:
+        close = difflib.get_close_matches(name, table, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(table)}"
+        raise UnknownNameError(f"unknown {what} {name!r}{hint}")
+    return table[name]
+
+
+def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
+          optimizer: Union[Optimiser, str] = "sgd") -> Learner:
+    """The learner training ``model`` on ``loss`` with ``optimizer``; a name
+    stands for the loss or the optimiser with its default settings.
 
     Its parameters are the pair (optimiser state, model parameters).
     """
-    optimizer = optimizer if optimizer is not None else sgd(0.01)
+    loss = named(LOSSES, loss, "loss") if isinstance(loss, str) else loss
+    if isinstance(optimizer, str):
+        optimizer = named(OPTIMIZERS, optimizer, "optimizer")()
     f = to_para(model) if isinstance(model, Diagram) else model
     n_x, n_y = f.n_in, loss.n_in - f.n_out
     model_lens = parametric_lens(f).arrow                       # P ⊗ X -> Ŷ
@@ -77,4 +99,4 @@ def learn(model: Union[Diagram, Parametrised], loss: Loss = mse,
                    (OPTIMISER_STATE, f.names))
 
 
-__all__ = ["learn", "to_para", "adam", "cross_entropy", "mse", "nll", "sgd"]
+__all__ = ["LOSSES", "OPTIMIZERS", "learn", "named", "to_para"]

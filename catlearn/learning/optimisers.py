@@ -63,12 +63,12 @@ def _add(p: Any, dp: Any) -> Any:
     return jax.tree.map(jnp.add, p, dp)
 
 
-def sgd(lr: float) -> Optimiser:
+def sgd(lr: float = 0.01) -> Optimiser:
     """Gradient descent: ``p' = p + dp`` with ``dp = -lr ∇``."""
     return Optimiser(f"sgd({lr})", lr, lambda p: (), lambda s, p, dp: (s, _add(p, dp)))
 
 
-def momentum(lr: float, beta: float = 0.9) -> Optimiser:
+def momentum(lr: float = 0.01, beta: float = 0.9) -> Optimiser:
     """Heavy-ball momentum: ``v' = β v + dp``, ``p' = p + v'`` (as ``optax.sgd(lr, momentum=β)``)."""
     def step(v, p, dp):
         v = jax.tree.map(lambda v, d: beta * v + d, v, dp)
@@ -77,7 +77,7 @@ def momentum(lr: float, beta: float = 0.9) -> Optimiser:
                      lambda p: jax.tree.map(jnp.zeros_like, p), step)
 
 
-def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimiser:
+def adam(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimiser:
     """Adam (Kingma & Ba) on the change ``dp = -∇``, bias-corrected moments,
     as ``optax.adam``; its learning-rate lens passes ``-∇`` unscaled."""
     def init(p):

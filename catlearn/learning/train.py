@@ -19,13 +19,14 @@ naming the step and the layers whose parameters are no longer finite.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from catlearn import checkpoint as checkpoints
 from catlearn.categories.learn import Learner
 from catlearn.errors import DataError, TrainingError
 from catlearn.learning.learner import OPTIMISER_STATE
@@ -33,27 +34,34 @@ from catlearn.learning.learner import OPTIMISER_STATE
 Data = Union[Any, Sequence[Any]]
 
 
-def wires(data: Data, n: int, what: str) -> tuple:
-    """The data for ``n`` wires: one array, or a tuple/list of ``n`` arrays."""
-    arrays = tuple(data) if isinstance(data, (tuple, list)) and n > 1 else (data,)
-    if len(arrays) != n:
-        raise DataError(f"{what}: the learner has {n} wires, the data gives {len(arrays)}")
+def wires(data: Data) -> tuple:
+    """The data for a learner's wires: one array, or a tuple/list of arrays."""
+    arrays = tuple(data) if isinstance(data, (tuple, list)) else (data,)
     return tuple(jnp.asarray(a) for a in arrays)
 
 
 def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         batch_size: int = 32, key: Any = None, shuffle: bool = True,
-        progress: bool = True) -> tuple[Any, np.ndarray]:
+        progress: bool = True, checkpoint: Optional[str] = None,
+        checkpoint_every: int = 1) -> tuple[Any, np.ndarray]:
     """Train for ``epochs`` passes over ``(x, y)`` in minibatches of ``batch_size``
     (the last incomplete minibatch of an epoch is dropped).
 
     ``params=None`` draws initial parameters from ``key``; ``key=None`` means
     ``jax.random.key(0)``. Returns the trained parameters and the mean loss of
     each epoch. A tqdm bar shows the loss unless ``progress=False``.
+
+    With ``checkpoint="path"`` the parameters, key and history are saved every
+    ``checkpoint_every`` epochs (see :mod:`catlearn.checkpoint`), and a run
+    finding a checkpoint there resumes from it: an interrupted run resumed
+    with the same arguments ends bit for bit where an uninterrupted one does.
     """
     if learner.error is None:
         raise TrainingError("this learner has no error to train on: build it with learn(...)")
-    xs, ys = wires(x, learner.n_in, "x"), wires(y, learner.n_out, "y")
+    xs, ys = wires(x), wires(y)
+    if len(xs) != learner.n_in:
+        raise DataError(f"x: the learner has {learner.n_in} input wires, the data gives "
+                        f"{len(xs)} arrays")
     sizes = {a.shape[0] if a.ndim else None for a in xs + ys}
     if len(sizes) != 1 or None in sizes:
         raise DataError(f"x and y must hold the same number of examples along their first "
@@ -67,7 +75,12 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     steps = n // batch
     from tqdm.auto import tqdm
     history: list[float] = []
-    bar = tqdm(range(epochs), disable=not progress, unit="epoch", leave=False)
+    start = 0
+    if checkpoint is not None and checkpoints.exists(checkpoint):
+        (params, key), saved = checkpoints.load(checkpoint, like=(params, key))
+        start, history = saved["epoch"], saved["history"]
+    bar = tqdm(range(start, epochs), initial=start, total=epochs, disable=not progress,
+               unit="epoch", leave=False)
     for epoch in bar:
         key, epoch_key = jax.random.split(key)
         trained, losses, failed = _epoch(learner, steps, batch, shuffle, params, xs, ys,
@@ -78,6 +91,10 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         params = trained
         history.append(float(jnp.mean(losses)))
         bar.set_postfix(loss=f"{history[-1]:.4g}")
+        if checkpoint is not None and ((epoch + 1) % checkpoint_every == 0
+                                       or epoch + 1 == epochs):
+            checkpoints.save(checkpoint, (params, key), {"epoch": epoch + 1,
+                                                         "history": history})
     return params, np.asarray(history)
 
 
@@ -155,7 +172,7 @@ def _implement(learner: Learner, params: Any, xs: tuple) -> tuple:
 
 def predict(learner: Learner, params: Any, x: Data) -> Any:
     """The learner's implementation on ``x`` (a bare array when it has one output)."""
-    ys = _implement(learner, params, wires(x, learner.n_in, "x"))
+    ys = _implement(learner, params, wires(x))
     return ys[0] if learner.n_out == 1 else ys
 
 

@@ -114,6 +114,11 @@ relu = Activation("relu")
 tanh = Activation("tanh")
 sigmoid = Activation("sigmoid")
 softmax = Activation("softmax")
+softplus = Activation("softplus")
+
+NN: dict[str, Any] = {"dense": dense, "relu": relu, "tanh": tanh, "sigmoid": sigmoid,
+                      "softmax": softmax, "softplus": softplus}
+"""The neural-network names of the language: layer constructors and activations."""
 
 
 @box_meaning.register(Layer, Para, object)

@@ -5,10 +5,10 @@ box sits in the row of its layer (one more than the deepest box it reads
 from), the domain on top and the codomain at the bottom. Within a row, boxes
 are ordered and placed at the barycentre of the wires they read, then pushed
 apart so they do not overlap; a second sweep averages that with the
-barycentre of where their outputs are read, which untangles most crossings. A wire is a
-line from its source to each of its readers, labelled with its type; a wire
-read twice or more splits at a dot (a copy), a wire read by nobody ends in a
-ground symbol (a discard).
+barycentre of where their outputs are read, which untangles most crossings.
+A wire is a line from its source to each of its readers, labelled with its
+type; a wire read twice or more splits at a dot (a copy), a wire read by
+nobody ends in a ground symbol (a discard).
 
 Every box is one ``Rectangle`` patch with gid ``"box:<i>"``, every copy one
 dot with gid ``"copy:<wire>"``, every discard one line with gid
@@ -25,7 +25,7 @@ True
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from catlearn.syntax.diagram import Diagram

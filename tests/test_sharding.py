@@ -1,0 +1,116 @@
+"""Meshes from a ``devices`` option, and their errors, on the suite's single device.
+
+The sharded runs themselves are in ``test_sharding_devices.py`` (4 simulated
+devices, in a subprocess); the long-series and memory checks are marked slow.
+"""
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.sharding import Mesh
+
+from catlearn import sharding
+from catlearn.errors import InferenceError, TrainingError
+from catlearn.inference.kalman import log_likelihood
+from catlearn.inference.sequential import StateSpace
+from catlearn.inference.streaming import chunked_filter
+from catlearn.inference.target import Target
+from catlearn.lang import parse
+
+LGSS = json.load(open("examples/lgss.json"))
+KALMAN = -172.454   # log p(y) of examples/lgss.json at rho = 0.9, by the Kalman filter
+
+
+def lgss_state_space(y, rho=0.9):
+    model = parse(open("examples/lgss.cat").read(), "examples/lgss.cat")["lgss"]
+    return Target(model, {"T": len(y), "rho": rho}, {"y": np.asarray(y, np.float32)}).sequential()
+
+
+def kalman(y, rho=0.9):
+    """Exact log evidence and filtering means of the lgss model, in float64."""
+    m, p, total, means = 0.0, 1.0, 0.0, []
+    for t, obs in enumerate(np.asarray(y, np.float64)):
+        if t:
+            m, p = rho * m, rho ** 2 * p + 1.0
+        s = p + 0.25
+        total += -0.5 * (np.log(2 * np.pi * s) + (obs - m) ** 2 / s)
+        m, p = m + p / s * (obs - m), p - p ** 2 / s
+        means.append(m)
+    return total, np.array(means)
+
+
+def test_the_kalman_reference_is_the_library_one():
+    y = jnp.asarray(LGSS["y"])[:, None]
+    exact = log_likelihood(y, m0=jnp.zeros(1), P0=jnp.eye(1), A=0.9 * jnp.eye(1),
+                           Q=jnp.eye(1), H=jnp.eye(1), R=0.25 * jnp.eye(1))
+    assert abs(kalman(LGSS["y"])[0] - float(exact)) < 1e-3 and abs(float(exact) - KALMAN) < 1e-3
+
+
+def test_a_count_is_the_first_devices_and_a_mesh_passes_through():
+    assert sharding.mesh(None) is None and sharding.size(None) == 1
+    one = sharding.mesh(1)
+    assert one.axis_names == (sharding.AXIS,) and list(one.devices.flat) == jax.devices()[:1]
+    explicit = Mesh(np.array(jax.devices()[:1]), ("batch",))
+    assert sharding.mesh(explicit) is explicit
+    x = sharding.shard({"a": jnp.ones((4, 2)), "b": jnp.float32(1)}, explicit)
+    assert x["a"].sharding.spec == jax.sharding.PartitionSpec(("batch",))
+    assert x["b"].sharding.spec == jax.sharding.PartitionSpec()
+
+
+def test_asking_for_more_devices_than_exist_names_the_option_and_the_flag():
+    with pytest.raises(InferenceError, match=r"smc\(devices = 64\): asks for 64 devices but "
+                       r"only 1 cpu device is available.*device_count=64"):
+        sharding.mesh(64, who="smc(devices = 64)")
+
+
+@pytest.mark.parametrize("bad", [0, -2, 2.5, "4", True])
+def test_devices_must_be_a_positive_count_or_a_mesh(bad):
+    with pytest.raises(TrainingError, match="devices must be a positive whole number"):
+        sharding.mesh(bad, error=TrainingError)
+
+
+def test_indivisible_populations_are_refused_with_a_suggestion():
+    four = Mesh(np.array(jax.devices()[:1] * 4), (sharding.AXIS,))   # a size, never run
+    sharding.check_divisible(8000, four, "particles")
+    with pytest.raises(InferenceError, match=r"nuts\(chains = 6, devices = 4\): 6 chains do "
+                       r"not split evenly over 4 devices; use a multiple of 4, e.g. 4 or 8"):
+        sharding.check_divisible(6, four, "chains", who="nuts(chains = 6, devices = 4)")
+
+
+def test_streamed_filter_gives_the_kalman_evidence_and_filtering_means():
+    exact, means = kalman(LGSS["y"])
+    out = chunked_filter(jax.random.key(0), lgss_state_space(LGSS["y"]), 2000, chunk=30)
+    assert abs(out.log_evidence - exact) < 1.5                   # three MC sds at 2000 particles
+    (x_mean,) = out.means
+    assert x_mean.shape == (100,) and np.max(np.abs(x_mean - means)) < 0.15
+    assert out.ess.shape == (100,) and np.all((out.ess >= 1) & (out.ess <= 2000))
+    again = chunked_filter(jax.random.key(0), lgss_state_space(LGSS["y"]), 2000, chunk=30)
+    assert again.log_evidence == out.log_evidence
+
+
+def test_streamed_filter_names_the_impossible_observation():
+    impossible_at_33 = StateSpace(lambda k: (jax.random.normal(k), 0.0),
+                                  lambda k, x, t: (x, jnp.where(t == 33, -jnp.inf, 0.0)), 40,
+                                  lambda t: f"y[{t}]")
+    with pytest.raises(InferenceError, match=r"every one of the 100 particles has zero "
+                       r"weight at y\[33\]"):
+        chunked_filter(jax.random.key(0), impossible_at_33, 100, chunk=16)
+
+
+@pytest.mark.slow
+def test_a_long_series_streams_in_float64_evidence():
+    """T = 10^5 with 10^4 particles: the float64 evidence agrees with the Kalman
+    filter (MC sd about 7 here), and memory stays that of one population."""
+    rng = np.random.default_rng(1)
+    T = 100_000
+    x = np.zeros(T)
+    x[0] = rng.normal()
+    for t in range(1, T):
+        x[t] = 0.9 * x[t - 1] + rng.normal()
+    y = x + 0.5 * rng.normal(size=T)
+    exact, means = kalman(y)
+    out = chunked_filter(jax.random.key(0), lgss_state_space(y), 10_000, chunk=10_000)
+    assert abs(out.log_evidence - exact) < 30
+    assert np.mean(np.abs(out.means[0] - means)) < 0.02
