@@ -102,6 +102,9 @@ def _draw(args: argparse.Namespace) -> int:
     except CatlearnError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:
+        print(f"error: cannot write {args.output}: {err.strerror or err}", file=sys.stderr)
+        return 1
     print(f"wrote {args.output}")
     return 0
 

@@ -90,6 +90,21 @@ def check_divisible(n: int, mesh: Optional[Mesh], what: str, *, who: str = "devi
                     f"use a multiple of {d}, e.g. {lower or upper} or {upper}")
 
 
+def mesh_for(devices: Devices, n: int, what: str, method: str, *, option: str | None = None,
+             error: type[CatlearnError] = InferenceError) -> Optional[Mesh]:
+    """The mesh of a method's ``devices`` option, checked against the ``n`` ``what``
+    it will split: messages quote the call, e.g. ``smc(particles = 1002, devices = 4)``.
+
+    >>> mesh_for(None, 1002, "particles", "smc") is None
+    True
+    """
+    shown = f"<a mesh of {devices.size} devices>" if isinstance(devices, Mesh) else devices
+    who = f"{method}({option or what} = {n}, devices = {shown})"
+    chosen = mesh(devices, who=who, error=error)
+    check_divisible(n, chosen, what, who=who, error=error)
+    return chosen
+
+
 def _spec(mesh: Mesh, leaf: Any, replicated: bool) -> NamedSharding:
     split = not replicated and np.ndim(leaf) > 0
     return NamedSharding(mesh, PartitionSpec(mesh.axis_names) if split else PartitionSpec())

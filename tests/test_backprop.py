@@ -10,7 +10,6 @@ bijection commutes with I, U and r by construction."""
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from catlearn.categories.para import para, parametrised

@@ -3,7 +3,8 @@
 The sharded runs themselves are in ``test_sharding_devices.py`` (4 simulated
 devices, in a subprocess); the long-series and memory checks are marked slow.
 """
-import json
+import os
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -19,26 +20,13 @@ from catlearn.inference.streaming import chunked_filter
 from catlearn.inference.target import Target
 from catlearn.lang import parse
 
-LGSS = json.load(open("examples/lgss.json"))
-KALMAN = -172.454   # log p(y) of examples/lgss.json at rho = 0.9, by the Kalman filter
+sys.path.insert(0, os.path.dirname(__file__))
+from scaling_support import KALMAN, LGSS, kalman
 
 
 def lgss_state_space(y, rho=0.9):
     model = parse(open("examples/lgss.cat").read(), "examples/lgss.cat")["lgss"]
     return Target(model, {"T": len(y), "rho": rho}, {"y": np.asarray(y, np.float32)}).sequential()
-
-
-def kalman(y, rho=0.9):
-    """Exact log evidence and filtering means of the lgss model, in float64."""
-    m, p, total, means = 0.0, 1.0, 0.0, []
-    for t, obs in enumerate(np.asarray(y, np.float64)):
-        if t:
-            m, p = rho * m, rho ** 2 * p + 1.0
-        s = p + 0.25
-        total += -0.5 * (np.log(2 * np.pi * s) + (obs - m) ** 2 / s)
-        m, p = m + p / s * (obs - m), p - p ** 2 / s
-        means.append(m)
-    return total, np.array(means)
 
 
 def test_the_kalman_reference_is_the_library_one():
@@ -77,17 +65,6 @@ def test_indivisible_populations_are_refused_with_a_suggestion():
     with pytest.raises(InferenceError, match=r"nuts\(chains = 6, devices = 4\): 6 chains do "
                        r"not split evenly over 4 devices; use a multiple of 4, e.g. 4 or 8"):
         sharding.check_divisible(6, four, "chains", who="nuts(chains = 6, devices = 4)")
-
-
-def test_streamed_filter_gives_the_kalman_evidence_and_filtering_means():
-    exact, means = kalman(LGSS["y"])
-    out = chunked_filter(jax.random.key(0), lgss_state_space(LGSS["y"]), 2000, chunk=30)
-    assert abs(out.log_evidence - exact) < 1.5                   # three MC sds at 2000 particles
-    (x_mean,) = out.means
-    assert x_mean.shape == (100,) and np.max(np.abs(x_mean - means)) < 0.15
-    assert out.ess.shape == (100,) and np.all((out.ess >= 1) & (out.ess <= 2000))
-    again = chunked_filter(jax.random.key(0), lgss_state_space(LGSS["y"]), 2000, chunk=30)
-    assert again.log_evidence == out.log_evidence
 
 
 def test_streamed_filter_names_the_impossible_observation():

@@ -59,7 +59,7 @@ def test_kalman_matches_the_joint_gaussian():
 
 def test_bootstrap_filter_matches_kalman_within_three_mc_sds():
     run = jax.jit(jax.vmap(lambda k: bootstrap_filter(k, lgss(), 1000).log_evidence))
-    log_z = np.asarray(run(jax.random.split(jax.random.key(0), 16)))
+    log_z = np.asarray(run(jax.random.split(jax.random.key(0), 10)))
     assert np.isfinite(log_z).all()
     assert abs(log_z[0] - KALMAN) < 3 * log_z.std(), (log_z[0], log_z.std())
     assert abs(log_z.mean() - KALMAN) < 3 * log_z.std()
@@ -74,11 +74,11 @@ def test_bootstrap_evidence_is_unbiased_over_50_seeds():
 
 @pytest.mark.parametrize("resampling", ["multinomial", "stratified", "residual"])
 def test_every_scheme_and_threshold_filters_correctly(resampling):
-    run = jax.jit(lambda k: bootstrap_filter(k, lgss(), 2000, resampling=resampling,
+    run = jax.jit(lambda k: bootstrap_filter(k, lgss(), 1000, resampling=resampling,
                                              ess_threshold=1.0))
     result = run(jax.random.key(3))
     assert bool(result.stages.resampled.all())
-    assert abs(float(result.log_evidence) - KALMAN) < 1.5      # 3 sds at 2000 particles
+    assert abs(float(result.log_evidence) - KALMAN) < 2.1      # 3 sds at 1000 particles
 
 
 def test_stage_records_report_degeneracy():
@@ -101,8 +101,8 @@ def test_paths_are_the_genealogy_of_the_final_particles():
 
 
 def test_filter_paths_smooth_the_first_state():
-    result = jax.jit(lambda k: bootstrap_filter(k, lgss(), 2000, paths=True))(jax.random.key(0))
-    assert result.paths.shape == (100, 2000)
+    result = jax.jit(lambda k: bootstrap_filter(k, lgss(), 500, paths=True))(jax.random.key(0))
+    assert result.paths.shape == (100, 500)
     np.testing.assert_allclose(result.paths[-1], result.population.particles)
 
 
@@ -141,9 +141,9 @@ def test_move_leaves_the_target_invariant():
     assert abs(x.mean() - 1.0) < 0.05 and abs(x.std() - 2.0) < 0.05
 
 
-@pytest.mark.parametrize("algorithm", [tempered_smc, resample_move])
+@pytest.mark.parametrize("algorithm", [tempered_smc, lambda k, t, n: resample_move(k, t, n, stages=8)])
 def test_coin_posterior_is_beta_8_4_with_exact_evidence(algorithm):
-    result = check(jax.jit(lambda k: algorithm(k, coin_target(), 4000))(jax.random.key(0)))
+    result = check(jax.jit(lambda k: algorithm(k, coin_target(), 2000))(jax.random.key(0)))
     p = np.asarray(jax.nn.sigmoid(result.population.particles[:, 0]))
     w = np.exp(np.asarray(result.population.log_weights))
     mean = (w * p).sum()
@@ -161,12 +161,12 @@ def test_tempered_evidence_of_logistic_regression_matches_quadrature():
         logits = X @ w
         return jnp.sum(y * jax.nn.log_sigmoid(logits) + (1 - y) * jax.nn.log_sigmoid(-logits))
     log_prior = lambda w: jnp.sum(normal_logpdf(w, 0.0, 1.0))
-    grid = jnp.linspace(-6, 6, 601)
+    grid = jnp.linspace(-6, 6, 401)
     w1, w2 = jnp.meshgrid(grid, grid)
     points = jnp.stack([w1.ravel(), w2.ravel()], 1)
     dens = jax.vmap(lambda w: log_prior(w) + log_lik(w))(points)
     exact = jax.scipy.special.logsumexp(dens) + 2 * jnp.log(grid[1] - grid[0])
     target = StaticTarget(lambda k: jax.random.normal(k, (2,)), log_prior, log_lik)
-    result = check(jax.jit(lambda k: tempered_smc(k, target, 2000))(jax.random.key(0)))
+    result = check(jax.jit(lambda k: tempered_smc(k, target, 2000, moves=5))(jax.random.key(0)))
     assert abs(float(result.log_evidence) - float(exact)) < 0.1
     assert int(result.num_stages) > 2

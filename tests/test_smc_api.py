@@ -36,7 +36,8 @@ def test_smc_filters_lgss_to_the_kalman_evidence(lgss_program):
     assert post.method == "smc"
 
 
-@pytest.mark.parametrize("method", [smc(particles=4000), rmsmc(particles=4000)])
+@pytest.mark.parametrize("method", [smc(particles=4000, seed=0),
+                                    pytest.param(rmsmc(particles=4000), marks=pytest.mark.slow)])
 def test_coin_gives_beta_8_4_and_its_evidence(method):
     post = method.run(coin_target(), jax.random.key(0))
     p = post.summary_dict()["p"]

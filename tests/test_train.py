@@ -125,3 +125,9 @@ def test_losses_and_optimisers_by_name():
     with pytest.raises(UnknownNameError, match="unknown loss 'cross_entropi'; did you mean "
                                                "'cross_entropy'"):
         learn(dense(4, 3), loss="cross_entropi")
+
+
+def test_a_loss_of_the_wrong_arity_is_a_type_error():
+    from catlearn.errors import CatlearnTypeError
+    with pytest.raises(CatlearnTypeError, match="nll\\(Normal\\) compares 2 prediction"):
+        learn(dense(1, 1), loss=nll("Normal"))

@@ -129,13 +129,13 @@ class Learn:
             p, q = pq
             return tuple(f.request(p, xs[:k], ys[:m])) + tuple(g.request(q, xs[k:], ys[m:]))
 
-        error = None
-        if f.error is not None and g.error is not None:
-            def error(ys, targets):
-                return f.error(ys[:m], targets[:m]) + g.error(ys[m:], targets[m:])
+        def error(ys, targets):
+            return f.error(ys[:m], targets[:m]) + g.error(ys[m:], targets[m:])
 
+        both = f.error is not None and g.error is not None
         return Learner(pair_init(f.init, g.init), implement, update, request,
-                       f.n_in + g.n_in, f.n_out + g.n_out, error, (f.names, g.names))
+                       f.n_in + g.n_in, f.n_out + g.n_out, error if both else None,
+                       (f.names, g.names))
 
     def swap(self, left, right) -> Learner:
         k, m = len(left), len(right)

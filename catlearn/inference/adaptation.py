@@ -167,65 +167,81 @@ class AdaptationState(NamedTuple):
 
 
 class WindowAdaptation(NamedTuple):
-    init: Callable[[jax.Array, Any, Any], AdaptationState]     # (key, position, step_size)
+    init: Callable[[Any], AdaptationState]                                 # position
     step: Callable[[jax.Array, AdaptationState, jax.Array], tuple[AdaptationState, Any]]
     final: Callable[[AdaptationState], tuple[jax.Array, jax.Array]]
 
 
 def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
-                      num_warmup: int, target_accept: float = 0.8,
-                      dense_mass: bool = False) -> WindowAdaptation:
-    """Warm-up of ``kernel_factory``: step size by dual averaging throughout, the
-    inverse mass matrix from the draws of each slow window, and the step size
-    re-initialised (heuristic, then dual averaging) after each window.
+                      num_warmup: int, target_accept: float = 0.8, dense_mass: bool = False,
+                      initial_step_size: float | None = None) -> WindowAdaptation:
+    """Warm-up of ``kernel_factory``, then sampling, one iteration at a time.
 
-    ``step(key, state, t)`` runs warm-up iteration ``t``; ``t`` is the same for
-    every chain, so the window bookkeeping is one branch, not a select.
+    ``step(key, state, t)`` runs iteration ``t``: the kernel at the current step
+    size and inverse mass matrix and, while ``t < num_warmup``, the adaptation:
+    dual averaging of the step size throughout, the inverse mass matrix from the
+    draws of each slow window, and the step size re-initialised (heuristic, then
+    dual averaging) after each window and, when ``initial_step_size`` is
+    ``None``, before the first iteration. The last warm-up iteration fixes the
+    averaged step size, which sampling (``t >= num_warmup``) then uses.
+
+    Warm-up and sampling are the same ``step``, so a run is one loop holding
+    one copy of the kernel and one of the heuristic: it compiles once. ``t``
+    is the same for every chain, so the bookkeeping is branches, not selects.
     """
-    slow, window_end = (jnp.asarray(a) for a in window_schedule(num_warmup))
+    slow, window_end = window_schedule(num_warmup)
+    # restart[t]: find a step size before iteration t (t < num_warmup, or t = 0).
+    restart = np.zeros(max(num_warmup, 1), bool)
+    restart[0] = initial_step_size is None
+    restart[1:] = window_end[:-1]
+    slow, window_end, restart = (jnp.asarray(a) for a in (slow, window_end, restart))
+    start_step_size = 1.0 if initial_step_size is None else initial_step_size
 
-    def identity(x):
-        return jnp.eye(x.shape[0], dtype=x.dtype) if dense_mass else jnp.ones_like(x)
+    def at(flags, t):
+        return (t < flags.shape[0]) & flags[jnp.minimum(t, flags.shape[0] - 1)]
 
-    def init(key, position, step_size=None) -> AdaptationState:
+    def init(position) -> AdaptationState:
         x, _ = ravel_pytree(position)
-        mass = identity(x)
-        if step_size is None:
-            step_size = find_reasonable_step_size(key, logdensity_fn, position, mass, 1.0)
+        mass = jnp.eye(x.shape[0], dtype=x.dtype) if dense_mass else jnp.ones_like(x)
+        step_size = jnp.asarray(start_step_size, x.dtype)
         kernel_state = kernel_factory(logdensity_fn, step_size, mass).init(position)
-        return AdaptationState(kernel_state, jnp.asarray(step_size, x.dtype), mass,
-                               dual_averaging_init(step_size),
+        return AdaptationState(kernel_state, step_size, mass, dual_averaging_init(step_size),
                                welford_init(x.shape[0], dense_mass, x.dtype))
 
-    def step(key, state: AdaptationState, t) -> tuple[AdaptationState, Any]:
-        key_step, key_window = jax.random.split(key)
-        kernel = kernel_factory(logdensity_fn, state.step_size, state.inverse_mass_matrix)
-        kernel_state, info = kernel.step(key_step, state.kernel_state)
-        averaging = dual_averaging_update(state.dual_averaging, info.acceptance_rate,
-                                          target_accept)
-        x, _ = ravel_pytree(kernel_state.position)
+    def find_step_size(key, state: AdaptationState) -> AdaptationState:
+        step_size = find_reasonable_step_size(key, logdensity_fn, state.kernel_state.position,
+                                              state.inverse_mass_matrix, state.step_size)
+        return state._replace(step_size=step_size, dual_averaging=dual_averaging_init(step_size))
+
+    def adapt(state: AdaptationState, acceptance, t) -> AdaptationState:
+        averaging = dual_averaging_update(state.dual_averaging, acceptance, target_accept)
+        x, _ = ravel_pytree(state.kernel_state.position)
         welford = jax.tree.map(lambda new, old: jnp.where(slow[t], new, old),
                                welford_update(state.welford, x), state.welford)
-        state = AdaptationState(kernel_state, jnp.exp(averaging.log_step_size),
-                                state.inverse_mass_matrix, averaging, welford)
+        last = t == num_warmup - 1
+        state = state._replace(
+            step_size=jnp.exp(jnp.where(last, averaging.log_step_size_average,
+                                        averaging.log_step_size)),
+            dual_averaging=averaging, welford=welford)
 
         def end_window(state):
-            mass = welford_covariance(state.welford)
-            step_size = find_reasonable_step_size(key_window, logdensity_fn,
-                                                  state.kernel_state.position, mass,
-                                                  state.step_size)
-            return AdaptationState(state.kernel_state, step_size, mass,
-                                   dual_averaging_init(step_size),
-                                   welford_init(x.shape[0], dense_mass, x.dtype))
+            return state._replace(inverse_mass_matrix=welford_covariance(state.welford),
+                                  welford=welford_init(x.shape[0], dense_mass, x.dtype))
 
-        return jax.lax.cond(window_end[t], end_window, lambda s: s, state), info
+        return jax.lax.cond(window_end[t], end_window, lambda s: s, state)
+
+    def step(key, state: AdaptationState, t) -> tuple[AdaptationState, Any]:
+        key_restart, key_step = jax.random.split(key)
+        state = jax.lax.cond(at(restart, t), find_step_size, lambda k, s: s, key_restart, state)
+        kernel = kernel_factory(logdensity_fn, state.step_size, state.inverse_mass_matrix)
+        kernel_state, info = kernel.step(key_step, state.kernel_state)
+        state = state._replace(kernel_state=kernel_state)
+        state = jax.lax.cond(t < num_warmup, adapt, lambda s, a, t: s, state,
+                             info.acceptance_rate, t)
+        return state, info
 
     def final(state: AdaptationState) -> tuple[jax.Array, jax.Array]:
-        """The adapted ``(step_size, inverse_mass_matrix)``: the averaged step size
-        (the initial one when there was no warm-up)."""
-        averaging = state.dual_averaging
-        step_size = jnp.where(averaging.count > 0, jnp.exp(averaging.log_step_size_average),
-                              state.step_size)
-        return step_size, state.inverse_mass_matrix
+        """The ``(step_size, inverse_mass_matrix)`` that sampling uses."""
+        return state.step_size, state.inverse_mass_matrix
 
     return WindowAdaptation(init, step, final)

@@ -52,7 +52,7 @@ def _advance(t, phase):
         bar.bar.update(int(t) + 1 - bar.bar.n)
 
 
-def _tick(t, phase: int, every: int | None):
+def _tick(t, phase, every: int | None):
     if every:
         jax.lax.cond((t + 1) % every == 0, lambda: jax.debug.callback(_advance, t, phase),
                      lambda: None)
@@ -63,35 +63,22 @@ def _tick(t, phase: int, every: int | None):
 def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step_size,
          target_accept, dense_mass, progress_every):
     adaptation = window_adaptation(kernel_factory, logdensity_fn, warmup, target_accept,
-                                   dense_mass)
-    key_init, key_warmup, key_sample = jax.random.split(key, 3)
+                                   dense_mass, step_size)
     num_chains = jax.tree.leaves(positions)[0].shape[0]
-    state = jax.vmap(lambda k, p: adaptation.init(k, p, step_size))(
-        jax.random.split(key_init, num_chains), positions)
 
-    def warmup_step(state, t):
-        keys = jax.random.split(jax.random.fold_in(key_warmup, t), num_chains)
-        state, _ = jax.vmap(adaptation.step, in_axes=(0, 0, None))(keys, state, t)
-        _tick(t, 0, progress_every)
-        return state, None
+    def iteration(state, t):
+        keys = jax.random.split(jax.random.fold_in(key, t), num_chains)
+        state, info = jax.vmap(adaptation.step, in_axes=(0, 0, None))(keys, state, t)
+        _tick(t, t >= warmup, progress_every)
+        return state, (state.kernel_state.position, info._asdict())
 
-    if warmup:
-        state, _ = jax.lax.scan(warmup_step, state, jnp.arange(warmup))
+    # Warm-up and sampling are one loop over one kernel: the program holds it once.
+    state, (draws, info) = jax.lax.scan(iteration, jax.vmap(adaptation.init)(positions),
+                                        jnp.arange(warmup + samples))
     step_size, inverse_mass = jax.vmap(adaptation.final)(state)
-
-    def kernel_step(key, state, step_size, inverse_mass):
-        return kernel_factory(logdensity_fn, step_size, inverse_mass).step(key, state)
-
-    def sample_step(state, t):
-        keys = jax.random.split(jax.random.fold_in(key_sample, t), num_chains)
-        state, info = jax.vmap(kernel_step)(keys, state, step_size, inverse_mass)
-        _tick(warmup + t, 1, progress_every)
-        return state, (state.position, info._asdict())
-
-    _, (draws, info) = jax.lax.scan(sample_step, state.kernel_state, jnp.arange(samples))
-    by_chain = partial(jnp.swapaxes, axis1=0, axis2=1)
-    return (jax.tree.map(by_chain, draws),
-            {**jax.tree.map(by_chain, info), "step_size": step_size,
+    kept = partial(lambda a: jnp.swapaxes(a[warmup:], 0, 1))
+    return (jax.tree.map(kept, draws),
+            {**jax.tree.map(kept, info), "step_size": step_size,
              "inverse_mass_matrix": inverse_mass})
 
 

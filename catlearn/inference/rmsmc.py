@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
+from catlearn import sharding
 from catlearn.inference.move import KernelFactory, scaled_rmh
 from catlearn.inference.resample import Scheme, scheme
 from catlearn.inference.sequential import StaticTarget, fixed_schedule
@@ -33,11 +34,12 @@ from catlearn.inference.smc import (SMCResult, check, positive_int, static_view,
 
 def resample_move(key: jax.Array, target: StaticTarget, particles: int, *, stages: int = 20,
                   power: float = 3.0, moves: int = 10, kernel: KernelFactory = scaled_rmh(),
-                  resampling: str | Scheme = "systematic") -> SMCResult:
+                  resampling: str | Scheme = "systematic",
+                  mesh: sharding.Mesh | None = None) -> SMCResult:
     """``spawn ; (advance_{β_k} ; resample ; move_{β_k}^m)^K``, ``β_k = (k/K)^power``."""
     temperatures = (jnp.arange(1, stages + 1) / stages) ** power
     return temper(key, target, particles, fixed_schedule(temperatures), stages,
-                  kernel=kernel, moves=moves, resampling=resampling)
+                  kernel=kernel, moves=moves, resampling=resampling, mesh=mesh)
 
 
 @dataclass(frozen=True)
@@ -51,21 +53,25 @@ class ResampleMove:
     moves: int = 10
     resampling: str = "systematic"
     name: str = "rmsmc"
+    devices: sharding.Devices = None
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
         positive_int(self.name, "stages", self.stages)
         positive_int(self.name, "moves", self.moves)
         scheme(self.resampling)
+        sharding.mesh_for(self.devices, self.particles, "particles", self.name)
 
     def run(self, target, key: jax.Array):
+        mesh = sharding.mesh_for(self.devices, self.particles, "particles", self.name)
         run = jax.jit(lambda k: resample_move(k, static_view(target), self.particles,
                                               stages=self.stages, moves=self.moves,
-                                              resampling=self.resampling))
+                                              resampling=self.resampling, mesh=mesh))
         return tempered_posterior(target, check(run(key)), self.name, particles=self.particles)
 
 
 def rmsmc(particles: int = 1000, seed: int = 0, stages: int = 20, moves: int = 10,
-          resampling: str = "systematic") -> ResampleMove:
-    """The :class:`ResampleMove` method: ``infer(model, …, method=rmsmc(particles=1000))``."""
-    return ResampleMove(particles, seed, stages, moves, resampling)
+          resampling: str = "systematic", devices: sharding.Devices = None) -> ResampleMove:
+    """The :class:`ResampleMove` method: ``infer(model, …, method=rmsmc(particles=1000))``;
+    ``devices=4`` splits the particles over the first 4 devices."""
+    return ResampleMove(particles, seed, stages, moves, resampling, devices=devices)

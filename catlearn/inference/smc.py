@@ -36,6 +36,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import sharding
 from catlearn.errors import InferenceError
 from catlearn.inference.move import KernelFactory, move, scaled_rmh
 from catlearn.inference.population import Population, log_evidence, normalise, spawn
@@ -58,21 +59,24 @@ class SMCResult(NamedTuple):
 
 def bootstrap_filter(key: jax.Array, model: StateSpace, particles: int, *,
                      resampling: str | Scheme = "systematic", ess_threshold: float = 0.5,
-                     paths: bool = False) -> SMCResult:
+                     paths: bool = False, mesh: sharding.Mesh | None = None) -> SMCResult:
     """``spawn(n, init) ; (advance_t ; resample_{ESS<τn})^{t=1…T-1}``.
 
     With ``paths``, every stage's states and ancestors are kept and the
     surviving genealogies traced back: ``paths[t][i]`` is the state at time
-    ``t`` of the path ending at final particle ``i``.
+    ``t`` of the path ending at final particle ``i``. ``mesh`` splits the
+    particles over its devices (:func:`catlearn.sharding.spread`).
     """
     key_spawn, key_resample, key_rest = jax.random.split(key, 3)
 
     def between(k, pop, t):
         before = pop.particles
-        pop, ancestors, resampled = adaptive(k, pop, resampling, ess_threshold)
-        return pop, (resampled, (before, ancestors) if paths else None)
+        pop, ancestors, resampled = adaptive(k, sharding.spread(pop, mesh), resampling,
+                                             ess_threshold)
+        return sharding.spread(pop, mesh), (resampled, (before, ancestors) if paths else None)
 
-    pop = spawn(key_spawn, particles, model.init, vectorised=model.vectorised)
+    pop = sharding.spread(spawn(key_spawn, particles, model.init, vectorised=model.vectorised),
+                          mesh)
     first = record(jnp.zeros(()), pop, jnp.asarray(False))
     pop, (resampled, history0) = between(key_resample, pop, 0)
     pop, (stages, history) = finish(key_rest, pop, model, between)
@@ -89,19 +93,20 @@ def bootstrap_filter(key: jax.Array, model: StateSpace, particles: int, *,
 
 def temper(key: jax.Array, target: StaticTarget, particles: int, schedule: Schedule,
            max_stages: int, *, kernel: KernelFactory, moves: int,
-           resampling: str | Scheme) -> SMCResult:
+           resampling: str | Scheme, mesh: sharding.Mesh | None = None) -> SMCResult:
     """``spawn(n, prior) ; (advance_{β_k→β_{k+1}} ; resample ; move_{β_{k+1}}^m)^K``
-    for any temperature ``schedule``."""
+    for any temperature ``schedule``; ``mesh`` splits the particles over its devices."""
     key_spawn, key_rest = jax.random.split(key)
 
     def between(k, pop, beta):
         key_resample, key_move = jax.random.split(k)
-        pop, _, resampled = adaptive(key_resample, pop, resampling, 1.0)
+        pop, _, resampled = adaptive(key_resample, sharding.spread(pop, mesh), resampling, 1.0)
         density = lambda x: tempered(target.log_prior(x), target.log_likelihood(x), beta)
         pop, _ = move(key_move, pop, kernel(density, pop), moves)
-        return pop, (resampled, None)
+        return sharding.spread(pop, mesh), (resampled, None)
 
-    pop = spawn(key_spawn, particles, lambda k: (target.sample_prior(k), 0.0))
+    pop = sharding.spread(spawn(key_spawn, particles, lambda k: (target.sample_prior(k), 0.0)),
+                          mesh)
     pop, stages, count = anneal(key_rest, pop, target, between, schedule, max_stages)
     pop = normalise(pop)
     return SMCResult(pop, pop.log_z, stages, count)
@@ -110,11 +115,11 @@ def temper(key: jax.Array, target: StaticTarget, particles: int, schedule: Sched
 def tempered_smc(key: jax.Array, target: StaticTarget, particles: int, *,
                  target_ess: float = 0.5, kernel: KernelFactory = scaled_rmh(),
                  moves: int = 10, resampling: str | Scheme = "systematic",
-                 max_stages: int = 500) -> SMCResult:
+                 max_stages: int = 500, mesh: sharding.Mesh | None = None) -> SMCResult:
     """Adaptive tempered SMC: :func:`temper` with ``β_{k+1}`` chosen by bisection
     so that the conditional ESS is ``target_ess · n``."""
     return temper(key, target, particles, adaptive_schedule(target_ess), max_stages,
-                  kernel=kernel, moves=moves, resampling=resampling)
+                  kernel=kernel, moves=moves, resampling=resampling, mesh=mesh)
 
 
 def check(result: SMCResult, stage_name: Callable[[int], str] | None = None) -> SMCResult:
@@ -190,7 +195,8 @@ class SMC:
     filter, resampling when ``ESS < ess_threshold · particles``; any other
     model runs adaptive tempered SMC (``target_ess``, ``moves`` random-walk
     Metropolis steps per stage). The posterior carries ``log_evidence`` and,
-    in ``stats``, the ESS of every stage.
+    in ``stats``, the ESS of every stage. ``devices`` (a count or a
+    ``jax.sharding.Mesh``) splits the particles over that many devices.
     """
     particles: int = 1000
     seed: int = 0
@@ -200,6 +206,7 @@ class SMC:
     moves: int = 10
     max_stages: int = 500
     name: str = "smc"
+    devices: sharding.Devices = None
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
@@ -208,6 +215,7 @@ class SMC:
         fraction(self.name, "ess_threshold", self.ess_threshold)
         fraction(self.name, "target_ess", self.target_ess, closed=False)
         scheme(self.resampling)
+        sharding.mesh_for(self.devices, self.particles, "particles", self.name)
 
     def run(self, target, key: jax.Array):
         from catlearn.errors import NotSupportedError
@@ -216,15 +224,18 @@ class SMC:
             model = target.sequential()
         except NotSupportedError:
             model = None
+        mesh = sharding.mesh_for(self.devices, self.particles, "particles", self.name)
         if model is None:
             run = jax.jit(lambda k: tempered_smc(
                 k, static_view(target), self.particles, target_ess=self.target_ess,
-                moves=self.moves, resampling=self.resampling, max_stages=self.max_stages))
+                moves=self.moves, resampling=self.resampling, max_stages=self.max_stages,
+                mesh=mesh))
             return tempered_posterior(target, check(run(key)), self.name,
                                       particles=self.particles)
         run = jax.jit(lambda k: bootstrap_filter(k, model, self.particles,
                                                  resampling=self.resampling,
-                                                 ess_threshold=self.ess_threshold))
+                                                 ess_threshold=self.ess_threshold,
+                                                 mesh=mesh))
         result = check(run(key), model.stage_name)
         pop = result.population
         sites = {site: v[None] for site, v in pop.particles.sites.items()
@@ -237,6 +248,8 @@ class SMC:
 
 def smc(particles: int = 1000, seed: int = 0, resampling: str = "systematic",
         ess_threshold: float = 0.5, target_ess: float = 0.5, moves: int = 10,
-        max_stages: int = 500) -> SMC:
-    """The :class:`SMC` method: ``infer(model, …, method=smc(particles=2000))``."""
-    return SMC(particles, seed, resampling, ess_threshold, target_ess, moves, max_stages)
+        max_stages: int = 500, devices: sharding.Devices = None) -> SMC:
+    """The :class:`SMC` method: ``infer(model, …, method=smc(particles=2000))``;
+    ``devices=4`` splits the particles over the first 4 devices."""
+    return SMC(particles, seed, resampling, ess_threshold, target_ess, moves, max_stages,
+               devices=devices)

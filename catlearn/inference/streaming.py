@@ -61,41 +61,56 @@ def chunked_filter(key: jax.Array, model: StateSpace, particles: int, *, chunk: 
                    mesh: Optional[Mesh] = None) -> StreamResult:
     """The bootstrap particle filter of ``model`` run ``chunk`` stages at a time,
     recording ``means[t] = Σ_i W_i summary(x_t^i)`` for every ``t``. ``mesh``
-    splits the particles over its devices (see :mod:`catlearn.sharding`)."""
+    splits the particles over its devices (see :mod:`catlearn.sharding`).
+    The two compiled programs (the start and a chunk) are cached across calls."""
     if not (isinstance(chunk, int) and chunk >= 1):
         raise InferenceError(f"chunked filter: chunk must be a positive integer, got {chunk!r}")
     check_divisible(particles, mesh, "particles", who="chunked filter")
-
-    def between(k, pop, t):
-        pop = spread(pop, mesh)
-        means = mean(pop, summary)
-        pop, _, resampled = adaptive(k, pop, resampling, ess_threshold)
-        return spread(pop, mesh), (resampled, means)
-
-    @jax.jit
-    def start(k):
-        key_spawn, key_between = jax.random.split(k)
-        pop = spawn(key_spawn, particles, model.init)
-        stage = record(jnp.zeros(()), pop, jnp.asarray(False))
-        pop, (_, means) = between(key_between, pop, 0)
-        return _restart(pop), jax.tree.map(lambda v: v[None], (stage, means))
-
-    @partial(jax.jit, static_argnums=3)
-    def run(k, pop, offset, length):
-        shifted = StateSpace(model.init, lambda kk, x, t: model.step(kk, x, t + offset),
-                             length + 1)
-        pop, records = finish(k, pop, shifted, between)
-        return _restart(pop), records
-
+    how = _Filter(model, resampling, ess_threshold, summary, mesh)
     key_start, key_rest = jax.random.split(key)
-    pop, (stages, means) = start(key_start)
+    pop, (stages, means) = _start(how, particles, key_start)
     pieces = [_checked(pop, stages, means, model, 0)]
     for offset in range(0, model.length - 1, chunk):
         length = min(chunk, model.length - 1 - offset)
-        pop, (stages, means) = run(jax.random.fold_in(key_rest, offset), pop, offset, length)
+        pop, (stages, means) = _run(how, length, jax.random.fold_in(key_rest, offset), pop,
+                                    offset)
         pieces.append(_checked(pop, stages, means, model, offset + 1))
     increments, ess, means = jax.tree.map(lambda *parts: np.concatenate(parts), *pieces)
     return StreamResult(pop, float(np.sum(increments)), means, ess)
+
+
+class _Filter(NamedTuple):
+    """What the compiled programs close over (hashable: a static argument)."""
+    model: StateSpace
+    resampling: str | Scheme
+    ess_threshold: float
+    summary: Callable[[Any], Any]
+    mesh: Optional[Mesh]
+
+    def between(self, key: jax.Array, pop: Population, t: Any):
+        """Record the filtering mean, then resample if the ESS is low."""
+        pop = spread(pop, self.mesh)
+        means = mean(pop, self.summary)
+        pop, _, resampled = adaptive(key, pop, self.resampling, self.ess_threshold)
+        return spread(pop, self.mesh), (resampled, means)
+
+
+@partial(jax.jit, static_argnums=(0, 1))
+def _start(how: _Filter, particles: int, key: jax.Array):
+    key_spawn, key_between = jax.random.split(key)
+    pop = spawn(key_spawn, particles, how.model.init)
+    stage = record(jnp.zeros(()), pop, jnp.asarray(False))
+    pop, (_, means) = how.between(key_between, pop, 0)
+    return _restart(pop), jax.tree.map(lambda v: v[None], (stage, means))
+
+
+@partial(jax.jit, static_argnums=(0, 1))
+def _run(how: _Filter, length: int, key: jax.Array, pop: Population, offset: jax.Array):
+    """Stages ``offset + 1 … offset + length``: the model's steps shifted in time."""
+    step = how.model.step
+    shifted = StateSpace(how.model.init, lambda k, x, t: step(k, x, t + offset), length + 1)
+    pop, records = finish(key, pop, shifted, how.between)
+    return _restart(pop), records
 
 
 def _restart(pop: Population) -> Population:

@@ -19,11 +19,13 @@ catlearn.errors.CatlearnSyntaxError: <input>:1:17: unexpected '->'; expected a n
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
-from typing import Optional
+from typing import Any, Optional
 
 import lark
 from lark import Token, Transformer
+from lark.parsers.lalr_analysis import Shift
 
 from catlearn.errors import CatlearnSyntaxError
 from catlearn.lang import ast
@@ -248,6 +250,130 @@ def _parser() -> lark.Lark:
                      maybe_placeholders=True, lexer_callbacks={"NAME": _refuse_reserved})
 
 
+class _Driver:
+    """lark's LALR(1) tables and tree callbacks for the grammar, run by one loop.
+
+    lark's own lexer and parser spend most of their time in the layers that
+    make them general (a lexer per parser state, a token stream, a parser
+    object per call); for a well-formed program they compute exactly what this
+    loop does. The lexer is one regular expression of all terminals, ordered as
+    lark orders them; where the parser state does not accept the terminal
+    found, the loop tries what lark's contextual lexer would have found in
+    that state instead (a keyword read as a name, ``3`` read as an integer).
+    Anything this loop cannot parse is handed to lark, so that every syntax
+    error is lark's own.
+    """
+
+    def __init__(self, parser: lark.Lark):
+        table = parser.parser.parser.parser.parse_table
+        self.start, self.end = table.start_states["start"], table.end_states["start"]
+        self.callbacks = parser.parser.parser.parser.callbacks
+        self.lexer_callbacks = parser.lexer_conf.callbacks
+        terminals = parser.terminals
+        ignore = set(parser.ignore_tokens)
+        self.newlines = frozenset(t.name for t in terminals if t.name not in ignore
+                                  and _may_span_lines(t.pattern.to_regexp()))
+        # keywords: strings that a regular terminal (NAME) would match too
+        regexps = [t for t in terminals if t.pattern.type == "re"]
+        self.keywords: dict[str, dict[str, str]] = {}
+        embedded = set()
+        for r in regexps:
+            for t in terminals:
+                if t.pattern.type == "str" and t.priority == r.priority and \
+                        re.fullmatch(r.pattern.to_regexp(), t.pattern.value):
+                    self.keywords.setdefault(r.name, {})[t.pattern.value] = t.name
+                    embedded.add(t.name)
+        ordered = sorted((t for t in terminals if t.name not in embedded | ignore),
+                         key=lambda t: (-t.priority, -t.pattern.max_width,
+                                        -len(t.pattern.value), t.name))
+        self.regexps = [(t.name, re.compile(t.pattern.to_regexp())) for t in ordered
+                        if t.pattern.type == "re"]
+        # one match: the ignored text (whitespace, comments), then a token or the end
+        skip = "|".join(t.pattern.to_regexp() for t in terminals if t.name in ignore)
+        tokens = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in ordered)
+        self.pattern = re.compile(f"(?:{skip})*(?:{tokens}|(?P<_END>\\Z))")
+        # actions: symbol -> the next state (shift), the nonterminal (a reduction
+        # ``?a: b`` that passes its one value through), or (size, nonterminal, callback)
+        self.actions = {}
+        for state, row in table.states.items():
+            self.actions[state] = {
+                symbol: arg if action is Shift
+                else str(arg.origin.name) if _passes_through(arg)
+                else (len(arg.expansion), arg.origin.name, self.callbacks[arg])
+                for symbol, (action, arg) in row.items()}
+
+    def alternatives(self, kind: str, value: str) -> list[str]:
+        """What else lark's contextual lexer may read ``value``, found as ``kind``, as
+        (a keyword as a name, ``3`` as an integer), in lark's order."""
+        return [name for name, regexp in self.regexps
+                if name != kind and regexp.fullmatch(value)]
+
+    def parse(self, text: str) -> Any:
+        """The value of the start symbol, or None where lark must decide."""
+        match, actions, keywords = self.pattern.match, self.actions, self.keywords
+        newlines, lexer_callbacks = self.newlines, self.lexer_callbacks
+        new_token = Token._future_new
+        states, values = [self.start], []
+        pos, line, line_start = 0, 1, 0
+        while True:
+            m = match(text, pos)
+            if m is None:
+                return None
+            kind = m.lastgroup
+            start, end = m.span(kind)
+            if start != pos:  # skipped ignored text
+                breaks = text.count("\n", pos, start)
+                if breaks:
+                    line += breaks
+                    line_start = text.rindex("\n", pos, start) + 1
+            if kind == "_END":
+                kind, token = "$END", None
+            else:
+                value = text[start:end]
+                if kind in keywords:
+                    kind = keywords[kind].get(value, kind)
+                token = new_token(kind, value, start, line, start - line_start + 1)
+                if kind in newlines:
+                    breaks = text.count("\n", start, end)
+                    if breaks:
+                        line += breaks
+                        line_start = text.rindex("\n", start, end) + 1
+                pos = end
+            while True:
+                row = actions[states[-1]]
+                action = row.get(kind)
+                if action is None:
+                    if token is None:
+                        return None
+                    kind = next((k for k in self.alternatives(kind, value) if k in row), None)
+                    if kind is None:
+                        return None
+                    token.type = kind
+                    continue
+                if action.__class__ is int:  # shift
+                    if token is None:
+                        return None
+                    if kind in lexer_callbacks:
+                        token = lexer_callbacks[kind](token)
+                    states.append(action)
+                    values.append(token)
+                    break
+                if action.__class__ is str:  # the value stays, the state moves
+                    states[-1] = actions[states[-2]][action]
+                    continue
+                n, origin, callback = action
+                if n:
+                    children = values[-n:]
+                    del states[-n:], values[-n:]
+                else:
+                    children = []
+                goto = actions[states[-1]][origin]
+                states.append(goto)
+                values.append(callback(children))
+                if token is None and goto == self.end:
+                    return values[-1]
+
+
 _WORDS = {"NAME": "a name", "NUMBER": "a number", "INT": "an integer",
           "STRING": "a string", "$END": "end of input"}
 
@@ -269,9 +395,34 @@ def _expected(names) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
 
 
+def _passes_through(rule) -> bool:
+    """Whether reducing by ``rule`` hands on its one child's value unchanged:
+    a ``?rule`` of one nonterminal, with no alias, no placeholders, no inlining."""
+    (symbol, *more) = rule.expansion or (None, None)
+    return (rule.options.expand1 and not more and not symbol.is_term and not rule.alias
+            and not rule.options.empty_indices and not symbol.name.startswith("_"))
+
+
+def _may_span_lines(regexp: str) -> bool:
+    """Whether a terminal's matches may hold a line break (as lark judges it)."""
+    return "\n" in regexp or "\\n" in regexp or "\\s" in regexp or "[^" in regexp \
+        or ("(?s" in regexp and "." in regexp)
+
+
+@functools.lru_cache(maxsize=None)
+def _driver() -> _Driver:
+    return _Driver(_parser())
+
+
 def parse_source(source: str, filename: Optional[str] = None) -> list:
     """The statements of ``source``, or a :class:`CatlearnSyntaxError`."""
     where = dict(file=filename, source=source)
+    try:
+        statements = _driver().parse(source)
+    except CatlearnSyntaxError:
+        statements = None  # lark says where, with its own precedence of errors
+    if statements is not None:
+        return statements
     try:
         return _parser().parse(source)
     except lark.exceptions.UnexpectedEOF as e:

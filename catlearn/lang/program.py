@@ -19,7 +19,9 @@ Ty('Real', 'Real')
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import os
 import time
 from dataclasses import dataclass, field
@@ -251,11 +253,29 @@ class Program(Mapping):
         return f"<Program {self.filename or ''} with {len(self.statements)} statements>"
 
 
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Building a program allocates many small objects and no reference cycles;
+    Python's cycle collector would scan them all again and again (on a large
+    program, 40% of the time), so it waits until the program is built."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_without_cycle_collection()
 def parse(source: str, filename: Optional[str] = None,
           allow_paths: Sequence[str] = ()) -> Program:
     """Parse, elaborate and type-check ``source``; data paths are relative to
     ``filename``'s folder (the current one without it) and may lead only into
     it or into one of the folders ``allow_paths``."""
+    if not isinstance(source, str):
+        raise CatlearnTypeError(f"parse needs the program's text as a str, got "
+                                f"{type(source).__name__}; use load(path) for a file")
     base = os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
     folders = (base, *allow_paths)
     statements = parse_source(source, filename)
@@ -504,6 +524,13 @@ def _learner(node: ast.LearnerDef, env: dict) -> LearnerSpec:
                                f"{len(params)} arguments, got {len(args)}", opt.pos)
         bound = {p: _value(a, {}) for p, a in zip(params, args)}
         bound.update(_static_options(opt.kwargs if isinstance(opt, ast.Call) else (), name))
+        for param, value in bound.items():
+            ok = isinstance(value, (int, float)) and (
+                0 < value < float("inf") if param == "lr" else 0 <= value < 1)
+            if not ok:
+                want = "a finite number > 0" if param == "lr" else "a number in [0, 1)"
+                raise ast.error_at(CatlearnTypeError, f"{name}: {param} must be {want}, got "
+                                   f"{value!r}", opt.pos)
         spec.optimizer, spec.optimizer_args = name, bound
     return spec
 
@@ -511,15 +538,20 @@ def _learner(node: ast.LearnerDef, env: dict) -> LearnerSpec:
 def _train(node: ast.TrainStmt, env: dict) -> Train:
     learner = _lookup(env, node.learner, LearnerSpec, "a learner", node.learner_pos)
     table = _lookup(env, node.table, DataTable, "data", node.table_pos)
-    columns = {}
+    columns, where = {}, {}
     for name, expr, pos in node.args:
         if name not in ("x", "y"):
             raise ast.error_at(UnknownNameError, f"train takes x = ... and y = ..., not "
                                f"'{name}'", pos)
-        columns[name] = np.asarray(_value(expr, env, table))
+        columns[name], where[name] = np.asarray(_value(expr, env, table)), pos
     for name in ("x", "y"):
         if name not in columns:
             raise ast.error_at(CatlearnTypeError, f"train needs {name} = ...", node.table_pos)
+    dom = learner.diagram.dom.objects
+    if len(dom) == 1 and all(isinstance(d, int) for d in dom[0].shape) and (
+            columns["x"].shape[1:] != dom[0].shape):
+        raise ast.error_at(DataError, f"x has shape {columns['x'].shape[1:]} per example, but "
+                           f"{learner.name} takes {dom[0]}", where["x"])
     options = {}
     for o in node.options:
         if o.name not in TRAIN_OPTIONS:
@@ -528,9 +560,10 @@ def _train(node: ast.TrainStmt, env: dict) -> Train:
             raise ast.error_at(UnknownNameError, f"unknown training option '{o.name}'{hint}",
                                o.pos)
         value = _value(o.value, {})
-        if not isinstance(value, int) or value < 0:
-            raise ast.error_at(CatlearnTypeError, f"{o.name} must be a whole number",
-                               o.value.pos)
+        least = 0 if o.name == "seed" else 1
+        if not isinstance(value, int) or value < least:
+            raise ast.error_at(CatlearnTypeError, f"{o.name} must be a whole number >= {least}, "
+                               f"got {value!r}", o.value.pos)
         options[o.name] = value
     line, column = node.pos
     return Train(line, column, learner, columns["x"], columns["y"], options)

@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping, Union
 from catlearn.categories.learn import Learner
 from catlearn.categories.lens import lenses, parametric_lens
 from catlearn.categories.para import Parametrised, para
-from catlearn.errors import UnknownNameError
+from catlearn.errors import CatlearnTypeError, UnknownNameError
 from catlearn.functor import Functor
 from catlearn.learning.backprop import batch_size, quadratic
 from catlearn.learning.losses import Loss, cross_entropy, mse, nll
@@ -72,7 +72,10 @@ def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
     if isinstance(optimizer, str):
         optimizer = named(OPTIMIZERS, optimizer, "optimizer")()
     f = to_para(model) if isinstance(model, Diagram) else model
-    n_x, n_y = f.n_in, loss.n_in - f.n_out
+    if loss.n_in - 1 != f.n_out:
+        raise CatlearnTypeError(f"the loss {loss.name} compares {loss.n_in - 1} prediction(s) "
+                                f"with a label, but the model has {f.n_out} output(s)")
+    n_x, n_y = f.n_in, 1
     model_lens = parametric_lens(f).arrow                       # P ⊗ X -> Ŷ
     error = (model_lens @ lenses.id([None] * n_y)) >> loss      # P ⊗ X ⊗ Y -> ℓ
     descent = error >> learning_rate(optimizer.rate)            # ... -> I, backwards -ε∇

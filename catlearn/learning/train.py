@@ -1,10 +1,10 @@
 """Training a learner: epochs of minibatch updates, each epoch one compiled program.
 
 An epoch shuffles the data with its key and runs ``learner.update`` over the
-minibatches under ``lax.scan``, inside one ``jax.jit``. The scan watches the
-loss: at the first minibatch whose loss is NaN or infinite it stops
-updating, and :func:`fit` raises a :class:`~catlearn.errors.TrainingError`
-naming the step and the layers whose parameters are no longer finite.
+minibatches under ``lax.scan``, inside one ``jax.jit``. After each epoch
+:func:`fit` looks at the losses: at the first minibatch whose loss is NaN or
+infinite it stops and raises a :class:`~catlearn.errors.TrainingError`
+naming the step and the layer whose parameters broke or blew up.
 
 >>> import jax, jax.numpy as jnp
 >>> from catlearn.learning.learner import learn, sgd
@@ -85,9 +85,13 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         key, epoch_key = jax.random.split(key)
         trained, losses, failed = _epoch(learner, steps, batch, shuffle, params, xs, ys,
                                          epoch_key)
-        if int(failed) >= 0:
-            raise diverged(learner, trained, epoch, int(failed), steps,
-                           float(losses[int(failed)]))
+        failed = int(failed)
+        if failed >= 0:
+            # replay the epoch up to the failing minibatch (same key, same
+            # order) for the parameters it met, so the normal path pays nothing
+            before = params if failed == 0 else _epoch(
+                learner, steps, batch, shuffle, params, xs, ys, epoch_key, failed)[0]
+            raise diverged(learner, before, epoch, failed, steps, float(losses[failed]))
         params = trained
         history.append(float(jnp.mean(losses)))
         bar.set_postfix(loss=f"{history[-1]:.4g}")
@@ -98,26 +102,22 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     return params, np.asarray(history)
 
 
-@partial(jax.jit, static_argnums=(0, 1, 2, 3))
+@partial(jax.jit, static_argnums=(0, 1, 2, 3, 8))
 def _epoch(learner: Learner, steps: int, batch: int, shuffle: bool, params: Any,
-           xs: tuple, ys: tuple, key: Any):
+           xs: tuple, ys: tuple, key: Any, limit: int | None = None):
+    """One epoch (or its first ``limit`` minibatches): the trained parameters,
+    each minibatch's loss, and the first minibatch whose loss is not finite (-1 if none)."""
     n = xs[0].shape[0]
     order = jax.random.permutation(key, n) if shuffle else jnp.arange(n)
-    batches = order[:steps * batch].reshape(steps, batch)
+    batches = order[:steps * batch].reshape(steps, batch)[:limit]
 
-    def step(carry, indices):
-        params, failed, t = carry
+    def step(params, indices):
         bx, by = tuple(a[indices] for a in xs), tuple(a[indices] for a in ys)
-        loss = learner.loss(params, bx, by)
-        ok = jnp.isfinite(loss) & (failed < 0)
-        params = jax.tree.map(lambda new, old: jnp.where(ok, new, old),
-                              learner.update(params, bx, by), params)
-        failed = jnp.where((failed < 0) & ~ok, t, failed)
-        return (params, failed, t + 1), loss
+        return learner.update(params, bx, by), learner.loss(params, bx, by)
 
-    (params, failed, _), losses = lax.scan(step, (params, jnp.int32(-1), jnp.int32(0)),
-                                           batches)
-    return params, losses, failed
+    params, losses = lax.scan(step, params, batches)
+    finite = jnp.isfinite(losses)
+    return params, losses, jnp.where(jnp.all(finite), -1, jnp.argmin(finite))
 
 
 def diverged(learner: Learner, params: Any, epoch: int, step: int, steps: int,

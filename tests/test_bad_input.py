@@ -1,0 +1,364 @@
+"""The catalogue of bad input: every case is refused with its exact error class and a
+message naming the user's own word (and, for programs, its line and column).
+
+Cases that the library does not refuse cleanly yet are marked ``xfail(strict=True)``
+with the module that should refuse them, so that fixing one turns it green.
+"""
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import catlearn as cl
+from catlearn import checkpoint
+from catlearn.distributions import get
+from catlearn.errors import (CatlearnError, CatlearnSyntaxError, CatlearnTypeError,
+                             CompositionError, DataError, DistributionError, InferenceError,
+                             TrainingError, UnknownNameError)
+from catlearn.inference import api
+from catlearn.io import load_table
+from catlearn.learning.learner import adam, learn, sgd
+from catlearn.primitives.nn import dense
+from catlearn.syntax import Box, Ty
+
+FILES = {
+    "good.csv": "x,y\n1,2\n3,4\n",
+    "good.json": '{"n": 3, "y": [1, 0, 1], "z": [0.5, -1.0, 2.0], "k": [1, 2, 2.5]}',
+    "ragged.csv": "x,y\n1,2\n3\n",
+    "word.csv": "x,y\n1,abc\n",
+    "nan.csv": "x,y\n1,nan\n",
+    "inf.csv": "x,y\n1,-inf\n",
+    "blank.csv": "x,y\n1,\n",
+    "empty.csv": "",
+    "twice.csv": "x,x\n1,2\n",
+    "broken.json": '{"a": [1, 2',
+    "list.json": "[1, 2]",
+    "ragged.json": '{"a": [[1, 2], [3]]}',
+    "text.json": '{"a": "hello"}',
+    "nan.json": '{"a": [1, NaN]}',
+    "inf.json": '{"a": Infinity}',
+    "null.json": '{"a": null}',
+}
+
+
+@dataclass
+class Program:
+    """A program refused with ``error`` at ``line``:``column``, naming ``words``."""
+
+    id: str
+    source: str
+    error: type
+    words: tuple
+    line: int
+    column: int
+    fix: Optional[str] = None  # where the library should refuse it, while it does not
+
+
+@dataclass
+class Call:
+    """A Python call refused with ``error``, naming ``words``."""
+
+    id: str
+    call: Callable
+    error: type
+    words: tuple
+    fix: Optional[str] = None
+
+
+MODEL = "model m(n: Nat) {\n    p ~ Beta(1, 1)\n    for i in range(n) {\n        y[i] ~ Bernoulli(p)\n    }\n}\n"  # noqa: E501
+NORMAL = "model m(x: Real) {\n    s ~ Normal(x, 1)\n}\n"
+NET = 'data d = csv("good.csv")\ndiagram net = dense(1, 1)\n'
+
+PROGRAMS = [
+    # -- syntax
+    Program("missing arrow", "box f : Real Real", CatlearnSyntaxError, ("'Real'", "'->'"), 1, 14),
+    Program("doubled arrow", "box f : Real -> -> Real", CatlearnSyntaxError, ("'->'",), 1, 17),
+    Program("unclosed parenthesis", "box f : Real -> Real\ndiagram d = (f >> f", CatlearnSyntaxError,
+            ("end of input", "')'"), 2, 20),
+    Program("stray character", "box f : Real -> Real $", CatlearnSyntaxError, ("'$'",), 1, 22),
+    Program("non-ASCII name", "box é : Real -> Real", CatlearnSyntaxError, ("'é'",), 1, 5),
+    Program("positional query argument", NORMAL + "sample m(1) with prior", CatlearnSyntaxError,
+            ("m(x = ...)",), 4, 10),
+    Program("statement in a model", "model m(x: Real) {\n    box f : Real -> Real\n}",
+            CatlearnSyntaxError, ("'f'", "'~'"), 2, 9),
+    Program("missing brace", "model m(x: Real) {\n    s ~ Normal(0, 1)\n", CatlearnSyntaxError,
+            ("end of input", "'}'"), 2, 21),
+    Program("dunder name", 'model m(x: Real) {\n    s = __import__("os")\n}',
+            CatlearnSyntaxError, ("'__import__'", "reserved"), 2, 9),
+    Program("tab and junk", "box f\t: Real -> Real\n\x00", CatlearnSyntaxError, ("'\\x00'",), 2, 1),
+    # -- types and shapes
+    Program("composition mismatch", "box f : Real -> Pos\nbox g : Real -> Real\ndiagram d = f >> g",
+            CompositionError, ("Pos", "Real"), 3, 15),
+    Program("check of different types", "box f : Real -> Real\nbox g : Pos -> Pos\ncheck f == g",
+            CatlearnTypeError, ("Real -> Real", "Pos -> Pos"), 3, 9),
+    Program("vector shapes differ", "model m(a: Real[3], b: Real[4]) {\n    s = a + b\n}",
+            CatlearnTypeError, ("[3]", "[4]"), 2, 11),
+    Program("matmul inner dimensions", "model m(a: Real[2, 3]) {\n    s = matmul(a, a)\n}",
+            CatlearnTypeError, ("matmul", "[2, 3]"), 2, 9),
+    Program("dot of matrices", "model m(a: Real[2, 3]) {\n    s = dot(a, a)\n}",
+            CatlearnTypeError, ("dot", "[2, 3]"), 2, 9),
+    Program("indexing a scalar", "model m(a: Real) {\n    s = a[0]\n}", CatlearnTypeError,
+            ("indexing", "scalar"), 2, 9),
+    Program("real index", "model m(a: Real[3]) {\n    s = a[0.5]\n}", CatlearnTypeError,
+            ("index", "Real"), 2, 11),
+    Program("attribute of a value", "model m(a: Real[3]) {\n    s = a.T\n}", CatlearnTypeError,
+            ("'.T'",), 2, 11),
+    Program("string in a model", 'model m(a: Real) {\n    s = "a"\n}', CatlearnTypeError,
+            ("a string",), 2, 9),
+    Program("dense of a fraction", "diagram d = dense(2.5, 3)", CatlearnTypeError,
+            ("dense", "n_in"), 1, 19),
+    Program("id of a number", "diagram d = id(3)", CatlearnTypeError, ("id(T)", "type"), 1, 16),
+    Program("too few distribution arguments", "model m(a: Real) {\n    s ~ Normal(0)\n}",
+            CatlearnTypeError, ("Normal(loc, scale)", "scale"), 2, 9),
+    Program("too many distribution arguments", "model m(a: Real) {\n    s ~ Normal(0, 1, 2)\n}",
+            CatlearnTypeError, ("Normal(loc, scale)", "3"), 2, 9),
+    Program("unknown distribution keyword", "model m(a: Real) {\n    s ~ Normal(0, scal = 1)\n}",
+            CatlearnTypeError, ("'scal'",), 2, 9),
+    Program("range of a real", "model m(a: Real) {\n    for i in range(a) {\n        s[i] ~ Normal(0, 1)\n    }\n}",  # noqa: E501
+            CatlearnTypeError, ("range",), 2, 20),
+    # -- names
+    Program("unknown distribution", "model m(a: Real) {\n    s ~ Normall(0, 1)\n}",
+            UnknownNameError, ("'Normall'", "'Normal'"), 2, 9),
+    Program("unknown function", "model m(a: Real) {\n    s = expp(a)\n}", UnknownNameError,
+            ("'expp'", "'exp'"), 2, 9),
+    Program("unknown name in a model", "model m(a: Real) {\n    s ~ Normal(b, 1)\n}",
+            UnknownNameError, ("'b'",), 2, 16),
+    Program("unknown diagram", "box f : Real -> Real\ndiagram d = f >> gg", UnknownNameError,
+            ("'gg'",), 2, 18),
+    Program("defined twice", "box f : Real -> Real\nbox f : Real -> Real", UnknownNameError,
+            ("f", "line 1"), 2, 5),
+    Program("random variable twice", "model m(a: Real) {\n    s ~ Normal(0, 1)\n    s ~ Normal(0, 1)\n}",  # noqa: E501
+            UnknownNameError, ("s", "twice"), 3, 5),
+    Program("unknown model", NORMAL + "sample mm(x = 1) with prior", UnknownNameError,
+            ("'mm'", "'m'"), 4, 8),
+    Program("not a model", "box f : Real -> Real\nsample f(x = 1) with prior", CatlearnTypeError,
+            ("f", "model"), 2, 8),
+    Program("unknown method", NORMAL + "infer m(x = 1) given (s = 1) with nutz", UnknownNameError,
+            ("'nutz'", "'nuts'"), 4, 35),
+    Program("unknown method option", NORMAL + "sample m(x = 1) with prior(drawz = 5)",
+            UnknownNameError, ("'drawz'", "'draws'"), 4, 28),
+    Program("unknown argument", NORMAL + "sample m(xx = 1) with prior", UnknownNameError,
+            ("'xx'", "'x'"), 4, 10),
+    Program("unknown random variable", NORMAL + "infer m(x = 1) given (ss = 1) with importance",
+            UnknownNameError, ("'ss'", "'s'"), 4, 23),
+    Program("unknown data format", 'data d = xml("good.csv")', UnknownNameError, ("'xml'",), 1, 10),
+    Program("unknown column", 'data d = csv("good.csv")\n' + NORMAL + "sample m(x = d.w) with prior",
+            UnknownNameError, ("'w'", "x, y"), 5, 16),
+    Program("unknown loss", NET + "learner l = learn net with loss = msee", UnknownNameError,
+            ("'msee'", "'mse'"), 3, 35),
+    Program("unknown optimizer", NET + "learner l = learn net with loss = mse, optimizer = adamm(0.1)",
+            UnknownNameError, ("'adamm'", "'adam'"), 3, 52),
+    Program("unknown training option", NET + "learner l = learn net with loss = mse\n"
+            "train l on d(x = [x], y = [y]) with epoch = 3", UnknownNameError,
+            ("'epoch'", "'epochs'"), 4, 37),
+    # -- data files
+    Program("missing data file", 'data d = csv("nope.csv")', DataError, ("nope.csv",), 1, 1),
+    Program("path outside the folder", 'data d = csv("../good.csv")', DataError,
+            ("'../good.csv'", "--allow-path"), 1, 14),
+    Program("ragged CSV row", 'data d = csv("ragged.csv")', DataError,
+            ("ragged.csv", "line 3", "1 fields"), 1, 1),
+    Program("CSV word", 'data d = csv("word.csv")', DataError, ("line 2", "column y", "'abc'"), 1, 1),
+    Program("CSV missing value", 'data d = csv("nan.csv")', DataError, ("line 2", "NaN"), 1, 1),
+    Program("CSV infinite value", 'data d = csv("inf.csv")', DataError,
+            ("line 2", "'-inf'", "infinite"), 1, 1),
+    Program("CSV blank cell", 'data d = csv("blank.csv")', DataError, ("line 2", "column y"), 1, 1),
+    Program("empty CSV", 'data d = csv("empty.csv")', DataError, ("empty.csv", "header"), 1, 1),
+    Program("CSV header twice", 'data d = csv("twice.csv")', DataError, ("twice.csv", "twice"), 1, 1),
+    Program("broken JSON", 'data d = json("broken.json")', DataError, ("broken.json", "JSON"), 1, 1),
+    Program("JSON list", 'data d = json("list.json")', DataError, ("list.json", "object"), 1, 1),
+    Program("ragged JSON", 'data d = json("ragged.json")', DataError, ("'a'", "rectangular"), 1, 1),
+    Program("JSON text", 'data d = json("text.json")', DataError, ("'a'", "number"), 1, 1),
+    Program("JSON NaN", 'data d = json("nan.json")', DataError, ("'a'", "NaN"), 1, 1),
+    Program("JSON infinity", 'data d = json("inf.json")', DataError, ("'a'", "infinite"), 1, 1),
+    Program("JSON null", 'data d = json("null.json")', DataError, ("'a'",), 1, 1),
+    # -- arguments and observations
+    Program("Nat given a negative", MODEL + "sample m(n = -3) with prior", DataError,
+            ("n : Nat", "-3"), 7, 10),
+    Program("Nat given a fraction", MODEL + "sample m(n = 2.5) with prior", DataError,
+            ("n : Nat", "2.5"), 7, 10),
+    Program("vector argument of a scalar", NORMAL + "sample m(x = [1, 2]) with prior", DataError,
+            ("x : Real", "(2,)"), 4, 10),
+    Program("symbolic lengths disagree", "model m(a: Real[N], b: Real[N]) {\n    s ~ Normal(0, 1)\n}\n"
+            "sample m(a = [1, 2], b = [1, 2, 3]) with prior", DataError, ("b : Real[N]", "3", "2"), 4, 22),
+    Program("missing argument", NORMAL + "sample m() with prior", CatlearnTypeError, ("x",), 4, 8),
+    Program("ragged list", NORMAL + "sample m(x = [1, [2]]) with prior", DataError, ("list",), 4, 15),
+    Program("observations of the wrong length", MODEL + "infer m(n = 3) given (y = [0, 1]) with "
+            "importance(particles = 100)", DataError, ("'y'", "(3,)", "(2,)"), 7, 1),
+    Program("observations outside Bernoulli", MODEL + "infer m(n = 3) given (y = [0, 1, 2]) with "
+            "importance(particles = 100)", DataError, ("'y'", "Bernoulli", "2"), 7, 1),
+    Program("fractional counts", "model m(r: Pos) {\n    k ~ Poisson(r)\n}\ninfer m(r = 2.0) given "
+            "(k = 2.5) with importance(particles = 100)", DataError, ("'k'", "integers"), 4, 1),
+    Program("negative scale observation", "model m(r: Pos) {\n    s ~ HalfNormal(r)\n}\ninfer m(r = 1.0) "
+            "given (s = -1.0) with importance(particles = 100)", DataError, ("'s'", "HalfNormal"), 4, 1),
+    Program("infinite observation", NORMAL + "infer m(x = 0) given (s = 1e999) with "
+            "importance(particles = 100)", DataError, ("'s'", "infinite"), 4, 1),
+    Program("infinite argument", NORMAL + "sample m(x = 1e999) with prior(draws = 10)", DataError,
+            ("'x'", "infinite"), 4, 1),
+    # -- distributions and impossible models
+    Program("negative scale", "model m(a: Real) {\n    s ~ Normal(0, -1)\n}\nsample m(a = 0) with "
+            "prior(draws = 10)", DistributionError, ("Normal", "scale", "-1"), 4, 1),
+    Program("scalar probabilities", "model m(a: Real) {\n    c ~ Categorical(0.5)\n}\nsample m(a = 0) "
+            "with prior(draws = 10)", DistributionError, ("Categorical", "probs"), 4, 1),
+    Program("vector covariance", "model m(a: Real[2]) {\n    c ~ MultivariateNormal(a, a)\n}\n"
+            "sample m(a = [1, 2]) with prior(draws = 10)", DistributionError,
+            ("MultivariateNormal", "cov"), 4, 1),
+    Program("zero evidence", "model m(a: Real) {\n    s ~ Uniform(0, 1)\n    t ~ Uniform(s, 1)\n}\n"
+            "infer m(a = 0) given (t = 5.0) with importance(particles = 100)", InferenceError,
+            ("weight zero", "t"), 5, 1),
+    Program("factor of minus infinity", "model m(a: Real) {\n    s ~ Normal(0, 1)\n    factor(log(0.0))\n}\n"  # noqa: E501
+            "infer m(a = 0) given () with importance(particles = 100)", InferenceError,
+            ("weight zero",), 5, 1),
+    Program("discrete latent under NUTS", "model m(a: Real) {\n    c ~ Poisson(3.0)\n    s ~ Normal(c, 1)\n}\n"  # noqa: E501
+            "infer m(a = 0) given (s = 1.0) with nuts(warmup = 5, samples = 5)", InferenceError,
+            ("discrete", "c"), 5, 1),
+    # -- method options
+    Program("negative draws", NORMAL + "sample m(x = 0) with prior(draws = -1)", InferenceError,
+            ("draws", "-1"), 4, 1),
+    Program("negative particles", NORMAL + "infer m(x = 0) given (s = 1) with importance(particles = -5)",
+            InferenceError, ("particles", "-5"), 4, 1),
+    Program("zero step size", NORMAL + "infer m(x = 0) given (s = 1) with nuts(step_size = 0)",
+            InferenceError, ("step_size", "0"), 4, 1),
+    Program("zero chains", NORMAL + "infer m(x = 0) given (s = 1) with hmc(chains = 0)",
+            InferenceError, ("chains", "0"), 4, 1),
+    Program("fractional seed", NORMAL + "sample m(x = 0) with prior(seed = 0.5)", CatlearnTypeError,
+            ("seed", "0.5"), 4, 28),
+    Program("positional method option", NORMAL + "sample m(x = 0) with prior(10)", CatlearnTypeError,
+            ("prior(seed = 0)",), 4, 28),
+    Program("negative learning rate", NET + "learner l = learn net with loss = mse, optimizer = sgd(-0.1)",
+            CatlearnTypeError, ("sgd", "lr", "-0.1"), 3, 52),
+    Program("zero batch", NET + "learner l = learn net with loss = mse\n"
+            "train l on d(x = [x], y = [y]) with batch = 0", CatlearnTypeError, ("batch", "0"), 4, 45),
+    Program("training data of the wrong width", 'data d = csv("good.csv")\ndiagram net = dense(3, 1)\n'
+            "learner l = learn net with loss = mse\ntrain l on d(x = [x], y = [y]) with epochs = 1",
+            DataError, ("x", "Real[3]"), 4, 14),
+    Program("diverging training", NET + "learner l = learn net with loss = mse, optimizer = sgd(1e30)\n"
+            "train l on d(x = [x], y = [y]) with epochs = 5", TrainingError, ("loss became", "learning rate"), 4, 1),
+]
+
+LINEAR = learn(dense(2, 1), optimizer=sgd(0.1))
+X, Y = np.ones((8, 2), np.float32), np.ones((8, 1), np.float32)
+
+
+def model():
+    return cl.parse(MODEL)["m"]
+
+
+def infer(args=None, data=None, method=None):
+    return api.infer(model(), args={"n": 3} if args is None else args,
+                     data={"y": np.ones(3)} if data is None else data,
+                     method=method or api.importance(particles=100))
+
+
+CALLS = [
+    Call("infer without an argument", lambda: infer(args={}), DataError, ("'n'", "Nat")),
+    Call("infer with an unknown argument", lambda: infer(args={"n": 3, "k": 1}), DataError, ("'k'",)),
+    Call("infer with unknown data", lambda: infer(data={"z": np.ones(3)}), DataError, ("'z'",)),
+    Call("infer with text data", lambda: infer(data={"y": ["a", "b", "c"]}), DataError, ("'y'",)),
+    Call("infer with NaN data", lambda: infer(data={"y": np.array([1, np.nan, 0])}), DataError,
+         ("'y'",)),
+    Call("infer with a fractional count", lambda: infer(args={"n": 2.5}), DataError, ("'n'",)),
+    Call("method by name", lambda: infer(method="nuts"), InferenceError, ("'nuts'",)),
+    Call("zero particles", lambda: api.importance(particles=0), InferenceError, ("particles",)),
+    Call("fractional particles", lambda: api.importance(particles=10.5), InferenceError,
+         ("particles", "10.5")),
+    Call("target acceptance above one", lambda: api.nuts(target_accept=1.5), InferenceError,
+         ("target_accept", "1.5")),
+    Call("negative warmup", lambda: api.nuts(warmup=-1), InferenceError, ("warmup", "-1")),
+    Call("fractional seed", lambda: api.prior(seed=0.5), InferenceError, ("seed", "0.5"),
+         fix="catlearn/inference/api.py (prior and every method: seed must be an int)"),
+    Call("unknown distribution", lambda: get("Normall"), DistributionError, ("'Normall'", "'Normal'")),
+    Call("negative scale", lambda: get("Normal")(0.0, -1.0), DistributionError, ("scale", "-1")),
+    Call("NaN location", lambda: get("Normal")(float("nan"), 1.0), DistributionError, ("loc", "nan")),
+    Call("inverted uniform", lambda: get("Uniform")(1.0, 0.0), DistributionError, ("high",)),
+    Call("negative probabilities", lambda: get("Categorical")(jnp.array([0.5, -0.5, 1.0])),
+         DistributionError, ("probs",)),
+    Call("indefinite covariance", lambda: get("MultivariateNormal")(
+        jnp.zeros(2), jnp.array([[1.0, 2.0], [2.0, 1.0]])), DistributionError, ("cov",)),
+    Call("missing table file", lambda: load_table("missing.csv"), DataError, ("missing.csv",)),
+    Call("unknown table format", lambda: load_table("data.txt"), DataError, ("'txt'",)),
+    Call("missing column", lambda: load_table("good.csv")["z"], UnknownNameError, ("'z'", "x, y")),
+    Call("missing checkpoint", lambda: checkpoint.load("none"), DataError, ("none.json",)),
+    Call("composition mismatch", lambda: Box("f", Ty("Real"), Ty("Pos")) >> Box(
+        "g", Ty("Real"), Ty("Real")), CompositionError, ("f", "Pos", "g", "Real")),
+    Call("parse a number", lambda: cl.parse(123), CatlearnTypeError, ("str", "int")),
+    Call("load a folder", lambda: cl.load("."), DataError, ("Is a directory",)),
+    Call("unknown definition", lambda: cl.parse(NORMAL)["mm"], UnknownNameError, ("'mm'", "'m'")),
+    Call("fit on unequal lengths", lambda: LINEAR.fit(None, X, Y[:5], progress=False), DataError,
+         ("5", "8")),
+    Call("fit with zero batch", lambda: LINEAR.fit(None, X, Y, batch_size=0, progress=False),
+         DataError, ("batch_size", "0"), fix="catlearn/learning/train.py fit (ZeroDivisionError)"),
+    Call("fit on the wrong width", lambda: LINEAR.fit(None, np.ones((8, 3)), Y, progress=False),
+         DataError, ("3", "2"), fix="catlearn/learning/train.py fit (TypeError from dot_general)"),
+    Call("fit on the wrong target width", lambda: LINEAR.fit(None, X, np.ones((8, 4)),
+                                                             progress=False),
+         DataError, ("4", "1"), fix="catlearn/learning/train.py fit (TypeError from reshape)"),
+    Call("fit on NaN data", lambda: LINEAR.fit(None, X * np.nan, Y, progress=False), DataError,
+         ("x", "NaN"), fix="catlearn/learning/train.py fit (TrainingError blames the loss, "
+                           "not the data)"),
+    Call("negative epochs", lambda: LINEAR.fit(None, X, Y, epochs=-1, progress=False),
+         TrainingError, ("epochs", "-1"), fix="catlearn/learning/train.py fit (returns the "
+                                              "initial parameters silently)"),
+    Call("negative learning rate", lambda: sgd(-0.1), CatlearnTypeError, ("lr", "-0.1"),
+         fix="catlearn/learning/optimisers.py (sgd/momentum/adam accept lr <= 0)"),
+    Call("NaN learning rate", lambda: adam(float("nan")), CatlearnTypeError, ("lr", "nan"),
+         fix="catlearn/learning/optimisers.py"),
+    Call("dense of no inputs", lambda: dense(0, 3), CatlearnTypeError, ("n_in", "0"),
+         fix="catlearn/primitives/nn.py dense (accepts 0 and 2.5)"),
+    Call("shaped product type", lambda: Ty("Real", "Pos", shape=(3,)), CatlearnTypeError,
+         ("shape",), fix="catlearn/syntax/ty.py Ty (bare ValueError)"),
+]
+
+
+def xfail_unless_fixed(cases):
+    return [pytest.param(c, id=c.id, marks=pytest.mark.xfail(strict=True, reason=c.fix))
+            if c.fix else pytest.param(c, id=c.id) for c in cases]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad_input")
+    (root / "program").mkdir()
+    (root / "good.csv").write_text(FILES["good.csv"])  # outside the program's folder
+    for name, text in FILES.items():
+        (root / "program" / name).write_text(text)
+    return root / "program"
+
+
+def test_the_catalogue_is_large():
+    assert len(PROGRAMS) + len(CALLS) >= 60
+    for cases in (PROGRAMS, CALLS):
+        assert len({c.id for c in cases}) == len(cases)
+
+
+@pytest.mark.parametrize("case", xfail_unless_fixed(PROGRAMS))
+def test_bad_programs_are_refused(case, folder):
+    path = folder / "bad.cat"
+    with pytest.raises(CatlearnError) as info:
+        cl.parse(case.source, str(path)).run()
+    err = info.value
+    assert type(err) is case.error, err
+    assert all(word in err.message for word in case.words), err.message
+    assert (err.file, err.line, err.column) == (str(path), case.line, case.column), str(err)
+    shown = str(err).splitlines()
+    assert shown[0].startswith(f"{path}:{case.line}:{case.column}: ")
+    assert shown[1].strip() == case.source.splitlines()[case.line - 1].strip()
+
+
+@pytest.mark.parametrize("case", xfail_unless_fixed(CALLS))
+def test_bad_calls_are_refused(case, folder, monkeypatch):
+    monkeypatch.chdir(folder)
+    with pytest.raises(CatlearnError) as info:
+        case.call()
+    err = info.value
+    assert type(err) is case.error, err
+    assert all(word in err.message for word in case.words), err.message
+
+
+def test_refusals_print_without_a_traceback(folder, capsys):
+    from catlearn.cli import main
+    (folder / "bad.cat").write_text(PROGRAMS[0].source)
+    assert main(["run", str(folder / "bad.cat")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"bad.cat:1:14" in err
