@@ -17,3 +17,5 @@ from catlearn.inference.posterior import Posterior
 from catlearn.inference.target import Target, sampler, weighted, log_density
 from catlearn import distributions
 from catlearn.distributions import Distribution
+from catlearn import checkpoint
+from catlearn.io import load_table, resolve_data_path

@@ -41,6 +41,7 @@ from catlearn.inference.mcmc import MCMC
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.prior import PriorSampling
 from catlearn.inference.target import Target
+from catlearn.sharding import Devices
 from catlearn.syntax.model import Model
 
 
@@ -81,33 +82,35 @@ def importance(particles: int = 1000, seed: int = 0) -> ImportanceSampling:
 
 def rmh(chains: int = 4, warmup: int = 1000, samples: int = 1000,
         scale: Optional[float] = None, target_accept: float = 0.234, seed: int = 0,
-        progress: Optional[bool] = None) -> MCMC:
+        progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
     """Random-walk Metropolis, its ``scale`` and diagonal covariance adapted in warm-up."""
     return MCMC("rmh", chains, warmup, samples, scale, target_accept, seed=seed,
-                progress=progress)
+                progress=progress, devices=devices)
 
 
 def mala(chains: int = 4, warmup: int = 1000, samples: int = 1000,
          step_size: Optional[float] = None, target_accept: float = 0.574, seed: int = 0,
-         progress: Optional[bool] = None) -> MCMC:
+         progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
     """Metropolis-adjusted Langevin, diagonally preconditioned and adapted in warm-up."""
     return MCMC("mala", chains, warmup, samples, step_size, target_accept, seed=seed,
-                progress=progress)
+                progress=progress, devices=devices)
 
 
 def hmc(chains: int = 4, warmup: int = 1000, samples: int = 1000,
         step_size: Optional[float] = None, target_accept: float = 0.8, num_steps: int = 10,
-        dense_mass: bool = False, seed: int = 0, progress: Optional[bool] = None) -> MCMC:
+        dense_mass: bool = False, seed: int = 0, progress: Optional[bool] = None,
+        devices: Devices = None) -> MCMC:
     """Hamiltonian Monte Carlo with ``num_steps`` leapfrog steps, adapted in warm-up."""
     return MCMC("hmc", chains, warmup, samples, step_size, target_accept,
-                num_steps=num_steps, dense_mass=dense_mass, seed=seed, progress=progress)
+                num_steps=num_steps, dense_mass=dense_mass, seed=seed, progress=progress,
+                devices=devices)
 
 
 def nuts(chains: int = 4, warmup: int = 1000, samples: int = 1000,
          step_size: Optional[float] = None, target_accept: float = 0.8,
          max_tree_depth: int = 10, dense_mass: bool = False, seed: int = 0,
-         progress: Optional[bool] = None) -> MCMC:
+         progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
     """The No-U-Turn sampler after Stan's window adaptation."""
     return MCMC("nuts", chains, warmup, samples, step_size, target_accept,
                 max_tree_depth=max_tree_depth, dense_mass=dense_mass, seed=seed,
-                progress=progress)
+                progress=progress, devices=devices)

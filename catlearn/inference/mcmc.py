@@ -41,6 +41,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import sharding
 from catlearn.errors import InferenceError
 from catlearn.inference.adaptation import KernelFactory
 from catlearn.inference.chains import sample
@@ -76,7 +77,8 @@ class MCMC:
     ``step_size`` is the initial step size (Stan's heuristic finds one when
     ``None``); ``target_accept`` the acceptance the warm-up aims at (the
     family's optimum when ``None``); ``progress`` draws a bar when true, and
-    by default when standard error is a terminal.
+    by default when standard error is a terminal. ``devices`` (a count or a
+    ``jax.sharding.Mesh``) splits the chains over that many devices.
     """
 
     kernel: str
@@ -90,6 +92,7 @@ class MCMC:
     dense_mass: bool = False
     seed: int = 0
     progress: Optional[bool] = None
+    devices: sharding.Devices = None
 
     def __post_init__(self):
         if self.kernel not in DEFAULT_TARGET_ACCEPT:
@@ -120,6 +123,7 @@ class MCMC:
         if self.dense_mass and self.kernel in ("rmh", "mala"):
             raise InferenceError(f"{self.kernel}: dense_mass is for hmc and nuts; "
                                  f"{self.kernel} adapts a diagonal preconditioner")
+        sharding.mesh_for(self.devices, self.chains, "chains", self.kernel)
 
     def _check(self, option: str, value, ok: bool, wanted: str) -> None:
         if not ok:
@@ -143,6 +147,8 @@ class MCMC:
                                  "(every site is observed); use prior for its predictions")
         key_init, key_run = jax.random.split(key)
         starts = jax.vmap(target.init)(jax.random.split(key_init, self.chains))
+        starts = sharding.shard(starts, sharding.mesh_for(self.devices, self.chains, "chains",
+                                                          self.kernel))
         start_density = jax.vmap(target.logdensity)(starts)
         if not bool(jnp.all(jnp.isfinite(start_density))):
             raise InferenceError(f"{what}: the log density is not finite at a prior draw; "

@@ -355,7 +355,8 @@ def postorder(root: Any, visit: Callable[[Any, list], Any],
               kids: Callable[[Any], tuple] = lambda node: node.kids()) -> Any:
     """Fold a term bottom-up without recursion: ``visit(node, kid_values)``.
 
-    ``kids`` chooses the sub-terms to fold first (all of them by default).
+    ``kids`` chooses the sub-terms to fold first (all of them by default); terms
+    are never tuples.
 
     >>> term = BinOp("+", Num(1, (1, 1)), BinOp("*", Num(2, (1, 5)), Num(3, (1, 9)), (1, 7)), (1, 3))
     >>> postorder(term, lambda n, ks: n.value if isinstance(n, Num) else
@@ -363,19 +364,21 @@ def postorder(root: Any, visit: Callable[[Any, list], Any],
     7
     """
     values: list = []
-    todo: list[tuple[Any, bool]] = [(root, False)]
+    todo: list = [root]  # terms to fold, and (term, n): fold term from its n kids' values
     while todo:
-        node, expanded = todo.pop()
-        below = kids(node)
-        if expanded or not below:
-            n = len(below)
-            args = values[len(values) - n:] if n else []
-            if n:
-                del values[len(values) - n:]
+        node = todo.pop()
+        if node.__class__ is tuple:
+            node, n = node
+            args = values[-n:]
+            del values[-n:]
             values.append(visit(node, args))
+            continue
+        below = kids(node)
+        if below:
+            todo.append((node, len(below)))
+            todo.extend(reversed(below))
         else:
-            todo.append((node, True))
-            todo.extend((kid, False) for kid in reversed(below))
+            values.append(visit(node, []))
     return values[0]
 
 

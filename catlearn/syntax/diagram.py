@@ -30,8 +30,13 @@ from catlearn.syntax.hypergraph import Hypergraph
 from catlearn.syntax.ty import Ty
 
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze(value: Any) -> Any:
     """A hashable stand-in for box data (lists, dicts and arrays included)."""
+    if value.__class__ in _ATOMS:  # most box data: names, sizes, flags
+        return value
     if isinstance(value, dict):
         return tuple(sorted((k, freeze(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):

@@ -56,17 +56,19 @@ class Ty:
 
     def __init__(self, *objects: Union[str, Ob], shape: tuple = ()):
         if shape and len(objects) != 1:
-            raise ValueError("a shape applies to exactly one atom")
+            from catlearn.errors import CatlearnTypeError
+            raise CatlearnTypeError(
+                f"a shape applies to exactly one atom, not to {len(objects)}")
         self.objects: tuple[Ob, ...] = tuple(
             Ob(o, tuple(shape)) if isinstance(o, str) else o for o in objects)
-        self._hash = hash(self.objects)
+        self._hash = None
 
     @classmethod
     def of(cls, objects) -> "Ty":
         """The type whose atoms are ``objects`` (an iterable of :class:`Ob`)."""
         ty = cls.__new__(cls)
         ty.objects = tuple(objects)
-        ty._hash = hash(ty.objects)
+        ty._hash = None  # hashed on demand: wide tensors build many types never hashed
         return ty
 
     def __matmul__(self, other: "Ty") -> "Ty":
@@ -97,6 +99,8 @@ class Ty:
         return isinstance(other, Ty) and self.objects == other.objects
 
     def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(self.objects)
         return self._hash
 
     def __repr__(self) -> str:
