@@ -78,8 +78,12 @@ class Diagram:
             return self
         return _Tensor(self, other)
 
-    __rshift__ = then
-    __matmul__ = tensor
+    def __rshift__(self, other):
+        # NotImplemented lets `other` (e.g. an activation typed by its input) answer
+        return self.then(other) if isinstance(other, Diagram) else NotImplemented
+
+    def __matmul__(self, other):
+        return self.tensor(other) if isinstance(other, Diagram) else NotImplemented
 
     def __lshift__(self, other: "Diagram") -> "Diagram":
         return other.then(self)
