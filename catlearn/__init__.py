@@ -12,7 +12,8 @@ __version__ = "0.1.0"
 from catlearn.primitives.ops import PRIMITIVES, register_primitive
 from catlearn.lang import (parse, load, Program, register_diagram_primitive,
                            register_function, register_distribution)
-from catlearn.inference.api import infer, prior, importance
+from catlearn.inference.api import (infer, prior, importance, smc, rmsmc, pmmh, rmh, mala,
+                                     hmc, nuts)
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.target import Target, sampler, weighted, log_density
 from catlearn import distributions

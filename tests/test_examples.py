@@ -36,7 +36,7 @@ def test_laws_error_names_line_and_both_types():
 @pytest.mark.slow
 def test_coin_importance_matches_the_beta_posterior(tmp_path):
     # Beta(1, 1) prior and 7 heads in 10 flips: the posterior is Beta(8, 4)
-    source = open("examples/coin.cat").read().split("infer")[0]
+    source = open("examples/coin.cat").read().split("\ninfer")[0] + "\n"
     (tmp_path / "coin.json").write_text(open("examples/coin.json").read())
     path = tmp_path / "coin.cat"
     path.write_text(source + "infer coin(n = c.n) given (flips = c.flips) with "

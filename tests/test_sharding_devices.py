@@ -122,7 +122,7 @@ def run(devices, **options):
     return infer(model, args, data, method=nuts(devices=devices, progress=False, **options))
 post = run(4, chains=8, warmup=400, samples=400)
 again = run(4, chains=8, warmup=400, samples=400)
-short = [run(d, chains=4, warmup=0, samples=5, step_size=0.3).samples["mu"] for d in (None, 4)]
+short = [run(d, chains=4, warmup=3, samples=5, step_size=0.3).samples["mu"] for d in (None, 4)]
 result = {"mu": float(post.samples["mu"].mean()), "tau": float(post.samples["tau"].mean()),
           "divergences": post.stats["divergences"],
           "same": bool(np.array_equal(post.samples["mu"], again.samples["mu"])),

@@ -39,7 +39,10 @@ from catlearn.errors import InferenceError
 from catlearn.inference.importance import ImportanceSampling
 from catlearn.inference.mcmc import MCMC
 from catlearn.inference.posterior import Posterior
+from catlearn.inference.pmmh import pmmh
 from catlearn.inference.prior import PriorSampling
+from catlearn.inference.rmsmc import rmsmc
+from catlearn.inference.smc import smc
 from catlearn.inference.target import Target
 from catlearn.sharding import Devices
 from catlearn.syntax.model import Model

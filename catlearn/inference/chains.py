@@ -76,9 +76,13 @@ def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step
     state, (draws, info) = jax.lax.scan(iteration, jax.vmap(adaptation.init)(positions),
                                         jnp.arange(warmup + samples))
     step_size, inverse_mass = jax.vmap(adaptation.final)(state)
-    kept = partial(lambda a: jnp.swapaxes(a[warmup:], 0, 1))
+    def kept(a):  # the sampling iterations, by chain
+        return jnp.swapaxes(a[warmup:], 0, 1)
+
+    warmup_cost = {"warmup_num_steps": jnp.sum(info["num_steps"][:warmup], axis=0)
+                   } if "num_steps" in info else {}
     return (jax.tree.map(kept, draws),
-            {**jax.tree.map(kept, info), "step_size": step_size,
+            {**jax.tree.map(kept, info), **warmup_cost, "step_size": step_size,
              "inverse_mass_matrix": inverse_mass})
 
 
@@ -96,7 +100,9 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     ``None``). Returns the draws, with ``(chain, draw)`` leading axes, and the
     stats: every field of the kernel's info with ``(chain, draw)`` axes
     (``acceptance_rate``, ``is_divergent``, ``num_steps``, ...), plus the adapted
-    ``step_size`` and ``inverse_mass_matrix`` per chain. The compiled program is
+    ``step_size`` and ``inverse_mass_matrix`` per chain and, for kernels that
+    count them, the gradient evaluations of each chain's warm-up
+    (``warmup_num_steps``). The compiled program is
     cached: a second call with the same kernel factory and log density (the
     same objects) and options does not compile again.
     """

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Optional
 
 import jax
@@ -134,10 +134,10 @@ class MCMC:
         return self.kernel
 
     def factory(self) -> KernelFactory:
-        """The kernel family as ``(logdensity_fn, step_size, inverse_mass_matrix) -> Kernel``."""
-        return {"rmh": _random_walk, "mala": _langevin,
-                "hmc": partial(hmc, num_integration_steps=self.num_steps),
-                "nuts": partial(nuts, max_tree_depth=self.max_tree_depth)}[self.kernel]
+        """The kernel family as ``(logdensity_fn, step_size, inverse_mass_matrix) -> Kernel``
+        (the same object for the same options, so compiled runs are reused)."""
+        return _factory(self.kernel, self.num_steps if self.kernel == "hmc" else None,
+                        self.max_tree_depth if self.kernel == "nuts" else None)
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
         what = f"{self.kernel} on {target.model.name}"
@@ -167,14 +167,22 @@ class MCMC:
                          method=self.name, target=target)
 
 
+@lru_cache(maxsize=None)
+def _factory(kernel: str, num_steps: Optional[int], max_tree_depth: Optional[int]
+             ) -> KernelFactory:
+    return {"rmh": _random_walk, "mala": _langevin,
+            "hmc": partial(hmc, num_integration_steps=num_steps),
+            "nuts": partial(nuts, max_tree_depth=max_tree_depth)}[kernel]
+
+
 def _stats(raw: dict) -> dict:
     """Per-draw statistics (chain, draw) under arviz's names, the divergence count,
-    and the adapted step size and inverse mass matrix of each chain."""
+    and each chain's adapted step size and inverse mass matrix (and warm-up cost)."""
     stats = {_ARVIZ_NAMES[name]: np.asarray(value) for name, value in raw.items()
              if name in _ARVIZ_NAMES}
+    kept = ("step_size", "inverse_mass_matrix", "warmup_num_steps")
     return {**stats, "divergences": int(stats["diverging"].sum()),
-            "step_size": np.asarray(raw["step_size"]),
-            "inverse_mass_matrix": np.asarray(raw["inverse_mass_matrix"])}
+            **{name: np.asarray(raw[name]) for name in kept if name in raw}}
 
 
 def _show_progress(progress: Optional[bool]) -> bool:
