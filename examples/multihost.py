@@ -59,7 +59,8 @@ def start(coordinator: Optional[str], num_processes: int, process_id: int) -> No
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = options(argv)
     start(args.coordinator, args.num_processes, args.process_id)
-    from catlearn.inference.api import infer, smc
+    from catlearn.inference.api import infer
+    from catlearn.inference.smc import smc
     from catlearn.lang import load
 
     program = load(str(HERE / "lgss.cat"))

@@ -19,7 +19,7 @@ from catlearn.errors import (CatlearnError, CatlearnSyntaxError, CatlearnTypeErr
                              TrainingError, UnknownNameError)
 from catlearn.inference import api
 from catlearn.io import load_table
-from catlearn.learning.learner import adam, learn, sgd
+from catlearn.learning.learner import adam, cross_entropy, learn, momentum, sgd
 from catlearn.primitives.nn import dense
 from catlearn.syntax import Box, Ty
 
@@ -233,6 +233,22 @@ PROGRAMS = [
     Program("training data of the wrong width", 'data d = csv("good.csv")\ndiagram net = dense(3, 1)\n'
             "learner l = learn net with loss = mse\ntrain l on d(x = [x], y = [y]) with epochs = 1",
             DataError, ("x", "Real[3]"), 4, 14),
+    Program("nll without a family", NET + "learner l = learn net with loss = nll",
+            CatlearnTypeError, ("nll", "nll(Normal, scale = 1)"), 3, 35),
+    Program("nll with more parameters than outputs", NET + "learner l = learn net with loss = "
+            "nll(Normal)", CatlearnTypeError, ("nll(Normal)", "2", "1 output"), 3, 35),
+    Program("held-out fraction of one", NET + "learner l = learn net with loss = mse\n"
+            "train l on d(x = [x], y = [y]) with test = 1", CatlearnTypeError, ("test", "1"), 4, 44),
+    Program("reversed column range", NET + "learner l = learn net with loss = mse\n"
+            "train l on d(x = d[y:x], y = y) with epochs = 1", DataError, ("y:x", "empty"), 4, 21),
+    Program("column range of a number", NET + "learner l = learn net with loss = mse\n"
+            "train l on d(x = d[1:y], y = y) with epochs = 1", CatlearnTypeError, ("d[x:y]",), 4, 20),
+    Program("no columns left for x", NET + "learner l = learn net with loss = mse\n"
+            "train l on d(y = [x, y]) with epochs = 1", DataError, ("y", "none for x"), 4, 12),
+    Program("class label out of range", 'data d = csv("good.csv")\ndiagram net = dense(1, 3)\n'
+            "learner l = learn net with loss = cross_entropy\n"
+            "train l on d(x = [x], y = y) with epochs = 1",
+            DataError, ("label", "3 classes", "4"), 4, 1),
     Program("diverging training", NET + "learner l = learn net with loss = mse, optimizer = sgd(1e30)\n"
             "train l on d(x = [x], y = [y]) with epochs = 5", TrainingError, ("loss became", "learning rate"), 4, 1),
 ]
@@ -288,26 +304,32 @@ CALLS = [
     Call("fit on unequal lengths", lambda: LINEAR.fit(None, X, Y[:5], progress=False), DataError,
          ("5", "8")),
     Call("fit with zero batch", lambda: LINEAR.fit(None, X, Y, batch_size=0, progress=False),
-         DataError, ("batch_size", "0"), fix="catlearn/learning/train.py fit (ZeroDivisionError)"),
+         TrainingError, ("batch_size", "0")),
     Call("fit on the wrong width", lambda: LINEAR.fit(None, np.ones((8, 3)), Y, progress=False),
-         DataError, ("3", "2"), fix="catlearn/learning/train.py fit (TypeError from dot_general)"),
+         DataError, ("x", "3", "2")),
     Call("fit on the wrong target width", lambda: LINEAR.fit(None, X, np.ones((8, 4)),
                                                              progress=False),
-         DataError, ("4", "1"), fix="catlearn/learning/train.py fit (TypeError from reshape)"),
+         DataError, ("y", "4", "1")),
     Call("fit on NaN data", lambda: LINEAR.fit(None, X * np.nan, Y, progress=False), DataError,
-         ("x", "NaN"), fix="catlearn/learning/train.py fit (TrainingError blames the loss, "
-                           "not the data)"),
+         ("x", "NaN")),
+    Call("fit on an infinite target", lambda: LINEAR.fit(None, X, np.where(
+        np.arange(8)[:, None] == 5, -np.inf, Y), progress=False), DataError, ("y", "-inf", "5")),
+    Call("fit on no examples", lambda: LINEAR.fit(None, X[:0], Y[:0], progress=False),
+         DataError, ("no examples",)),
     Call("negative epochs", lambda: LINEAR.fit(None, X, Y, epochs=-1, progress=False),
-         TrainingError, ("epochs", "-1"), fix="catlearn/learning/train.py fit (returns the "
-                                              "initial parameters silently)"),
-    Call("negative learning rate", lambda: sgd(-0.1), CatlearnTypeError, ("lr", "-0.1"),
-         fix="catlearn/learning/optimisers.py (sgd/momentum/adam accept lr <= 0)"),
-    Call("NaN learning rate", lambda: adam(float("nan")), CatlearnTypeError, ("lr", "nan"),
-         fix="catlearn/learning/optimisers.py"),
-    Call("dense of no inputs", lambda: dense(0, 3), CatlearnTypeError, ("n_in", "0"),
-         fix="catlearn/primitives/nn.py dense (accepts 0 and 2.5)"),
+         TrainingError, ("epochs", "-1")),
+    Call("class label out of range", lambda: learn(dense(2, 3), cross_entropy).fit(
+        None, X, np.arange(8) % 4, progress=False), DataError, ("label", "3 classes", "3")),
+    Call("fractional class label", lambda: learn(dense(2, 3), cross_entropy).fit(
+        None, X, np.full(8, 1.5), progress=False), DataError, ("label", "1.5")),
+    Call("negative learning rate", lambda: sgd(-0.1), CatlearnTypeError, ("lr", "-0.1")),
+    Call("NaN learning rate", lambda: adam(float("nan")), CatlearnTypeError, ("lr", "nan")),
+    Call("momentum of one", lambda: momentum(0.1, 1.0), CatlearnTypeError, ("beta", "1.0")),
+    Call("dense of no inputs", lambda: dense(0, 3), CatlearnTypeError, ("n_in", "0")),
+    Call("dense of a fractional width", lambda: dense(2.5, 3), CatlearnTypeError,
+         ("n_in", "2.5")),
     Call("shaped product type", lambda: Ty("Real", "Pos", shape=(3,)), CatlearnTypeError,
-         ("shape",), fix="catlearn/syntax/ty.py Ty (bare ValueError)"),
+         ("shape",)),
 ]
 
 

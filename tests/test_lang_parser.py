@@ -12,7 +12,14 @@ from hypothesis import given, settings, strategies as st
 
 from catlearn.errors import CatlearnSyntaxError
 from catlearn.lang.parser import _driver, _parser, parse_source
-from test_lang_fuzz import SOURCES, TOKENS
+
+SOURCES = [open(p).read() for p in sorted(glob.glob("examples/*.cat"))]
+# where a lexer may go wrong: keywords, numbers against integers, multi-character
+# operators against their prefixes, comments, line breaks, names reserved to Python
+TOKENS = ["box", "data", "in", "range", "learn", "with", "given", "on", "for", "return", "x",
+          "Real", "3", "3.", ".5", "1e-3", "1_000", "-", "->", ">>", "*", "**", "=", "==",
+          ":", "(", ")", "[", "]", "{", "}", ",", ".", "~", "@", "# c", "\n", '"a.csv"',
+          "__x", "x'"]
 
 CONTEXTUAL = [
     # keywords where the parser state wants a name, as lark's contextual lexer reads them

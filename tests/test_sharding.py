@@ -3,7 +3,11 @@
 The sharded runs themselves are in ``test_sharding_devices.py`` (4 simulated
 devices, in a subprocess); the long-series and memory checks are marked slow.
 """
+import importlib.util
+import json
 import os
+import socket
+import subprocess
 import sys
 
 import jax
@@ -91,3 +95,60 @@ def test_a_long_series_streams_in_float64_evidence():
     out = chunked_filter(jax.random.key(0), lgss_state_space(y), 10_000, chunk=10_000)
     assert abs(out.log_evidence - exact) < 30
     assert np.mean(np.abs(out.means[0] - means)) < 0.02
+
+
+def multihost_script():
+    spec = importlib.util.spec_from_file_location("multihost", "examples/multihost.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_multihost_options_come_from_flags_or_the_environment(monkeypatch):
+    script = multihost_script()
+    monkeypatch.setenv("CATLEARN_COORDINATOR", "10.0.0.1:8476")
+    monkeypatch.setenv("CATLEARN_NUM_PROCESSES", "2")
+    monkeypatch.setenv("CATLEARN_PROCESS_ID", "1")
+    args = script.options(["--particles", "4000"])
+    assert (args.coordinator, args.num_processes, args.process_id, args.particles) == (
+        "10.0.0.1:8476", 2, 1, 4000)
+    joined = []
+    monkeypatch.setattr(jax.distributed, "initialize", lambda **kw: joined.append(kw))
+    script.start(args.coordinator, args.num_processes, args.process_id)
+    assert joined == [{"coordinator_address": "10.0.0.1:8476", "num_processes": 2,
+                       "process_id": 1}]
+    assert script.options(["--process-id", "0"]).process_id == 0      # flags win
+
+
+def test_multihost_script_on_one_process_does_not_start_jax_distributed(monkeypatch, capsys):
+    def refuse(**kw):
+        raise AssertionError("jax.distributed.initialize called for one process")
+
+    monkeypatch.setattr(jax.distributed, "initialize", refuse)
+    result = multihost_script().main(["--particles", "2000"])
+    assert (result["processes"], result["devices"]) == (1, 1)
+    assert abs(result["log_evidence"] - KALMAN) < 1.5
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == result
+
+
+@pytest.mark.slow
+def test_multihost_script_on_two_processes_gives_the_one_process_number():
+    """Two processes on this host, joined by jax.distributed over gloo, 2 CPU
+    devices each: the global mesh has 4 devices and the filter gives the
+    same log evidence, bit for bit, as one process on one device."""
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "JAX_PLATFORMS": "cpu",
+           "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    command = [sys.executable, "examples/multihost.py", "--coordinator", f"localhost:{port}",
+               "--num-processes", "2", "--particles", "8000"]
+    procs = [subprocess.Popen(command + ["--process-id", str(i)], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+             for i in range(2)]
+    outputs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    result = json.loads(outputs[0].strip().splitlines()[-1])
+    alone = multihost_script().main(["--particles", "8000"])
+    assert (result["processes"], result["devices"]) == (2, 4)
+    assert result["log_evidence"] == alone["log_evidence"]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from catlearn.errors import DataError, TrainingError
-from catlearn.learning import adam, cross_entropy, learn, mse, nll, sgd
+from catlearn.learning import Loss, adam, cross_entropy, learn, mse, nll, sgd
 from catlearn.primitives.nn import dense, relu, tanh
 
 
@@ -51,11 +51,17 @@ def test_divergence_stops_with_the_step_and_the_layer():
     assert "box 2 (dense(4, 1))" in message and "smaller learning rate" in message
 
 
-def test_a_loss_that_is_nan_on_finite_parameters_names_the_data():
-    x = jnp.ones((8, 2))
-    y = jnp.full(8, jnp.nan)
+def test_a_loss_that_is_not_finite_on_finite_parameters_names_the_data():
+    # log(y - 1) at y = 1: the data are finite, the loss is not
+    log_loss = Loss("log_loss", lambda yhat, y: jnp.mean(yhat) - jnp.mean(jnp.log(y - 1)))
     with pytest.raises(TrainingError, match="step 1 .*check the data"):
-        learn(dense(2, 1)).fit(None, x, y, batch_size=4, progress=False)
+        learn(dense(2, 1), log_loss).fit(None, jnp.ones((8, 2)), jnp.ones(8), batch_size=4,
+                                         progress=False)
+
+
+def test_data_that_is_not_finite_is_refused_before_training():
+    with pytest.raises(DataError, match="y holds NaN at example 0"):
+        learn(dense(2, 1)).fit(None, jnp.ones((8, 2)), jnp.full(8, jnp.nan), progress=False)
 
 
 def test_mismatched_data_is_a_data_error():

@@ -15,7 +15,9 @@ Wires are tuples: ``implement(p, *xs) -> ys``, ``update(p, xs, ys) -> p``,
 ``request(p, xs, ys) -> xs``, on batches (a leading axis on every wire).
 A learner may also carry the ``error(ys, targets)`` it descends, which is
 not part of ``(P, I, U, r)``: composites report the last learner's error,
-tensors the sum, and training uses it to show progress and catch NaNs.
+tensors the sum, and training uses it to show progress and catch NaNs. With
+it may come ``check(outputs, targets)``, run once before training, which
+refuses targets that error cannot compare with outputs of those shapes.
 
 Learners are the parametrised simple lenses (Spivak, *Learners'
 Languages*): :func:`as_para_lens` and :func:`from_para_lens` are the two
@@ -37,6 +39,7 @@ from catlearn.categories.lens import Lens, simple_lenses
 from catlearn.categories.para import Init, Para, Parametrised, no_parameters, pair_init
 
 Error = Callable[[tuple, tuple], Any]
+Check = Callable[[tuple, tuple], None]
 
 
 class Learner:
@@ -46,9 +49,10 @@ class Learner:
                  update: Callable[[Any, tuple, tuple], Any],
                  request: Callable[[Any, tuple, tuple], tuple],
                  n_in: int = 1, n_out: int = 1, error: Optional[Error] = None,
-                 names: Any = ()):
+                 names: Any = (), check: Optional[Check] = None):
         self.init, self.implement, self.update, self.request = init, implement, update, request
         self.n_in, self.n_out, self.error, self.names = n_in, n_out, error, names
+        self.check = check
 
     def then(self, other: "Learner") -> "Learner":
         """The composite learner ``self ; other`` (``self >> other``)."""
@@ -112,7 +116,7 @@ class Learn:
             return f.request(p, xs, g.request(q, tuple(f.implement(p, *xs)), zs))
 
         return Learner(pair_init(f.init, g.init), implement, update, request,
-                       f.n_in, g.n_out, g.error, (f.names, g.names))
+                       f.n_in, g.n_out, g.error, (f.names, g.names), g.check)
 
     def tensor(self, f: Learner, g: Learner) -> Learner:
         k, m = f.n_in, f.n_out
@@ -132,10 +136,15 @@ class Learn:
         def error(ys, targets):
             return f.error(ys[:m], targets[:m]) + g.error(ys[m:], targets[m:])
 
+        def check(ys, targets):
+            for h, outputs, wanted in ((f, ys[:m], targets[:m]), (g, ys[m:], targets[m:])):
+                if h.check is not None:
+                    h.check(outputs, wanted)
+
         both = f.error is not None and g.error is not None
         return Learner(pair_init(f.init, g.init), implement, update, request,
                        f.n_in + g.n_in, f.n_out + g.n_out, error if both else None,
-                       (f.names, g.names))
+                       (f.names, g.names), check)
 
     def swap(self, left, right) -> Learner:
         k, m = len(left), len(right)

@@ -141,15 +141,14 @@ class MCMC:
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
         what = f"{self.kernel} on {target.model.name}"
-        jax.eval_shape(target.logdensity, jnp.zeros(target.dim))  # refuses discrete latents
+        key_init, key_run = jax.random.split(key)
+        # The target refuses discrete latents here, as it traces its log density.
+        starts, start_density = _starts(target, key_init, self.chains)
+        starts = sharding.shard(starts, sharding.mesh_for(self.devices, self.chains, "chains",
+                                                          self.kernel))
         if target.dim == 0:
             raise InferenceError(f"{what}: the model has no latent variables to sample "
                                  "(every site is observed); use prior for its predictions")
-        key_init, key_run = jax.random.split(key)
-        starts = jax.vmap(target.init)(jax.random.split(key_init, self.chains))
-        starts = sharding.shard(starts, sharding.mesh_for(self.devices, self.chains, "chains",
-                                                          self.kernel))
-        start_density = jax.vmap(target.logdensity)(starts)
         if not bool(jnp.all(jnp.isfinite(start_density))):
             raise InferenceError(f"{what}: the log density is not finite at a prior draw; "
                                  "the data are impossible under the model (observed: "
@@ -162,9 +161,20 @@ class MCMC:
         if not bool(jnp.all(jnp.isfinite(draws))):
             raise InferenceError(f"{what}: a chain reached a point where the log density "
                                  "is not finite (NaN draws); check the model's supports")
-        samples = jax.jit(jax.vmap(jax.vmap(target.constrain)))(draws)
+        samples = _constrained(target, draws)
         return Posterior(target.in_program_order(samples), stats=_stats(stats),
                          method=self.name, target=target)
+
+
+def _starts(target: Target, key: jax.Array, chains: int) -> tuple[jax.Array, jax.Array]:
+    """A prior draw per chain (unconstrained), and the log density there."""
+    starts = jax.vmap(target.init)(jax.random.split(key, chains))
+    return starts, jax.vmap(target.logdensity)(starts)
+
+
+@partial(jax.jit, static_argnums=0)
+def _constrained(target: Target, draws: jax.Array) -> dict[str, jax.Array]:
+    return jax.vmap(jax.vmap(target.constrain))(draws)
 
 
 @lru_cache(maxsize=None)

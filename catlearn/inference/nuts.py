@@ -65,6 +65,27 @@ class _Trajectory(NamedTuple):
     diverging: jax.Array
 
 
+def _end(ends: _Leaf, direction) -> _Leaf:
+    """The end of the trajectory in ``direction`` (1 forward, 0 backward). A select,
+    not an index: under ``vmap`` the direction differs by chain, and indexing by
+    it would become a gather (and updating, a scatter) at every leapfrog step."""
+    return jax.tree.map(lambda a: jnp.where(direction == 1, a[1], a[0]), ends)
+
+
+def _extend_end(ends: _Leaf, direction, leaf: _Leaf) -> _Leaf:
+    return jax.tree.map(lambda a, b: jnp.stack([jnp.where(direction == 0, b, a[0]),
+                                                jnp.where(direction == 1, b, a[1])]),
+                        ends, leaf)
+
+
+def _uniform_at(key: jax.Array, counter: jax.Array) -> jax.Array:
+    """A uniform draw in (0, 1), the ``counter``-th of ``key``'s stream: the bits of
+    ``fold_in(key, counter)`` themselves, one hash rather than the two of
+    ``uniform(fold_in(key, counter))``, at every leapfrog step."""
+    bits = jax.random.key_data(jax.random.fold_in(key, counter)).reshape(-1)[0]
+    return ((bits >> 8).astype(jnp.float32) + 0.5) * 2.0 ** -24
+
+
 def _turning(velocity_a, velocity_b, momentum_sum):
     return (jnp.dot(velocity_a, momentum_sum) <= 0) | (jnp.dot(velocity_b, momentum_sum) <= 0)
 
@@ -75,6 +96,7 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
     """The NUTS kernel with a diagonal (vector) or dense (matrix) inverse mass matrix."""
     metric = gaussian_euclidean(inverse_mass_matrix)
     levels = jnp.arange(1, max_tree_depth + 1)
+    depths = levels - 1
     level_sizes = 2 ** levels
 
     def init(position):
@@ -95,8 +117,9 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
         zeros = jnp.zeros((max_tree_depth, x.shape[0]), x.dtype)
 
         def extend(t: _Trajectory) -> _Trajectory:
-            direction = forward[t.depth].astype(jnp.int32)
-            edge = jax.tree.map(lambda a: a[direction], t.ends.point)
+            at_depth = depths == t.depth     # one-hot, for the same reason as _end
+            direction = jnp.any(at_depth & forward).astype(jnp.int32)
+            edge = _end(t.ends, direction).point
             point = integrate(edge, jnp.where(direction == 1, step_size, -step_size))
             velocity = metric.velocity(point.momentum)
             delta = -point.logdensity + 0.5 * jnp.dot(point.momentum, velocity) - energy0
@@ -105,13 +128,12 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
 
             # Uniform progressive sampling within the subtree.
             subtree_log_weight = jnp.logaddexp(t.subtree_log_weight, -delta)
-            u = jax.random.uniform(jax.random.fold_in(key_leaf, t.num_steps))
+            u = _uniform_at(key_leaf, t.num_steps)
             take = jnp.log(u) < -delta - subtree_log_weight
             subtree_sample = jax.tree.map(lambda a, b: jnp.where(take, a, b),
                                           point, t.subtree_sample)
             subtree_momentum_sum = t.subtree_momentum_sum + point.momentum
-            ends = jax.tree.map(lambda a, b: a.at[direction].set(b), t.ends,
-                                _Leaf(point, velocity))
+            ends = _extend_end(t.ends, direction, _Leaf(point, velocity))
 
             # U-turns of the sub-subtrees that open or close at this leaf.
             active = (levels <= t.depth)[:, None]
@@ -127,7 +149,7 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
             # At the end of a subtree, merge it (biased progressive sampling) unless it failed.
             done = (t.leaf + 1 == 2 ** t.depth) | subtree_turning | diverging
             merge = done & ~subtree_turning & ~diverging
-            take_subtree = merge & (jnp.log(merge_uniforms[t.depth])
+            take_subtree = merge & (jnp.log(jnp.sum(jnp.where(at_depth, merge_uniforms, 0.0)))
                                     < subtree_log_weight - t.log_weight)
             sample = jax.tree.map(lambda a, b: jnp.where(take_subtree, a, b),
                                   subtree_sample, t.sample)

@@ -26,6 +26,7 @@ becomes a shared wire.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -641,13 +642,19 @@ _SUPPORT_TYPES = ((constraints.real, "Real"), (constraints.real_vector, "Real"),
                   (constraints.simplex, "Simplex"))
 
 
-def _sample_type(cls: type, params: list[str], dom: Ty, pos: ast.Pos) -> Ob:
-    """The type of a draw: its support's base type, with the parameters' batch
-    shape (NumPy broadcasting) followed by the event shape."""
+@functools.lru_cache(maxsize=None)
+def _support_type(cls: type) -> tuple[str, int]:
+    """The base type of a distribution's values, and the rank of one event."""
     support = inspect.getattr_static(cls, "support", None)
     base = next((name for c, name in _SUPPORT_TYPES if c is support),
                 "Nat" if cls.is_discrete else "Real")
-    event_rank = support.event_dim if isinstance(support, constraints.Constraint) else 0
+    return base, support.event_dim if isinstance(support, constraints.Constraint) else 0
+
+
+def _sample_type(cls: type, params: list[str], dom: Ty, pos: ast.Pos) -> Ob:
+    """The type of a draw: its support's base type, with the parameters' batch
+    shape (NumPy broadcasting) followed by the event shape."""
+    base, event_rank = _support_type(cls)
     batch, event = [], None
     for name, ob in zip(params, dom.objects):
         rank = cls.arg_constraints[name].event_dim if name in cls.arg_constraints else 0

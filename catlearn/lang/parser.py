@@ -2,9 +2,11 @@
 
 The grammar is the file ``catlearn/grammar/catlearn.lark`` shipped in the
 package, parsed with LALR(1). The syntax tree is built by lark's inline
-transformer, one callback per reduction, so building it never recurses.
-Errors from lark become :class:`~catlearn.errors.CatlearnSyntaxError` with the
-expected tokens in words.
+transformer, one callback per reduction, so building it never recurses. A
+well-formed program is parsed by :class:`_Driver`, one loop over lark's own
+tables (about twice as fast as lark's general machinery); anything else is
+parsed by lark, whose errors become :class:`~catlearn.errors.CatlearnSyntaxError`
+with the expected tokens in words.
 
 >>> stmts = parse_source("box f : Real -> Real * Real")
 >>> stmts[0].name, [a.name for a in stmts[0].cod.atoms]
@@ -301,6 +303,19 @@ class _Driver:
                 else str(arg.origin.name) if _passes_through(arg)
                 else (len(arg.expansion), arg.origin.name, self.callbacks[arg])
                 for symbol, (action, arg) in row.items()}
+        # terminals that every rule drops from its children ("(", ","): kept as text
+        kept = {t.name for r in parser.rules for t in r.expansion if t.is_term
+                and (r.options.keep_all_tokens or not t.filter_out)}
+        self.dropped = frozenset(t.name for t in terminals) - kept
+        self.passes: dict[tuple, int] = {}  # (below, top, lookahead) -> top after passing
+
+    def pass_through(self, below: int, origin: str, kind: str) -> int:
+        """The state on ``below`` after a chain of pass-through reductions (``?expr: sum``,
+        ``?sum: product`` ...) that starts with ``origin`` on lookahead ``kind``."""
+        top = self.actions[below][origin]
+        while (origin := self.actions[top].get(kind)).__class__ is str:
+            top = self.actions[below][origin]
+        return top
 
     def alternatives(self, kind: str, value: str) -> list[str]:
         """What else lark's contextual lexer may read ``value``, found as ``kind``, as
@@ -311,7 +326,8 @@ class _Driver:
     def parse(self, text: str) -> Any:
         """The value of the start symbol, or None where lark must decide."""
         match, actions, keywords = self.pattern.match, self.actions, self.keywords
-        newlines, lexer_callbacks = self.newlines, self.lexer_callbacks
+        newlines, dropped = self.newlines, self.dropped
+        lexer_callbacks, passes = self.lexer_callbacks, self.passes
         new_token = Token._future_new
         states, values = [self.start], []
         pos, line, line_start = 0, 1, 0
@@ -326,40 +342,42 @@ class _Driver:
                 if breaks:
                     line += breaks
                     line_start = text.rindex("\n", pos, start) + 1
+            value, column = text[start:end], start - line_start + 1
             if kind == "_END":
-                kind, token = "$END", None
-            else:
-                value = text[start:end]
-                if kind in keywords:
-                    kind = keywords[kind].get(value, kind)
-                token = new_token(kind, value, start, line, start - line_start + 1)
-                if kind in newlines:
-                    breaks = text.count("\n", start, end)
-                    if breaks:
-                        line += breaks
-                        line_start = text.rindex("\n", start, end) + 1
-                pos = end
+                kind = "$END"
+            elif kind in keywords:
+                kind = keywords[kind].get(value, kind)
+            reduced = False
             while True:
                 row = actions[states[-1]]
                 action = row.get(kind)
                 if action is None:
-                    if token is None:
-                        return None
-                    kind = next((k for k in self.alternatives(kind, value) if k in row), None)
+                    # lark's contextual lexer reads the token in the state before any
+                    # reduction on it: only there may it be read as something else
+                    kind = None if reduced else next(
+                        (k for k in self.alternatives(kind, value) if k in row), None)
                     if kind is None:
                         return None
-                    token.type = kind
                     continue
                 if action.__class__ is int:  # shift
-                    if token is None:
+                    if kind == "$END":
                         return None
-                    if kind in lexer_callbacks:
-                        token = lexer_callbacks[kind](token)
+                    if kind in dropped:  # punctuation no tree callback ever sees
+                        values.append(value)
+                    else:
+                        token = new_token(kind, value, start, line, column)
+                        if kind in lexer_callbacks:
+                            token = lexer_callbacks[kind](token)
+                        values.append(token)
                     states.append(action)
-                    values.append(token)
                     break
+                reduced = True
                 if action.__class__ is str:  # the value stays, the state moves
-                    states[-1] = actions[states[-2]][action]
+                    key = (states[-2], states[-1], kind)
+                    top = passes.get(key)
+                    if top is None:
+                        top = passes[key] = self.pass_through(states[-2], action, kind)
+                    states[-1] = top
                     continue
                 n, origin, callback = action
                 if n:
@@ -370,8 +388,14 @@ class _Driver:
                 goto = actions[states[-1]][origin]
                 states.append(goto)
                 values.append(callback(children))
-                if token is None and goto == self.end:
+                if goto == self.end and kind == "$END":
                     return values[-1]
+            if kind in newlines:
+                breaks = text.count("\n", start, end)
+                if breaks:
+                    line += breaks
+                    line_start = text.rindex("\n", start, end) + 1
+            pos = end
 
 
 _WORDS = {"NAME": "a name", "NUMBER": "a number", "INT": "an integer",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import gc
+import inspect
 import os
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
+from catlearn.categories.learn import Learner
 from catlearn.errors import (CatlearnError, CatlearnTypeError, DataError, NotSupportedError,
                              UnknownNameError)
 from catlearn.io import FORMATS, DataTable, load_table, resolve_data_path
@@ -37,14 +39,15 @@ from catlearn.lang.diagrams import elaborate_diagram
 from catlearn.lang.models import elaborate_model
 from catlearn.lang.parser import parse_source
 from catlearn.lang.types import elaborate_type
+from catlearn.learning.learner import LOSSES, OPTIMIZERS, learn
+from catlearn.learning.losses import Loss, cross_entropy
+from catlearn.learning.optimisers import Optimiser
 from catlearn.syntax.diagram import Box, Diagram
 from catlearn.syntax.model import Model
 
 INFERENCE_METHODS = ("prior", "importance", "smc", "rmsmc", "pmmh", "rmh", "mala", "hmc",
                      "nuts")
-LOSSES = ("mse", "cross_entropy", "nll")
-OPTIMIZERS = {"sgd": ("lr",), "momentum": ("lr", "beta"), "adam": ("lr",)}
-TRAIN_OPTIONS = ("epochs", "batch", "seed")
+TRAIN_OPTIONS = ("epochs", "batch", "seed", "test")
 
 
 # -- statements ---------------------------------------------------------------------
@@ -71,13 +74,17 @@ class Definition(Statement):
 
 @dataclass
 class LearnerSpec:
-    """``learn diagram with loss = ..., optimizer = ...``, for the backprop functor."""
+    """``learn diagram with loss = ..., optimizer = ...``: the ``learner``, built by
+    :func:`catlearn.learning.learner.learn` from the diagram, loss and optimiser."""
 
     name: str
     diagram: Diagram
-    loss: str
-    optimizer: str = "adam"
-    optimizer_args: dict = field(default_factory=lambda: {"lr": 0.001})
+    loss: Loss
+    optimizer: Optimiser
+    learner: Learner = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.learner = learn(self.diagram, self.loss, self.optimizer)
 
 
 @dataclass
@@ -147,25 +154,31 @@ class Train(Statement):
     options: dict
 
     def run(self) -> dict:
+        """Train; the last epoch's mean loss, and, with ``test = f``, the loss on
+        the held-out examples. Accuracies are given for class labels only
+        (``null`` for regression)."""
         import jax
-        from catlearn.learning import losses, optimisers
-        from catlearn.learning.learner import learn
-        from catlearn.learning.train import accuracy, fit
-        spec = self.learner
-        if spec.loss == "nll":
-            raise NotSupportedError("not supported yet: loss = nll from the language; "
-                                    "use catlearn.learning.losses.nll in Python")
-        learner = learn(spec.diagram, getattr(losses, spec.loss),
-                        getattr(optimisers, spec.optimizer)(**spec.optimizer_args))
+        from catlearn.learning.train import accuracy, fit, train_test_split, wires
+        learner, (x, y), held_out = self.learner.learner, (self.x, self.y), None
+        key = jax.random.key(self.options.get("seed", 0))
+        if "test" in self.options:
+            split_key, key = jax.random.split(key)
+            (x, y), held_out = train_test_split(split_key, x, y, self.options["test"])
         start = time.perf_counter()
-        params, history = fit(learner, None, self.x, self.y,
-                              epochs=self.options.get("epochs", 1),
-                              batch_size=self.options.get("batch", 32),
-                              key=jax.random.key(self.options.get("seed", 0)), progress=False)
-        return {"kind": "train", "line": self.line, "learner": spec.name,
-                "loss": float(history[-1]), "accuracy": float(accuracy(learner, params, self.x,
-                                                                       self.y)),
-                "seconds": round(time.perf_counter() - start, 3)}
+        params, history = fit(learner, None, x, y, epochs=self.options.get("epochs", 1),
+                              batch_size=self.options.get("batch", 32), key=key,
+                              progress=False)
+        classes = self.learner.loss is cross_entropy or bool(np.all(self.y == np.round(self.y)))
+        result = {"kind": "train", "line": self.line, "learner": self.learner.name,
+                  "loss": float(history[-1]),
+                  "accuracy": accuracy(learner, params, x, y) if classes else None,
+                  "test_loss": None, "test_accuracy": None}
+        if held_out:
+            x_test, y_test = held_out
+            result["test_loss"] = float(learner.loss(params, wires(x_test), wires(y_test, "y")))
+            result["test_accuracy"] = accuracy(learner, params, *held_out) if classes else None
+        result["seconds"] = round(time.perf_counter() - start, 3)
+        return result
 
 
 def _make_method(constructor: Any, name: str, options: dict, options_at: dict) -> Any:
@@ -377,6 +390,9 @@ def _value(node: Any, env: dict, table: Optional[DataTable] = None) -> Any:
         if isinstance(n, ast.Attr) and isinstance(n.target, ast.Name):
             data = _lookup(env, n.target.id, DataTable, "data", n.target.pos)
             return _column(data, n.name, n.pos)
+        if _is_column_range(n):
+            data = _lookup(env, n.target.id, DataTable, "data", n.target.pos)
+            return _column_range(data, n.indices[0])
         if isinstance(n, ast.Name) and table is not None:
             return _column(table, n.id, n.pos)
         if isinstance(n, ast.Name):
@@ -386,7 +402,38 @@ def _value(node: Any, env: dict, table: Optional[DataTable] = None) -> Any:
             return n.value
         raise ast.error_at(CatlearnTypeError, "a query argument must be a number, a list or "
                            "a data column such as d.x", n.pos)
-    return ast.postorder(node, visit, lambda n: () if isinstance(n, ast.Attr) else n.kids())
+    return ast.postorder(node, visit, lambda n: () if isinstance(n, ast.Attr)
+                         or _is_column_range(n) else n.kids())
+
+
+def _is_column_range(node: Any) -> bool:
+    """``d[a:b]``: a data table's columns from ``a`` to ``b``."""
+    return (isinstance(node, ast.Subscript) and isinstance(node.target, ast.Name)
+            and len(node.indices) == 1 and isinstance(node.indices[0], ast.Slice))
+
+
+def _column_range(table: DataTable, span: ast.Slice) -> np.ndarray:
+    """The columns from ``span.start`` to ``span.stop``, both included, in the
+    file's order (an absent bound is the first or the last column), one row
+    per example."""
+    names = table.columns
+
+    def place(bound: Any, default: int) -> int:
+        if bound is None:
+            return default
+        if not isinstance(bound, ast.Name):
+            raise ast.error_at(CatlearnTypeError, f"a column range names its first and last "
+                               f"columns, as in {table.name}[{names[0]}:{names[-1]}]",
+                               getattr(bound, "pos", span.pos))
+        _column(table, bound.id, bound.pos)
+        return names.index(bound.id)
+
+    first, last = place(span.start, 0), place(span.stop, len(names) - 1)
+    if first > last:
+        raise ast.error_at(DataError, f"the column range {names[first]}:{names[last]} is empty: "
+                           f"{names[last]} comes before {names[first]} in {table.name}",
+                           span.pos)
+    return np.stack([table[name] for name in names[first:last + 1]], axis=1)
 
 
 def _column(table: DataTable, name: str, pos: ast.Pos) -> np.ndarray:
@@ -501,38 +548,52 @@ def _learner(node: ast.LearnerDef, env: dict) -> LearnerSpec:
     if "loss" not in options:
         raise ast.error_at(CatlearnTypeError, f"learner {node.name} needs a loss, as in "
                            "loss = mse", node.name_pos)
-    loss = options["loss"].value
-    if not isinstance(loss, ast.Name) or loss.id not in LOSSES:
-        shown = loss.id if isinstance(loss, ast.Name) else "this"
-        close = difflib.get_close_matches(shown, LOSSES, n=1)
+    loss = _learning_part(options["loss"].value, LOSSES, "loss")
+    optimizer = (_learning_part(options["optimizer"].value, OPTIMIZERS, "optimizer")
+                 if "optimizer" in options else OPTIMIZERS["adam"]())
+    try:
+        return LearnerSpec(node.name, diagram, loss, optimizer)
+    except CatlearnError as err:
+        raise ast.error_at(type(err), f"learner {node.name}: {err.message}",
+                           options["loss"].value.pos) from None
+
+
+NLL_EXAMPLE = ("nll(Normal, scale = 1) for a model of the mean, nll(Normal) for one of the mean "
+               "and the scale")
+
+
+def _learning_part(node: Any, table: Mapping[str, Any], what: str) -> Any:
+    """The loss or optimiser a learner names: ``mse``, ``adam``, ``adam(0.01)``,
+    ``nll(Normal, scale = 1)`` (a family is named by its bare name)."""
+    name = node.func if isinstance(node, ast.Call) else getattr(node, "id", "this")
+    if name not in table:
+        close = difflib.get_close_matches(name, table, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise ast.error_at(UnknownNameError, f"unknown loss '{shown}'{hint} (losses: "
-                           f"{', '.join(LOSSES)})", loss.pos)
-    spec = LearnerSpec(node.name, diagram, loss.id)
-    if "optimizer" in options:
-        opt = options["optimizer"].value
-        name = opt.func if isinstance(opt, ast.Call) else getattr(opt, "id", "this")
-        if name not in OPTIMIZERS:
-            close = difflib.get_close_matches(name, OPTIMIZERS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ast.error_at(UnknownNameError, f"unknown optimizer '{name}'{hint} "
-                               f"(optimizers: {', '.join(OPTIMIZERS)})", opt.pos)
-        params = OPTIMIZERS[name]
-        args = opt.args if isinstance(opt, ast.Call) else ()
-        if len(args) > len(params):
-            raise ast.error_at(CatlearnTypeError, f"{name}({', '.join(params)}) takes "
-                               f"{len(params)} arguments, got {len(args)}", opt.pos)
-        bound = {p: _value(a, {}) for p, a in zip(params, args)}
-        bound.update(_static_options(opt.kwargs if isinstance(opt, ast.Call) else (), name))
-        for param, value in bound.items():
-            ok = isinstance(value, (int, float)) and (
-                0 < value < float("inf") if param == "lr" else 0 <= value < 1)
-            if not ok:
-                want = "a finite number > 0" if param == "lr" else "a number in [0, 1)"
-                raise ast.error_at(CatlearnTypeError, f"{name}: {param} must be {want}, got "
-                                   f"{value!r}", opt.pos)
-        spec.optimizer, spec.optimizer_args = name, bound
-    return spec
+        plural = {"loss": "losses", "optimizer": "optimizers"}[what]
+        raise ast.error_at(UnknownNameError, f"unknown {what} '{name}'{hint} ({plural}: "
+                           f"{', '.join(table)})", node.pos)
+    make = table[name]
+    if name == "nll" and not (isinstance(node, ast.Call) and node.args):
+        raise ast.error_at(CatlearnTypeError, f"loss = nll needs the family of the "
+                           f"observation: write {NLL_EXAMPLE}", node.pos)
+    if not isinstance(node, ast.Call):
+        return make() if callable(make) and not isinstance(make, Loss) else make
+    if isinstance(make, Loss):
+        raise ast.error_at(CatlearnTypeError, f"the loss {name} takes no arguments: write "
+                           f"loss = {name}", node.pos)
+    args = [a.id if isinstance(a, ast.Name) else _value(a, {}) for a in node.args]
+    kwargs = {key: _value(value, {}) for key, value, _ in node.kwargs}
+    signature = inspect.signature(make)
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as err:
+        shown = ", ".join(("**" if p.kind is p.VAR_KEYWORD else "") + p.name
+                          for p in signature.parameters.values())
+        raise ast.error_at(CatlearnTypeError, f"{name}({shown}): {err}", node.pos) from None
+    try:
+        return make(*args, **kwargs)
+    except CatlearnError as err:
+        raise ast.error_at(type(err), err.message, node.pos) from None
 
 
 def _train(node: ast.TrainStmt, env: dict) -> Train:
@@ -544,9 +605,18 @@ def _train(node: ast.TrainStmt, env: dict) -> Train:
             raise ast.error_at(UnknownNameError, f"train takes x = ... and y = ..., not "
                                f"'{name}'", pos)
         columns[name], where[name] = np.asarray(_value(expr, env, table)), pos
-    for name in ("x", "y"):
-        if name not in columns:
-            raise ast.error_at(CatlearnTypeError, f"train needs {name} = ...", node.table_pos)
+    if "y" not in columns:
+        raise ast.error_at(CatlearnTypeError, "train needs y = ...", node.table_pos)
+    if "x" not in columns:  # every column that y does not name
+        labels = {n.id if isinstance(n, ast.Name) else n.name
+                  for _, expr, _ in node.args for n in ast.walk(expr)
+                  if isinstance(n, (ast.Name, ast.Attr))}
+        inputs = [name for name in table.columns if name not in labels]
+        if not inputs:
+            raise ast.error_at(DataError, f"y takes every column of {table.name}, which "
+                               f"leaves none for x", node.table_pos)
+        columns["x"] = np.stack([table[name] for name in inputs], axis=1)
+        where["x"] = node.table_pos
     dom = learner.diagram.dom.objects
     if len(dom) == 1 and all(isinstance(d, int) for d in dom[0].shape) and (
             columns["x"].shape[1:] != dom[0].shape):
@@ -560,6 +630,13 @@ def _train(node: ast.TrainStmt, env: dict) -> Train:
             raise ast.error_at(UnknownNameError, f"unknown training option '{o.name}'{hint}",
                                o.pos)
         value = _value(o.value, {})
+        if o.name == "test":
+            if not isinstance(value, (int, float)) or not 0 < value < 1:
+                raise ast.error_at(CatlearnTypeError, f"test is the fraction of the examples "
+                                   f"held out, a number strictly between 0 and 1; got "
+                                   f"{value!r}", o.value.pos)
+            options[o.name] = value
+            continue
         least = 0 if o.name == "seed" else 1
         if not isinstance(value, int) or value < least:
             raise ast.error_at(CatlearnTypeError, f"{o.name} must be a whole number >= {least}, "

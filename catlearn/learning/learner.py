@@ -99,7 +99,7 @@ def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
 
     return Learner(init, implement, update, request, n_x, f.n_out,
                    lambda ys, targets: loss.fn(*ys, *targets),
-                   (OPTIMISER_STATE, f.names))
+                   (OPTIMISER_STATE, f.names), lambda ys, targets: loss.check(ys, *targets))
 
 
 __all__ = ["LOSSES", "OPTIMIZERS", "learn", "named", "to_para"]

@@ -25,6 +25,7 @@ learning-rate lens has ``ε = 1`` and passes ``-∇`` unscaled.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -32,6 +33,7 @@ import jax
 import jax.numpy as jnp
 
 from catlearn.categories.lens import Lens
+from catlearn.errors import CatlearnTypeError
 
 
 def learning_rate(eps: float) -> Lens:
@@ -59,17 +61,45 @@ class Optimiser:
         return self.name
 
 
+def hyperparameter(owner: str, name: str, value: Any, low: float = 0.0,
+                   high: float = math.inf, low_included: bool = False) -> float:
+    """``value`` as a float, refused unless it lies in the interval from ``low``
+    to ``high`` (``high`` excluded; ``low`` too unless ``low_included``).
+
+    >>> hyperparameter("momentum", "beta", 1.0, high=1.0, low_included=True)
+    Traceback (most recent call last):
+    ...
+    catlearn.errors.CatlearnTypeError: momentum: beta must be a number in [0, 1), got 1.0
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    above = number >= low if low_included else number > low
+    if isinstance(value, bool) or not (above and number < high):
+        if high < math.inf:
+            want = f"a number in {'[' if low_included else '('}{low:g}, {high:g})"
+        else:
+            want = f"a finite number {'>=' if low_included else '>'} {low:g}"
+        raise CatlearnTypeError(f"{owner}: {name} must be {want}, got {value!r}")
+    return number
+
+
 def _add(p: Any, dp: Any) -> Any:
     return jax.tree.map(jnp.add, p, dp)
 
 
 def sgd(lr: float = 0.01) -> Optimiser:
     """Gradient descent: ``p' = p + dp`` with ``dp = -lr ∇``."""
+    lr = hyperparameter("sgd", "lr", lr)
     return Optimiser(f"sgd({lr})", lr, lambda p: (), lambda s, p, dp: (s, _add(p, dp)))
 
 
 def momentum(lr: float = 0.01, beta: float = 0.9) -> Optimiser:
     """Heavy-ball momentum: ``v' = β v + dp``, ``p' = p + v'`` (as ``optax.sgd(lr, momentum=β)``)."""
+    lr = hyperparameter("momentum", "lr", lr)
+    beta = hyperparameter("momentum", "beta", beta, high=1.0, low_included=True)
+
     def step(v, p, dp):
         v = jax.tree.map(lambda v, d: beta * v + d, v, dp)
         return v, _add(p, v)
@@ -80,6 +110,10 @@ def momentum(lr: float = 0.01, beta: float = 0.9) -> Optimiser:
 def adam(lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimiser:
     """Adam (Kingma & Ba) on the change ``dp = -∇``, bias-corrected moments,
     as ``optax.adam``; its learning-rate lens passes ``-∇`` unscaled."""
+    lr, eps = hyperparameter("adam", "lr", lr), hyperparameter("adam", "eps", eps)
+    b1, b2 = (hyperparameter("adam", name, b, high=1.0, low_included=True)
+              for name, b in (("b1", b1), ("b2", b2)))
+
     def init(p):
         zeros = jax.tree.map(jnp.zeros_like, p)
         return jnp.zeros((), jnp.int32), zeros, zeros

@@ -34,10 +34,53 @@ from catlearn.learning.learner import OPTIMISER_STATE
 Data = Union[Any, Sequence[Any]]
 
 
-def wires(data: Data) -> tuple:
+def wires(data: Data, name: str = "x") -> tuple:
     """The data for a learner's wires: one array, or a tuple/list of arrays."""
     arrays = tuple(data) if isinstance(data, (tuple, list)) else (data,)
-    return tuple(jnp.asarray(a) for a in arrays)
+    try:
+        return tuple(jnp.asarray(a) for a in arrays)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must hold numbers: arrays of one shape each") from None
+
+
+def examples(xs: tuple, ys: tuple) -> int:
+    """The number of examples: the length, shared by every array, of the first axis."""
+    sizes = {a.shape[0] if a.ndim else None for a in xs + ys}
+    if len(sizes) != 1 or None in sizes:
+        raise DataError(f"x and y must hold the same number of examples along their first "
+                        f"axis; got {sorted(map(str, sizes))}")
+    n = sizes.pop()
+    if n == 0:
+        raise DataError("x and y hold no examples")
+    return n
+
+
+def train_test_split(key: Any, x: Data, y: Data, test: float) -> tuple[tuple, tuple]:
+    """A shuffle split of the examples by ``key``: ``((x_train, y_train), (x_test,
+    y_test))``, the test part holding the fraction ``test`` of them (rounded).
+
+    >>> (xa, ya), (xb, yb) = train_test_split(jax.random.key(0), jnp.arange(10.0),
+    ...                                       jnp.arange(10), test=0.2)
+    >>> len(ya), len(yb), sorted(jnp.concatenate([ya, yb]).tolist()) == list(range(10))
+    (8, 2, True)
+    """
+    if isinstance(test, bool) or not isinstance(test, (float, int)) or not 0 < test < 1:
+        raise DataError(f"test must be the fraction of the examples held out, a number "
+                        f"strictly between 0 and 1; got {test!r}")
+    xs, ys = wires(x, "x"), wires(y, "y")
+    n = examples(xs, ys)
+    held = round(test * n)
+    if not 0 < held < n:
+        raise DataError(f"test = {test} of {n} examples leaves "
+                        f"{'none to test on' if held == 0 else 'none to train on'}")
+    order = jax.random.permutation(key, n)
+
+    def part(data: Data, arrays: tuple, indices: Any) -> Data:
+        picked = tuple(a[indices] for a in arrays)
+        return picked if isinstance(data, (tuple, list)) else picked[0]
+
+    return tuple((part(x, xs, indices), part(y, ys, indices))
+                 for indices in (order[held:], order[:held]))
 
 
 def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
@@ -58,20 +101,25 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     """
     if learner.error is None:
         raise TrainingError("this learner has no error to train on: build it with learn(...)")
-    xs, ys = wires(x), wires(y)
+    for option, value, least in (("epochs", epochs, 0), ("batch_size", batch_size, 1),
+                                 ("checkpoint_every", checkpoint_every, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise TrainingError(f"fit: {option} must be a whole number >= {least}, "
+                                f"got {value!r}")
+    xs, ys = wires(x, "x"), wires(y, "y")
     if len(xs) != learner.n_in:
         raise DataError(f"x: the learner has {learner.n_in} input wires, the data gives "
                         f"{len(xs)} arrays")
-    sizes = {a.shape[0] if a.ndim else None for a in xs + ys}
-    if len(sizes) != 1 or None in sizes:
-        raise DataError(f"x and y must hold the same number of examples along their first "
-                        f"axis; got {sorted(map(str, sizes))}")
-    n = sizes.pop()
+    n = examples(xs, ys)
+    for name, arrays in (("x", xs), ("y", ys)):
+        for i, a in enumerate(arrays):
+            _finite(f"{name}[{i}]" if len(arrays) > 1 else name, a)
     key = jax.random.key(0) if key is None else key
     if params is None:
         key, init_key = jax.random.split(key)
         params = learner.init(init_key)
     batch = min(batch_size, n)
+    _check_shapes(learner, params, xs, ys, batch)
     steps = n // batch
     from tqdm.auto import tqdm
     history: list[float] = []
@@ -100,6 +148,38 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
             checkpoints.save(checkpoint, (params, key), {"epoch": epoch + 1,
                                                          "history": history})
     return params, np.asarray(history)
+
+
+def _finite(name: str, values: Any) -> None:
+    """A DataError naming ``name`` and the first example holding a NaN or an infinity."""
+    if jnp.issubdtype(values.dtype, jnp.inexact) and not bool(jnp.all(jnp.isfinite(values))):
+        bad = np.asarray(~jnp.isfinite(values))
+        example = int(np.argmax(bad.reshape(len(bad), -1).any(axis=1)))
+        value = np.asarray(values[example]).ravel()[np.argmax(bad[example].ravel())]
+        raise DataError(f"{name} holds {'NaN' if np.isnan(value) else value} at example "
+                        f"{example}: training data must be finite")
+
+
+def _check_shapes(learner: Learner, params: Any, xs: tuple, ys: tuple, batch: int) -> None:
+    """Before compiling an epoch: refuse data whose shapes do not fit the learner
+    (a DataError naming x or y), and targets its loss cannot compare."""
+    bx, by = tuple(a[:batch] for a in xs), tuple(a[:batch] for a in ys)
+    shown = ", ".join(str(a.shape[1:]) for a in xs)
+    try:
+        outputs = jax.eval_shape(lambda p, xs: tuple(learner.implement(p, *xs)), params, bx)
+    except DataError as err:
+        raise DataError(f"x does not fit the learner: {err.message}") from None
+    except (TypeError, ValueError) as err:
+        raise DataError(f"x has shape {shown} per example, which the learner cannot take: "
+                        f"{err}") from None
+    if learner.check is not None:
+        learner.check(outputs, ys)
+    try:
+        jax.eval_shape(learner.loss, params, bx, by)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"y has shape {', '.join(str(a.shape[1:]) for a in ys)} per example, "
+                        f"which the loss cannot compare with the learner's outputs "
+                        f"{', '.join(str(o.shape[1:]) for o in outputs)}: {err}") from None
 
 
 @partial(jax.jit, static_argnums=(0, 1, 2, 3, 8))
@@ -172,7 +252,7 @@ def _implement(learner: Learner, params: Any, xs: tuple) -> tuple:
 
 def predict(learner: Learner, params: Any, x: Data) -> Any:
     """The learner's implementation on ``x`` (a bare array when it has one output)."""
-    ys = _implement(learner, params, wires(x))
+    ys = _implement(learner, params, wires(x, "x"))
     return ys[0] if learner.n_out == 1 else ys
 
 

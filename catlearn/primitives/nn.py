@@ -30,9 +30,10 @@ from typing import Any, Callable, Union
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from catlearn.categories.para import Para, Parametrised, parametrised
-from catlearn.errors import UnknownNameError
+from catlearn.errors import CatlearnTypeError, DataError, UnknownNameError
 from catlearn.functor import box_meaning
 from catlearn.syntax.diagram import Box, Diagram
 from catlearn.syntax.model import Prim
@@ -72,6 +73,11 @@ class Layer(Box):
 
 def dense(n_in: int, n_out: int) -> Layer:
     """The affine layer ``x ↦ x W + b`` from ``Real[n_in]`` to ``Real[n_out]``."""
+    for name, size in (("n_in", n_in), ("n_out", n_out)):
+        if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
+            raise CatlearnTypeError(f"dense(n_in, n_out): {name} must be a whole number >= 1, "
+                                    f"got {size!r}")
+    n_in, n_out = int(n_in), int(n_out)
     return Layer("dense", Ty(REAL, shape=(n_in,)), Ty(REAL, shape=(n_out,)),
                  n_in=n_in, n_out=n_out)
 
@@ -82,7 +88,14 @@ def _dense_init(key: Any, n_in: int, n_out: int) -> dict:
             "b": jnp.zeros((n_out,))}
 
 
-register_layer("dense", _dense_init, lambda p, x, n_in, n_out: x @ p["w"] + p["b"])
+def _dense_apply(p: dict, x: Any, n_in: int, n_out: int) -> Any:
+    if jnp.ndim(x) == 0 or jnp.shape(x)[-1] != n_in:
+        raise DataError(f"dense({n_in}, {n_out}) takes {n_in} numbers per example, but its "
+                        f"input has shape {jnp.shape(x)}")
+    return x @ p["w"] + p["b"]
+
+
+register_layer("dense", _dense_init, _dense_apply)
 
 
 class Activation:
