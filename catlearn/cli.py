@@ -5,7 +5,7 @@
 FILE.cat NAME -o OUT.png`` draws a diagram or a model. A program reads data
 only from its own folder unless given ``--allow-path DIR``. Exit status: 0 on
 success, 1 on an error in the program (printed with its line), 2 on a usage
-error.
+error, 3 on an internal error (a bug of catlearn's).
 """
 from __future__ import annotations
 
@@ -26,7 +26,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"catlearn: error: no such file: {args.file}", file=sys.stderr)
         return 2
-    return args.command(args)
+    try:
+        return args.command(args)
+    except Exception as err:  # a bug of catlearn's, not the user's: say so plainly
+        if os.environ.get("CATLEARN_DEBUG"):
+            raise
+        print(f"catlearn: internal error while running {args.file}: "
+              f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}\n"
+              "This is a bug in catlearn; set CATLEARN_DEBUG=1 to see the traceback.",
+              file=sys.stderr)
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:
