@@ -164,8 +164,10 @@ def run_blackjax(model, args, data, by_hand, numpyro_model, constrain, dim):
 
 def run_numpyro(model, args, data, by_hand, numpyro_model, constrain, dim):
     from numpyro.infer import MCMC, NUTS
+    # jit_model_args: NumPyro's documented way to reuse the compiled run on a second call.
     mcmc = MCMC(NUTS(numpyro_model), num_warmup=WARMUP, num_samples=SAMPLES,
-                num_chains=CHAINS, chain_method="vectorized", progress_bar=False)
+                num_chains=CHAINS, chain_method="vectorized", progress_bar=False,
+                jit_model_args=True)
 
     def run(key):
         mcmc.run(key, extra_fields=("num_steps", "diverging"))

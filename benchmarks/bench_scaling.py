@@ -2,7 +2,8 @@
 and the memory a particle and a chain cost.
 
     .venv/bin/python benchmarks/bench_scaling.py             # devices 1, 2, 4
-    .venv/bin/python benchmarks/bench_scaling.py --memory    # + 10^6 particles on lgss
+    .venv/bin/python benchmarks/bench_scaling.py --memory    # bytes per particle and chain,
+                                                             # 10^6 particles on lgss
 
 On a CPU the devices are simulated (``--xla_force_host_platform_device_count``
 is set to 4 unless XLA_FLAGS already sets it): they share the machine's cores,
@@ -85,9 +86,10 @@ def nuts_time(chains: int, devices: int, repeat: int, draws: int) -> float:
     # ("Execution supplied 2 arguments but compiled program expected 13")
     target = schools()
     starts = jax.vmap(target.init)(jax.random.split(jax.random.key(1), chains))
-    starts = sharding.shard(starts, sharding.mesh(devices), "chains")
-    return best(lambda: sample(nuts, target.logdensity, starts, jax.random.key(0),
-                               warmup=draws, samples=draws, progress=False)[0], repeat)
+    run = sharding.independent(lambda positions, key: sample(
+        nuts, target.logdensity, positions, key, warmup=draws, samples=draws,
+        progress=False)[0], sharding.mesh(devices))
+    return best(lambda: run(starts, jax.random.key(0)), repeat)
 
 
 def scaling(args) -> None:
@@ -117,6 +119,18 @@ def per_item_bytes(make, small: int, large: int) -> float:
 
 def memory(args) -> None:
     model, target = lgss(), schools()
+    n = 1_000_000                        # first, so that the peak RSS is this run's
+    run = jax.jit(lambda k: bootstrap_filter(k, model, n).log_evidence)
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    compiled = run.lower(jax.random.key(0)).compile()
+    start = time.perf_counter()
+    evidence = float(compiled(jax.random.key(0)))
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"SMC lgss T=100, 10^6 particles, 1 device: log evidence {evidence:.3f} "
+          f"(Kalman -172.454) in {seconds:.1f} s; XLA temporaries "
+          f"{compiled.memory_analysis().temp_size_in_bytes / 2**20:.0f} MiB; "
+          f"peak RSS {peak:.0f} MiB (before compiling {baseline:.0f} MiB)")
     per_particle = per_item_bytes(lambda n: jax.jit(
         lambda k: bootstrap_filter(k, model, n).log_evidence).lower(jax.random.key(0)).compile(),
         10_000, 20_000)
@@ -131,18 +145,6 @@ def memory(args) -> None:
     print(f"bytes per particle, bootstrap filter on lgss (T=100): {per_particle:.0f}; "
           f"with paths: {with_paths:.0f}")
     print(f"bytes per chain, NUTS on eight schools (dim 10, 500+500 its): {per_chain:.0f}")
-    n = 1_000_000
-    run = jax.jit(lambda k: bootstrap_filter(k, model, n).log_evidence)
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    compiled = run.lower(jax.random.key(0)).compile()
-    start = time.perf_counter()
-    evidence = float(compiled(jax.random.key(0)))
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"SMC lgss T=100, 10^6 particles, 1 device: log evidence {evidence:.3f} "
-          f"(Kalman -172.454) in {seconds:.1f} s; XLA temporaries "
-          f"{compiled.memory_analysis().temp_size_in_bytes / 2**20:.0f} MiB; "
-          f"peak RSS {peak:.0f} MiB (before the run {baseline:.0f} MiB)")
 
 
 if __name__ == "__main__":
@@ -151,9 +153,11 @@ if __name__ == "__main__":
     parser.add_argument("--chains", type=int, default=16)
     parser.add_argument("--draws", type=int, default=200, help="warm-up and sampling its")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--memory", action="store_true",
+                        help="measure memory instead of time")
     args = parser.parse_args()
-    scaling(args)
-    if args.memory:
+    if args.memory:      # in a process of its own, so that its peak RSS is the run's
         memory(args)
+    else:
+        scaling(args)
     sys.stdout.flush()

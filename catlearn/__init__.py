@@ -15,6 +15,7 @@ from catlearn.lang import (parse, load, Program, register_diagram_primitive,
 from catlearn.inference.api import (infer, prior, importance, smc, rmsmc, pmmh, rmh, mala,
                                      hmc, nuts)
 from catlearn.inference.posterior import Posterior
+from catlearn.inference.mcmc import MCMC
 from catlearn.inference.target import Target, sampler, weighted, log_density
 from catlearn import distributions
 from catlearn.distributions import Distribution

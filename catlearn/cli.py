@@ -129,6 +129,8 @@ def _human(result: dict) -> str:
     head = f"{where}: {result['kind']} {result['model']} with {result['method']}"
     if result.get("log_evidence") is not None:
         head += f", log evidence {result['log_evidence']:.4f}"
+    if result.get("divergences") is not None:
+        head += f", {result['divergences']} divergences"
     rows = [f"  {'parameter':<16}{'mean':>10}{'sd':>10}{'5%':>10}{'95%':>10}{'ess':>10}"
             f"{'r_hat':>8}"]
     for name, s in result["params"].items():

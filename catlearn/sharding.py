@@ -33,7 +33,7 @@ P('data',)
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import jax
 import numpy as np
@@ -157,3 +157,29 @@ def spread(population: Any, mesh: Optional[Mesh]) -> Any:
     """
     return population._replace(particles=constrain(population.particles, mesh),
                                log_weights=replicate(population.log_weights, mesh))
+
+
+def independent(fn: Callable[[Any, jax.Array], Any],
+                mesh: Optional[Mesh]) -> Callable[[Any, jax.Array], Any]:
+    """``fn(population, key)`` run as independent blocks, one on each device of
+    ``mesh``, that never communicate: block ``k`` gets its ``n / d`` members and
+    the key ``fold_in(key, k)``; every output has the population axis first.
+
+    For MCMC chains. Under GSPMD alone a ``vmap`` of chains whose steps are
+    ``while_loop`` s (NUTS's doublings) would agree across devices on every
+    iteration whether any chain is still running; as ``jax.shard_map`` blocks
+    each device runs its own loops. Results are reproducible for a fixed key
+    and number of devices (the blocks' keys depend on it).
+    """
+    if mesh is None:
+        return fn
+    axes = mesh.axis_names
+    split = PartitionSpec(axes)
+
+    def block(population, key):
+        return fn(population, jax.random.fold_in(key, jax.lax.axis_index(axes)))
+
+    # check_vma=False: the blocks' loops start from constants that do not vary
+    # across devices and end with values that do, which is what we mean here.
+    return jax.jit(jax.shard_map(block, mesh=mesh, in_specs=(split, PartitionSpec()),
+                                 out_specs=split, check_vma=False))

@@ -249,6 +249,11 @@ PROGRAMS = [
             "learner l = learn net with loss = cross_entropy\n"
             "train l on d(x = [x], y = y) with epochs = 1",
             DataError, ("label", "3 classes", "4"), 4, 1),
+    Program("composite of mismatched learners", NET + "diagram wide = dense(2, 1)\n"
+            "learner a = learn net with loss = mse\nlearner b = learn wide with loss = mse\n"
+            "learner c = a >> b", CompositionError, ("Real[1]", "Real[2]"), 6, 15),
+    Program("a diagram where a learner belongs", NET + "learner c = net",
+            CatlearnTypeError, ("net", "not a learner", "learn"), 3, 13),
     Program("diverging training", NET + "learner l = learn net with loss = mse, optimizer = sgd(1e30)\n"
             "train l on d(x = [x], y = [y]) with epochs = 5", TrainingError, ("loss became", "learning rate"), 4, 1),
 ]

@@ -12,7 +12,8 @@ import pytest
 
 import catlearn as cl
 from catlearn.io import load_table
-from catlearn.learning.losses import mse
+from catlearn.learning import adam, cross_entropy, learn, mse
+from catlearn.primitives.nn import dense, relu
 from catlearn.learning.train import train_test_split
 
 DIGITS = "examples/digits.cat"
@@ -122,6 +123,31 @@ def test_nll_with_a_learned_scale_from_two_outputs():
                          "examples/line.cat").run()
     # a learned scale below one beats the unit-scale loss
     assert result["test_loss"] < 0.5 * math.log(2 * math.pi)
+
+
+COMPOSITE = '''data iris = csv("iris.csv")
+diagram body = dense(4, 16) >> relu
+diagram head = dense(16, 3)
+learner features = learn body with loss = mse, optimizer = adam(0.01)
+learner scores = learn head with loss = cross_entropy, optimizer = adam(0.02)
+learner clf = features >> scores
+train clf on iris(y = species) with epochs = 3, batch = 16, seed = 0
+'''
+
+
+def test_a_composite_learner_is_the_composite_in_learn():
+    program = cl.parse(COMPOSITE, "examples/composite.cat")
+    ours = program["clf"].learner
+    theirs = (learn(dense(4, 16) >> relu(16), mse, adam(0.01))
+              >> learn(dense(16, 3), cross_entropy, adam(0.02)))
+    (train,) = program.queries()
+    assert train.x.shape == (150, 4) and program["clf"].loss is cross_entropy
+    fitted = [learner.fit(None, train.x, train.y, epochs=3, batch_size=16,
+                          key=jax.random.key(0), progress=False) for learner in (ours, theirs)]
+    for a, b in zip(jax.tree.leaves(fitted[0]), jax.tree.leaves(fitted[1])):
+        np.testing.assert_array_equal(a, b)
+    (result,) = program.run()
+    assert result["loss"] == pytest.approx(float(fitted[0][1][-1]))
 
 
 @pytest.mark.slow

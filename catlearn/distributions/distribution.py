@@ -213,6 +213,10 @@ class Distribution:
         in_support = support.check(value)
         value = jnp.where(_expand_to(in_support, support.event_dim), value,
                           support.feasible_like(value))
+        if not jnp.issubdtype(value.dtype, jnp.inexact):
+            # counts enter the density as reals: an integer value would give
+            # integer (float0) tangents where the density is differentiated
+            value = value.astype(jnp.result_type(float))
         return jnp.where(in_support & self._params_ok(), safe._log_prob(value), -jnp.inf)
 
     def _sample(self, key: Array, shape: Shape) -> Array:

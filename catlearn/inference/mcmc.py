@@ -144,8 +144,6 @@ class MCMC:
         key_init, key_run = jax.random.split(key)
         # The target refuses discrete latents here, as it traces its log density.
         starts, start_density = _starts(target, key_init, self.chains)
-        starts = sharding.shard(starts, sharding.mesh_for(self.devices, self.chains, "chains",
-                                                          self.kernel))
         if target.dim == 0:
             raise InferenceError(f"{what}: the model has no latent variables to sample "
                                  "(every site is observed); use prior for its predictions")
@@ -153,11 +151,13 @@ class MCMC:
             raise InferenceError(f"{what}: the log density is not finite at a prior draw; "
                                  "the data are impossible under the model (observed: "
                                  f"{', '.join(target.observed) or 'none'})")
-        draws, stats = sample(
-            self.factory(), target.logdensity, starts, key_run, warmup=self.warmup,
+        mesh = sharding.mesh_for(self.devices, self.chains, "chains", self.kernel)
+        draws, stats = sharding.independent(lambda positions, k: sample(
+            self.factory(), target.logdensity, positions, k, warmup=self.warmup,
             samples=self.samples, step_size=self.step_size,
             target_accept=self.target_accept or DEFAULT_TARGET_ACCEPT[self.kernel],
-            dense_mass=bool(self.dense_mass), progress=_show_progress(self.progress))
+            dense_mass=bool(self.dense_mass), progress=_show_progress(self.progress)),
+            mesh)(starts, key_run)
         if not bool(jnp.all(jnp.isfinite(draws))):
             raise InferenceError(f"{what}: a chain reached a point where the log density "
                                  "is not finite (NaN draws); check the model's supports")

@@ -111,6 +111,8 @@ class Posterior:
             lines.append(f"{name:<{width}}" + cells)
         if self.log_evidence is not None:
             lines.append(f"log evidence: {self.log_evidence:.4f}")
+        if "divergences" in self.stats:
+            lines.append(f"divergences: {int(self.stats['divergences'])}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

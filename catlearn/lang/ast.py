@@ -233,6 +233,16 @@ class LearnerDef:
 
 
 @dataclass(frozen=True)
+class LearnerComposite:
+    """``learner c = a >> b``: learners composed in Learn (``expr`` names learners)."""
+
+    name: str
+    expr: Any
+    pos: Pos
+    name_pos: Pos
+
+
+@dataclass(frozen=True)
 class Param:
     name: str
     type: TypeExpr

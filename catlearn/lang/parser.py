@@ -71,6 +71,10 @@ class _Build(Transformer):
         kw, name, expr, options = ch
         return ast.LearnerDef(str(name), expr, options, _pos(kw), _pos(name))
 
+    def learner_composite(self, ch):
+        kw, name, expr = ch
+        return ast.LearnerComposite(str(name), expr, _pos(kw), _pos(name))
+
     def model_def(self, ch):
         kw, name, *rest = ch
         params = tuple(x for x in rest if isinstance(x, ast.Param))

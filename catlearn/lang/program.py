@@ -41,7 +41,6 @@ from catlearn.lang.parser import parse_source
 from catlearn.lang.types import elaborate_type
 from catlearn.learning.learner import LOSSES, OPTIMIZERS, learn
 from catlearn.learning.losses import Loss, cross_entropy
-from catlearn.learning.optimisers import Optimiser
 from catlearn.syntax.diagram import Box, Diagram
 from catlearn.syntax.model import Model
 
@@ -74,17 +73,14 @@ class Definition(Statement):
 
 @dataclass
 class LearnerSpec:
-    """``learn diagram with loss = ..., optimizer = ...``: the ``learner``, built by
-    :func:`catlearn.learning.learner.learn` from the diagram, loss and optimiser."""
+    """A ``learner``: ``learn diagram with loss = ..., optimizer = ...`` (built by
+    :func:`catlearn.learning.learner.learn`) or a composite ``a >> b``; the
+    ``diagram`` it trains and the ``loss`` its last part descends."""
 
     name: str
     diagram: Diagram
     loss: Loss
-    optimizer: Optimiser
-    learner: Learner = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.learner = learn(self.diagram, self.loss, self.optimizer)
+    learner: Learner = field(repr=False)
 
 
 @dataclass
@@ -119,10 +115,13 @@ class Infer(Statement):
         method = _make_method(getattr(api, self.method), self.method, self.options,
                               self.options_at)
         posterior = api.infer(self.model, args=self.args, data=self.data, method=method)
-        return {"kind": "infer", "line": self.line, "model": self.model.name,
-                "method": self.method, "params": _summary(posterior),
-                "log_evidence": _maybe_float(getattr(posterior, "log_evidence", None)),
-                "seconds": round(time.perf_counter() - start, 3)}
+        result = {"kind": "infer", "line": self.line, "model": self.model.name,
+                  "method": self.method, "params": _summary(posterior),
+                  "log_evidence": _maybe_float(getattr(posterior, "log_evidence", None)),
+                  "seconds": round(time.perf_counter() - start, 3)}
+        if "divergences" in posterior.stats:
+            result["divergences"] = int(posterior.stats["divergences"])
+        return result
 
 
 @dataclass
@@ -158,7 +157,7 @@ class Train(Statement):
         the held-out examples. Accuracies are given for class labels only
         (``null`` for regression)."""
         import jax
-        from catlearn.learning.train import accuracy, fit, train_test_split, wires
+        from catlearn.learning.train import accuracy, fit, loss, train_test_split
         learner, (x, y), held_out = self.learner.learner, (self.x, self.y), None
         key = jax.random.key(self.options.get("seed", 0))
         if "test" in self.options:
@@ -174,8 +173,7 @@ class Train(Statement):
                   "accuracy": accuracy(learner, params, x, y) if classes else None,
                   "test_loss": None, "test_accuracy": None}
         if held_out:
-            x_test, y_test = held_out
-            result["test_loss"] = float(learner.loss(params, wires(x_test), wires(y_test, "y")))
+            result["test_loss"] = loss(learner, params, *held_out)
             result["test_accuracy"] = accuracy(learner, params, *held_out) if classes else None
         result["seconds"] = round(time.perf_counter() - start, 3)
         return result
@@ -339,6 +337,8 @@ def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
         return Definition(line, column, node.name, elaborate_model(node))
     if isinstance(node, ast.LearnerDef):
         return Definition(line, column, node.name, _learner(node, env))
+    if isinstance(node, ast.LearnerComposite):
+        return Definition(line, column, node.name, _composite(node, env))
     if isinstance(node, ast.DataDef):
         if node.format not in FORMATS:
             close = difflib.get_close_matches(node.format, FORMATS, n=1)
@@ -552,10 +552,36 @@ def _learner(node: ast.LearnerDef, env: dict) -> LearnerSpec:
     optimizer = (_learning_part(options["optimizer"].value, OPTIMIZERS, "optimizer")
                  if "optimizer" in options else OPTIMIZERS["adam"]())
     try:
-        return LearnerSpec(node.name, diagram, loss, optimizer)
+        return LearnerSpec(node.name, diagram, loss, learn(diagram, loss, optimizer))
     except CatlearnError as err:
-        raise ast.error_at(type(err), f"learner {node.name}: {err.message}",
-                           options["loss"].value.pos) from None
+        # a type error is the loss not fitting the model's outputs; anything else
+        # is a box of the diagram without a meaning in Para
+        at = options["loss"].value if isinstance(err, CatlearnTypeError) else node.expr
+        raise ast.error_at(type(err), f"learner {node.name}: {err.message}", at.pos) from None
+
+
+def _composite(node: ast.LearnerComposite, env: dict) -> LearnerSpec:
+    """``a >> b`` of learners, composed in Learn (*Backprop as Functor*): ``b``'s
+    request is the target ``a`` trains on."""
+    def visit(n: Any, kids: list) -> LearnerSpec:
+        if isinstance(n, ast.DName):
+            return _lookup(env, n.id, LearnerSpec, "a learner: compose learners, as in "
+                           "learner c = a >> b, each made by learn", n.pos)
+        if isinstance(n, ast.DThen):
+            first, then = kids
+            try:
+                diagram = first.diagram >> then.diagram
+            except CatlearnError as err:
+                raise ast.error_at(type(err), err.message, n.pos) from None
+            return LearnerSpec(node.name, diagram, then.loss, first.learner >> then.learner)
+        if isinstance(n, ast.DTensor):
+            raise ast.error_at(NotSupportedError, "not supported yet: training learners side "
+                               "by side (@) from the language, which needs one y per output; "
+                               "use learn(a) @ learn(b) in Python", n.pos)
+        raise ast.error_at(CatlearnTypeError, "a composite learner names learners, as in "
+                           "learner c = a >> b; to make one from a diagram, write "
+                           "learner a = learn <diagram> with loss = ...", n.pos)
+    return ast.postorder(node.expr, visit)
 
 
 NLL_EXAMPLE = ("nll(Normal, scale = 1) for a model of the mean, nll(Normal) for one of the mean "

@@ -27,6 +27,7 @@ import numpy as np
 from jax import lax
 
 from catlearn import checkpoint as checkpoints
+from catlearn import sharding
 from catlearn.categories.learn import Learner
 from catlearn.errors import DataError, TrainingError
 from catlearn.learning.learner import OPTIMISER_STATE
@@ -73,20 +74,25 @@ def train_test_split(key: Any, x: Data, y: Data, test: float) -> tuple[tuple, tu
     if not 0 < held < n:
         raise DataError(f"test = {test} of {n} examples leaves "
                         f"{'none to test on' if held == 0 else 'none to train on'}")
-    order = jax.random.permutation(key, n)
+    (x_train, y_train), (x_test, y_test) = _split(key, xs, ys, held)
 
-    def part(data: Data, arrays: tuple, indices: Any) -> Data:
-        picked = tuple(a[indices] for a in arrays)
-        return picked if isinstance(data, (tuple, list)) else picked[0]
+    def like(data: Data, arrays: tuple) -> Data:
+        return arrays if isinstance(data, (tuple, list)) else arrays[0]
 
-    return tuple((part(x, xs, indices), part(y, ys, indices))
-                 for indices in (order[held:], order[:held]))
+    return ((like(x, x_train), like(y, y_train)), (like(x, x_test), like(y, y_test)))
+
+
+@partial(jax.jit, static_argnums=3)
+def _split(key: Any, xs: tuple, ys: tuple, held: int) -> tuple:
+    order = jax.random.permutation(key, xs[0].shape[0])
+    return tuple((tuple(a[part] for a in xs), tuple(a[part] for a in ys))
+                 for part in (order[held:], order[:held]))
 
 
 def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         batch_size: int = 32, key: Any = None, shuffle: bool = True,
         progress: bool = True, checkpoint: Optional[str] = None,
-        checkpoint_every: int = 1) -> tuple[Any, np.ndarray]:
+        checkpoint_every: int = 1, devices: sharding.Devices = None) -> tuple[Any, np.ndarray]:
     """Train for ``epochs`` passes over ``(x, y)`` in minibatches of ``batch_size``
     (the last incomplete minibatch of an epoch is dropped).
 
@@ -98,6 +104,10 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     ``checkpoint_every`` epochs (see :mod:`catlearn.checkpoint`), and a run
     finding a checkpoint there resumes from it: an interrupted run resumed
     with the same arguments ends bit for bit where an uninterrupted one does.
+
+    ``devices`` (a count or a ``jax.sharding.Mesh``) splits every minibatch over
+    that many devices, the parameters replicated: the gradients of the blocks
+    are summed across devices inside the compiled step (data parallelism).
     """
     if learner.error is None:
         raise TrainingError("this learner has no error to train on: build it with learn(...)")
@@ -117,8 +127,11 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     key = jax.random.key(0) if key is None else key
     if params is None:
         key, init_key = jax.random.split(key)
-        params = learner.init(init_key)
+        params = jax.jit(learner.init)(init_key)  # one program, not one per layer
     batch = min(batch_size, n)
+    mesh = sharding.mesh_for(devices, batch, "examples in a minibatch", "fit",
+                             option="batch_size", error=TrainingError)
+    params, xs, ys = sharding.replicate((params, xs, ys), mesh)
     _check_shapes(learner, params, xs, ys, batch)
     steps = n // batch
     from tqdm.auto import tqdm
@@ -132,13 +145,13 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     for epoch in bar:
         key, epoch_key = jax.random.split(key)
         trained, losses, failed = _epoch(learner, steps, batch, shuffle, params, xs, ys,
-                                         epoch_key)
+                                         epoch_key, None, mesh)
         failed = int(failed)
         if failed >= 0:
             # replay the epoch up to the failing minibatch (same key, same
             # order) for the parameters it met, so the normal path pays nothing
             before = params if failed == 0 else _epoch(
-                learner, steps, batch, shuffle, params, xs, ys, epoch_key, failed)[0]
+                learner, steps, batch, shuffle, params, xs, ys, epoch_key, failed, mesh)[0]
             raise diverged(learner, before, epoch, failed, steps, float(losses[failed]))
         params = trained
         history.append(float(jnp.mean(losses)))
@@ -152,10 +165,11 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
 
 def _finite(name: str, values: Any) -> None:
     """A DataError naming ``name`` and the first example holding a NaN or an infinity."""
-    if jnp.issubdtype(values.dtype, jnp.inexact) and not bool(jnp.all(jnp.isfinite(values))):
-        bad = np.asarray(~jnp.isfinite(values))
+    values = np.asarray(values)  # on the host: no program to compile for a check
+    if np.issubdtype(values.dtype, np.inexact) and not np.all(np.isfinite(values)):
+        bad = ~np.isfinite(values)
         example = int(np.argmax(bad.reshape(len(bad), -1).any(axis=1)))
-        value = np.asarray(values[example]).ravel()[np.argmax(bad[example].ravel())]
+        value = values[example].ravel()[np.argmax(bad[example].ravel())]
         raise DataError(f"{name} holds {'NaN' if np.isnan(value) else value} at example "
                         f"{example}: training data must be finite")
 
@@ -182,9 +196,10 @@ def _check_shapes(learner: Learner, params: Any, xs: tuple, ys: tuple, batch: in
                         f"{', '.join(str(o.shape[1:]) for o in outputs)}: {err}") from None
 
 
-@partial(jax.jit, static_argnums=(0, 1, 2, 3, 8))
+@partial(jax.jit, static_argnums=(0, 1, 2, 3, 8, 9))
 def _epoch(learner: Learner, steps: int, batch: int, shuffle: bool, params: Any,
-           xs: tuple, ys: tuple, key: Any, limit: int | None = None):
+           xs: tuple, ys: tuple, key: Any, limit: int | None = None,
+           mesh: sharding.Mesh | None = None):
     """One epoch (or its first ``limit`` minibatches): the trained parameters,
     each minibatch's loss, and the first minibatch whose loss is not finite (-1 if none)."""
     n = xs[0].shape[0]
@@ -192,8 +207,10 @@ def _epoch(learner: Learner, steps: int, batch: int, shuffle: bool, params: Any,
     batches = order[:steps * batch].reshape(steps, batch)[:limit]
 
     def step(params, indices):
-        bx, by = tuple(a[indices] for a in xs), tuple(a[indices] for a in ys)
-        return learner.update(params, bx, by), learner.loss(params, bx, by)
+        bx, by = sharding.constrain((tuple(a[indices] for a in xs),
+                                     tuple(a[indices] for a in ys)), mesh)
+        return (sharding.replicate(learner.update(params, bx, by), mesh),
+                learner.loss(params, bx, by))
 
     params, losses = lax.scan(step, params, batches)
     finite = jnp.isfinite(losses)
@@ -259,11 +276,26 @@ def predict(learner: Learner, params: Any, x: Data) -> Any:
 def accuracy(learner: Learner, params: Any, x: Data, y: Any) -> float:
     """The fraction of examples whose predicted class (the argmax of the output,
     or the output rounded when it is one number) is ``y`` (labels or one-hot)."""
-    scores = jnp.asarray(predict(learner, params, x))
-    y = jnp.asarray(y)
+    return float(_accuracy(learner, params, wires(x, "x"), jnp.asarray(y)))
+
+
+@partial(jax.jit, static_argnums=0)
+def _accuracy(learner: Learner, params: Any, xs: tuple, y: Any) -> Any:
+    ys = tuple(learner.implement(params, *xs))
+    scores = ys[0] if learner.n_out == 1 else jnp.asarray(ys)
     if scores.ndim > 1 and scores.shape[-1] > 1:
         predicted = jnp.argmax(scores, axis=-1)
         y = jnp.argmax(y, axis=-1) if y.ndim == scores.ndim else y
     else:
         predicted = jnp.round(scores).reshape(y.shape)
-    return float(jnp.mean(predicted == y))
+    return jnp.mean(predicted == y)
+
+
+def loss(learner: Learner, params: Any, x: Data, y: Data) -> float:
+    """The learner's error on all of ``(x, y)`` at once, e.g. on held-out data."""
+    return float(_loss(learner, params, wires(x, "x"), wires(y, "y")))
+
+
+@partial(jax.jit, static_argnums=0)
+def _loss(learner: Learner, params: Any, xs: tuple, ys: tuple) -> Any:
+    return learner.loss(params, xs, ys)
