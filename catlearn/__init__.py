@@ -24,6 +24,7 @@ from catlearn.io import load_table, resolve_data_path
 from catlearn.categories.para import Para, Parametrised, para, parametrised
 from catlearn.categories.lens import Lens, lenses, reverse_derivative
 from catlearn.categories.learn import Learner
-from catlearn.learning import (learn, backprop, mse, cross_entropy, nll, sgd, momentum,
+from catlearn.learning import (learn, backprop, mse, cross_entropy, nll, sgd, momentum, loss,
+                               train_test_split,
                                adam, from_optax, fit)
 from catlearn.primitives.nn import dense, relu, tanh, sigmoid, softmax

@@ -124,8 +124,10 @@ def _human(result: dict) -> str:
     if result["kind"] == "check":
         return f"{where}: check {'holds' if result['holds'] else 'fails'}"
     if result["kind"] == "train":
-        return (f"{where}: train {result['learner']}: loss {result['loss']:.4g}, accuracy "
-                f"{result['accuracy']:.4g} ({result['seconds']:.1f} s)")
+        shown = [f"loss {result['loss']:.4g}"] + [
+            f"{k.replace('_', ' ')} {result[k]:.4g}"
+            for k in ("accuracy", "test_loss", "test_accuracy") if result.get(k) is not None]
+        return f"{where}: train {result['learner']}: {', '.join(shown)} ({result['seconds']:.1f} s)"
     head = f"{where}: {result['kind']} {result['model']} with {result['method']}"
     if result.get("log_evidence") is not None:
         head += f", log evidence {result['log_evidence']:.4f}"

@@ -37,7 +37,7 @@ from catlearn.inference.kernel import Kernel, State
 from catlearn.inference.mhg import mhg
 from catlearn.inference.resample import Scheme, scheme
 from catlearn.inference.sequential import StateSpace
-from catlearn.inference.smc import bootstrap_filter, fraction, positive_int
+from catlearn.inference.smc import bootstrap_filter, fraction, positive_int, whole_seed
 
 Params = Any   # a pytree of unconstrained global parameters
 
@@ -132,6 +132,7 @@ class PMMH:
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
+        whole_seed(self.name, self.seed)
         positive_int(self.name, "samples", self.samples)
         if not (isinstance(self.warmup, int) and self.warmup >= 0):
             raise InferenceError(f"pmmh: warmup must be a non-negative integer, got {self.warmup!r}")

@@ -28,7 +28,7 @@ from catlearn import sharding
 from catlearn.inference.move import KernelFactory, scaled_rmh
 from catlearn.inference.resample import Scheme, scheme
 from catlearn.inference.sequential import StaticTarget, fixed_schedule
-from catlearn.inference.smc import (SMCResult, check, positive_int, static_view, temper,
+from catlearn.inference.smc import (SMCResult, check, positive_int, whole_seed, static_view, temper,
                                     tempered_posterior)
 
 
@@ -57,6 +57,7 @@ class ResampleMove:
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
+        whole_seed(self.name, self.seed)
         positive_int(self.name, "stages", self.stages)
         positive_int(self.name, "moves", self.moves)
         scheme(self.resampling)

@@ -181,6 +181,11 @@ def positive_int(method: str, name: str, value: Any) -> None:
         raise InferenceError(f"{method}: {name} must be a positive integer, got {value!r}")
 
 
+def whole_seed(method: str, value: Any) -> None:
+    if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        raise InferenceError(f"{method}: seed must be a whole number >= 0, got {value!r}")
+
+
 def fraction(method: str, name: str, value: Any, *, closed: bool = True) -> None:
     if not (isinstance(value, (int, float)) and (0 <= value <= 1 if closed else 0 < value < 1)):
         interval = "[0, 1]" if closed else "(0, 1)"
@@ -210,6 +215,7 @@ class SMC:
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
+        whole_seed(self.name, self.seed)
         positive_int(self.name, "moves", self.moves)
         positive_int(self.name, "max_stages", self.max_stages)
         fraction(self.name, "ess_threshold", self.ess_threshold)
