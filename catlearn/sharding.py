@@ -12,7 +12,9 @@ model's step under ``vmap``, a leapfrog step of each chain, a per-example
 loss) runs on every block at once, and the few global operations (the sum
 of the weights, the CDF a resampling inverts, the mean of a gradient)
 become XLA collectives placed by GSPMD. There is no scheduler here: one
-``jax.jit`` program, told where its arrays live.
+``jax.jit`` program, told where its arrays live. Populations whose members
+never meet (MCMC chains) run instead as :func:`independent` blocks, one a
+device, under ``jax.shard_map``.
 
 Outside ``jit`` :func:`shard` places arrays with ``jax.device_put``; inside,
 :func:`constrain` and :func:`replicate` pin the placement of intermediates

@@ -1,15 +1,12 @@
 """Equality of diagrams decides the axioms of Markov categories: diagrams
 rewritten by the axioms stay equal (with equal hashes), and renaming any one
 box makes them different."""
-import os
-import sys
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catlearn import Box, Copy, Id, Swap, Ty
 
-sys.path.insert(0, os.path.dirname(__file__))
 from diagram_strategies import (R, SIGNATURE, bracketed, equal_pair, reordered,  # noqa: E402
                                 shuffled, slices)
 

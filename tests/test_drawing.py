@@ -1,7 +1,5 @@
 """Drawings show what the hypergraph holds: one rectangle per box, one dot per
 copy, one ground symbol per discard, and a layout by layers."""
-import os
-import sys
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,7 +8,6 @@ from catlearn import Box, Copy, Discard, Id, Ty
 from catlearn.syntax.drawing import BOX_HEIGHT, layout
 from catlearn.syntax.model import INT, Plate
 
-sys.path.insert(0, os.path.dirname(__file__))
 from diagram_strategies import R as RR, bracketed, slices  # noqa: E402
 
 R = Ty("Real")

@@ -1,8 +1,6 @@
 """The functor into JAX functions is a functor: it preserves composition,
 tensor and the structural boxes, respects the equations of diagrams, and its
 straight-line evaluation agrees with the generic fold over the protocol."""
-import os
-import sys
 
 import jax.numpy as jnp
 import numpy as np
@@ -12,7 +10,6 @@ from hypothesis import strategies as st
 from catlearn import Copy, Discard, Functor, Id, Swap, Ty, jax_functions
 from catlearn.categories.category import fold
 
-sys.path.insert(0, os.path.dirname(__file__))
 from diagram_strategies import (ATOMS, SIGNATURE, P, R, bracketed,  # noqa: E402
                                 equal_pair, slices)
 

@@ -82,8 +82,8 @@ def test_streamed_filter_names_the_impossible_observation():
 
 @pytest.mark.slow
 def test_a_long_series_streams_in_float64_evidence():
-    """T = 10^5 with 10^4 particles: the float64 evidence agrees with the Kalman
-    filter (MC sd about 7 here), and memory stays that of one population."""
+    """T = 10^5 with 10^4 particles, streamed in float64: the evidence agrees with
+    the Kalman filter and the filtering means track its means."""
     rng = np.random.default_rng(1)
     T = 100_000
     x = np.zeros(T)
@@ -93,7 +93,9 @@ def test_a_long_series_streams_in_float64_evidence():
     y = x + 0.5 * rng.normal(size=T)
     exact, means = kalman(y)
     out = chunked_filter(jax.random.key(0), lgss_state_space(y), 10_000, chunk=10_000)
-    assert abs(out.log_evidence - exact) < 30
+    # log Z-hat has sd about 7 here and is biased low by about its variance / 2
+    # (Jensen: E[Z-hat] = Z), about 25; a float32 total would be off by 75
+    assert exact - 60 < out.log_evidence < exact + 20
     assert np.mean(np.abs(out.means[0] - means)) < 0.02
 
 

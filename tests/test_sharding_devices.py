@@ -35,7 +35,19 @@ from catlearn.inference.target import Target
 args, data = {"T": a["T"], "rho": 0.9}, {"y": a["y"]}
 posts = {str(d): infer(lgss, args, data, method=smc(particles=8000, devices=d))
          for d in (None, 4)}
-again = infer(lgss, args, data, method=smc(particles=8000, devices=4)).log_evidence
+program = parse('''
+data a = json("lgss.json")
+model lgss(T: Nat, rho: Real) {
+    x[0] ~ Normal(0, 1)
+    y[0] ~ Normal(x[0], 0.5)
+    for t in range(1, T) {
+        x[t] ~ Normal(rho * x[t-1], 1)
+        y[t] ~ Normal(x[t], 0.5)
+    }
+}
+infer lgss(T = a.T, rho = 0.9) given (y = a.y) with smc(particles = 8000, devices = 4)
+''', "examples/sharded.cat")
+again = program.queries()[0].run()["log_evidence"]
 try:
     smc(particles=1002, devices=4)
     refused = ""

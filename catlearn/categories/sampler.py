@@ -29,11 +29,11 @@ False
 """
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any, Callable, Sequence
 
 import jax
 
+from catlearn.categories.function import Function
 from catlearn.functor import box_meaning
 from catlearn.primitives.ops import prim_function
 from catlearn.syntax.hypergraph import Hypergraph, evaluate
@@ -42,23 +42,12 @@ from catlearn.syntax.model import Const, Prim
 Key = jax.Array
 
 
-class Sampler:
+class Sampler(Function):
     """A morphism ``n_in -> n_out``: ``fn(key, *xs)`` returns a tuple of ``n_out``.
 
-    Calling a :class:`Sampler` runs the jitted ``fn`` and unwraps a single
-    output; ``fn`` itself stays traceable inside other JAX programs.
+    Called as ``sampler(key, *xs)``: the key is one more argument of the
+    jitted function, so everything else is as for :class:`Function`.
     """
-
-    def __init__(self, n_in: int, n_out: int, fn: Callable[..., tuple]):
-        self.n_in, self.n_out, self.fn = n_in, n_out, fn
-
-    @cached_property
-    def jitted(self) -> Callable[..., tuple]:
-        return jax.jit(self.fn)
-
-    def __call__(self, key: Key, *xs: Any) -> Any:
-        out = self.jitted(key, *xs)
-        return out[0] if self.n_out == 1 else out
 
     def __repr__(self) -> str:
         return f"Sampler({self.n_in} -> {self.n_out})"

@@ -42,7 +42,7 @@ from catlearn.inference.posterior import Posterior
 from catlearn.inference.pmmh import pmmh
 from catlearn.inference.prior import PriorSampling
 from catlearn.inference.rmsmc import rmsmc
-from catlearn.inference.smc import smc, whole_seed
+from catlearn.inference.smc import smc
 from catlearn.inference.target import Target
 from catlearn.sharding import Devices
 from catlearn.syntax.model import Model
@@ -73,13 +73,11 @@ def infer(model: Model, args: Optional[Mapping[str, Any]] = None,
 
 def prior(draws: int = 1000, seed: int = 0) -> PriorSampling:
     """Prior predictive sampling: ``draws`` independent runs of the model."""
-    whole_seed("prior", seed)
     return PriorSampling(draws=draws, seed=seed)
 
 
 def importance(particles: int = 1000, seed: int = 0) -> ImportanceSampling:
     """Importance sampling from the prior, self-normalised, with log evidence."""
-    whole_seed("importance", seed)
     return ImportanceSampling(particles=particles, seed=seed)
 
 

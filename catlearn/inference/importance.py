@@ -29,6 +29,7 @@ import jax.numpy as jnp
 from jax.scipy.special import logsumexp
 
 from catlearn.errors import InferenceError
+from catlearn.inference.options import positive_int, whole_seed
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.target import Target
 
@@ -42,9 +43,8 @@ class ImportanceSampling:
     name: str = "importance"
 
     def __post_init__(self):
-        if not (isinstance(self.particles, int) and self.particles >= 1):
-            raise InferenceError("importance: particles must be a positive integer, "
-                                 f"got {self.particles!r}")
+        positive_int(self.name, "particles", self.particles)
+        whole_seed(self.name, self.seed)
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
         sites, log_w, log_z, ess = _weigh(target, key, self.particles)

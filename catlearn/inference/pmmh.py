@@ -37,7 +37,8 @@ from catlearn.inference.kernel import Kernel, State
 from catlearn.inference.mhg import mhg
 from catlearn.inference.resample import Scheme, scheme
 from catlearn.inference.sequential import StateSpace
-from catlearn.inference.smc import bootstrap_filter, fraction, positive_int, whole_seed
+from catlearn.inference.options import fraction, positive_int, whole_seed
+from catlearn.inference.smc import bootstrap_filter
 
 Params = Any   # a pytree of unconstrained global parameters
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import jax
 
-from catlearn.errors import InferenceError
+from catlearn.inference.options import positive_int, whole_seed
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.target import Target
 
@@ -33,8 +33,8 @@ class PriorSampling:
     name: str = "prior"
 
     def __post_init__(self):
-        if not (isinstance(self.draws, int) and self.draws >= 1):
-            raise InferenceError(f"prior: draws must be a positive integer, got {self.draws!r}")
+        positive_int(self.name, "draws", self.draws)
+        whole_seed(self.name, self.seed)
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
         keys = jax.random.split(key, self.draws)

@@ -28,7 +28,8 @@ from catlearn import sharding
 from catlearn.inference.move import KernelFactory, scaled_rmh
 from catlearn.inference.resample import Scheme, scheme
 from catlearn.inference.sequential import StaticTarget, fixed_schedule
-from catlearn.inference.smc import (SMCResult, check, positive_int, whole_seed, static_view, temper,
+from catlearn.inference.options import positive_int, whole_seed
+from catlearn.inference.smc import (SMCResult, check, static_view, temper,
                                     tempered_posterior)
 
 

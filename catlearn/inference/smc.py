@@ -38,8 +38,9 @@ import numpy as np
 
 from catlearn import sharding
 from catlearn.errors import InferenceError
+from catlearn.inference.options import fraction, positive_int, whole_seed
 from catlearn.inference.move import KernelFactory, move, scaled_rmh
-from catlearn.inference.population import Population, log_evidence, normalise, spawn
+from catlearn.inference.population import Population, normalise, spawn
 from catlearn.inference.resample import Scheme, adaptive, scheme
 from catlearn.inference.sequential import (Schedule, Stage, StateSpace, StaticTarget,
                                            adaptive_schedule, anneal, finish, record,
@@ -174,22 +175,6 @@ def tempered_posterior(target, result: SMCResult, method: str, **stats):
     return Posterior({site: v[None] for site, v in sites.items()},
                      log_weights=pop.log_weights[None], log_evidence=float(result.log_evidence),
                      stats={**stage_stats(result), **stats}, method=method, target=target)
-
-
-def positive_int(method: str, name: str, value: Any) -> None:
-    if not (isinstance(value, int) and value >= 1):
-        raise InferenceError(f"{method}: {name} must be a positive integer, got {value!r}")
-
-
-def whole_seed(method: str, value: Any) -> None:
-    if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
-        raise InferenceError(f"{method}: seed must be a whole number >= 0, got {value!r}")
-
-
-def fraction(method: str, name: str, value: Any, *, closed: bool = True) -> None:
-    if not (isinstance(value, (int, float)) and (0 <= value <= 1 if closed else 0 < value < 1)):
-        interval = "[0, 1]" if closed else "(0, 1)"
-        raise InferenceError(f"{method}: {name} must be a number in {interval}, got {value!r}")
 
 
 @dataclass(frozen=True)
