@@ -46,7 +46,7 @@ from catlearn.syntax.model import Model
 
 INFERENCE_METHODS = ("prior", "importance", "smc", "rmsmc", "pmmh", "rmh", "mala", "hmc",
                      "nuts")
-TRAIN_OPTIONS = ("epochs", "batch", "seed", "test")
+TRAIN_OPTIONS = ("epochs", "batch", "seed", "test", "devices")
 
 
 # -- statements ---------------------------------------------------------------------
@@ -166,7 +166,7 @@ class Train(Statement):
         start = time.perf_counter()
         params, history = fit(learner, None, x, y, epochs=self.options.get("epochs", 1),
                               batch_size=self.options.get("batch", 32), key=key,
-                              progress=False)
+                              progress=False, devices=self.options.get("devices"))
         classes = self.learner.loss is cross_entropy or bool(np.all(self.y == np.round(self.y)))
         result = {"kind": "train", "line": self.line, "learner": self.learner.name,
                   "loss": float(history[-1]),
