@@ -1,6 +1,7 @@
 """The ``catlearn`` command: run, check and draw programs.
 
-``catlearn run FILE.cat [--json]`` runs every check and query in order;
+``catlearn run FILE.cat [--json] [--plot DIR]`` runs every check and query
+in order (with ``--plot``, writing their plots into DIR as PNG files);
 ``catlearn check FILE.cat`` parses and type-checks only; ``catlearn draw
 FILE.cat NAME -o OUT.png`` draws a diagram or a model. A program reads data
 only from its own folder unless given ``--allow-path DIR``. Exit status: 0 on
@@ -45,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the checks and queries of a program")
     _program_arguments(run)
     run.add_argument("--json", action="store_true", help="print one JSON document")
+    run.add_argument("--plot", metavar="DIR", help="write trace, density and loss plots and "
+                     "the diagrams of the models and learners queried into DIR as PNG files")
     run.set_defaults(command=_run)
     check = commands.add_parser("check", help="parse and type-check a program")
     _program_arguments(check)
@@ -67,6 +70,7 @@ def _program_arguments(command: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from catlearn.lang import load
     results: list[dict] = []
+    drawn: set[str] = set()  # the diagrams already plotted
     try:
         program = load(args.file, args.allow_path)
         for statement in program.queries():
@@ -74,6 +78,11 @@ def _run(args: argparse.Namespace) -> int:
             results.append(result)
             if not args.json:
                 print(_human(result), flush=True)
+            if args.plot:
+                from catlearn.plot import plot_query
+                written = plot_query(statement, args.plot, drawn)
+                if not args.json:
+                    print("".join(f"  wrote {path}\n" for path in written), end="", flush=True)
     except CatlearnError as err:
         if args.json:
             results.append({"kind": "error", "line": err.line, "column": err.column,
@@ -81,6 +90,10 @@ def _run(args: argparse.Namespace) -> int:
             print(json.dumps(results, indent=1))
         else:
             print(f"error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:  # only writing plots touches files after loading
+        print(f"error: cannot write plots in {args.plot}: {err.strerror or err}",
+              file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(results, indent=1))

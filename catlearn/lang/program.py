@@ -104,6 +104,8 @@ class Infer(Statement):
     method: str
     options: dict
     options_at: dict = field(default_factory=dict)
+    #: the Posterior of the last run, for plots (``catlearn run --plot``)
+    posterior: Any = field(default=None, init=False, repr=False, compare=False)
 
     def run(self) -> dict:
         what = f"infer {self.model.name} with {self.method}"
@@ -114,7 +116,8 @@ class Infer(Statement):
         start = time.perf_counter()
         method = _make_method(getattr(api, self.method), self.method, self.options,
                               self.options_at)
-        posterior = api.infer(self.model, args=self.args, data=self.data, method=method)
+        posterior = self.posterior = api.infer(self.model, args=self.args, data=self.data,
+                                               method=method)
         result = {"kind": "infer", "line": self.line, "model": self.model.name,
                   "method": self.method, "params": _summary(posterior),
                   "log_evidence": _maybe_float(getattr(posterior, "log_evidence", None)),
@@ -132,12 +135,14 @@ class SampleQuery(Statement):
     args: dict
     options: dict
     options_at: dict = field(default_factory=dict)
+    #: the draws of the last run, a Posterior, for plots
+    posterior: Any = field(default=None, init=False, repr=False, compare=False)
 
     def run(self) -> dict:
         api = _engine("catlearn.inference.api", f"sample {self.model.name} with prior")
         start = time.perf_counter()
         method = _make_method(api.prior, "prior", self.options, self.options_at)
-        draws = api.infer(self.model, args=self.args, data={}, method=method)
+        draws = self.posterior = api.infer(self.model, args=self.args, data={}, method=method)
         return {"kind": "sample", "line": self.line, "model": self.model.name,
                 "method": "prior", "params": _summary(draws), "log_evidence": None,
                 "seconds": round(time.perf_counter() - start, 3)}
@@ -151,6 +156,8 @@ class Train(Statement):
     x: np.ndarray
     y: np.ndarray
     options: dict
+    #: the mean loss of each epoch of the last run, for plots
+    history: Optional[np.ndarray] = field(default=None, init=False, repr=False, compare=False)
 
     def run(self) -> dict:
         """Train; the last epoch's mean loss, and, with ``test = f``, the loss on
@@ -167,6 +174,7 @@ class Train(Statement):
         params, history = fit(learner, None, x, y, epochs=self.options.get("epochs", 1),
                               batch_size=self.options.get("batch", 32), key=key,
                               progress=False, devices=self.options.get("devices"))
+        self.history = history
         classes = self.learner.loss is cross_entropy or bool(np.all(self.y == np.round(self.y)))
         result = {"kind": "train", "line": self.line, "learner": self.learner.name,
                   "loss": float(history[-1]),
