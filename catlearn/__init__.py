@@ -28,3 +28,4 @@ from catlearn.learning import (learn, backprop, mse, cross_entropy, nll, sgd, mo
                                train_test_split,
                                adam, from_optax, fit)
 from catlearn.primitives.nn import dense, relu, tanh, sigmoid, softmax
+from catlearn import plot

@@ -72,6 +72,8 @@ def _run(args: argparse.Namespace) -> int:
     results: list[dict] = []
     drawn: set[str] = set()  # the diagrams already plotted
     try:
+        if args.plot:  # refuse a folder that cannot be made before running anything
+            os.makedirs(args.plot, exist_ok=True)
         program = load(args.file, args.allow_path)
         for statement in program.queries():
             result = program.run_statement(statement)
@@ -91,7 +93,7 @@ def _run(args: argparse.Namespace) -> int:
         else:
             print(f"error: {err}", file=sys.stderr)
         return 1
-    except OSError as err:  # only writing plots touches files after loading
+    except OSError as err:  # only the plots are written here; load reports its own
         print(f"error: cannot write plots in {args.plot}: {err.strerror or err}",
               file=sys.stderr)
         return 1

@@ -24,12 +24,16 @@ pyplot's global state.
 """
 from __future__ import annotations
 
+import itertools
 import os
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
 from catlearn.lang.program import Infer, SampleQuery, Statement, Train
+
+if TYPE_CHECKING:
+    from catlearn.inference.posterior import Posterior
 
 MAX_ELEMENTS = 4  # elements of a vector site that are drawn
 GRID = 200        # points at which a density estimate is evaluated
@@ -37,20 +41,19 @@ BINS = 40         # bins of a histogram of real values (numpy's rules ignore wei
 PANEL = (6.0, 1.8)  # inches per panel: one row per scalar
 
 
-def scalars(posterior: Any) -> list[tuple[str, np.ndarray]]:
+def scalars(posterior: "Posterior") -> list[tuple[str, np.ndarray]]:
     """``(name, draws)`` for each scalar drawn: draws with ``(chain, draw)`` axes;
     a vector site gives its first :data:`MAX_ELEMENTS` elements."""
     out = []
     for site, draws in posterior.samples.items():
         draws = np.asarray(draws)
-        elements = list(np.ndindex(*draws.shape[2:]))[:MAX_ELEMENTS]
-        for element in elements:
+        for element in itertools.islice(np.ndindex(*draws.shape[2:]), MAX_ELEMENTS):
             name = site + (f"[{', '.join(map(str, element))}]" if element else "")
             out.append((name, draws[(slice(None), slice(None)) + element]))
     return out
 
 
-def trace(posterior: Any, title: str = "") -> Any:
+def trace(posterior: "Posterior", title: str = "") -> Any:
     """One panel per scalar: its draws against the draw index, one line per chain."""
     shown = scalars(posterior)
     fig, axes = _figure(len(shown), title)
@@ -62,7 +65,7 @@ def trace(posterior: Any, title: str = "") -> Any:
     return fig
 
 
-def density(posterior: Any, title: str = "") -> Any:
+def density(posterior: "Posterior", title: str = "") -> Any:
     """One panel per scalar: the histogram of its (weighted) draws, all chains
     pooled, and for real values a Gaussian kernel density estimate over it."""
     from matplotlib.ticker import MaxNLocator
@@ -161,7 +164,7 @@ def _figure(panels: int, title: str) -> tuple[Any, list]:
     return fig, axes
 
 
-def _weights(posterior: Any) -> Optional[np.ndarray]:
+def _weights(posterior: "Posterior") -> Optional[np.ndarray]:
     """The normalised weight of each draw, chains pooled; None when unweighted."""
     if posterior.log_weights is None:
         return None
