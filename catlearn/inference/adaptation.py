@@ -24,8 +24,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from catlearn.inference.integrators import hamiltonian, leapfrog, point
-from catlearn.inference.kernel import Kernel, LogDensity, flat_logdensity
+from catlearn.inference.integrators import IntegratorState, hamiltonian, leapfrog, point
+from catlearn.inference.kernel import Kernel, LogDensity, State, flat_logdensity
 from catlearn.inference.metrics import gaussian_euclidean
 
 KernelFactory = Callable[[LogDensity, jax.Array, jax.Array], Kernel]
@@ -121,38 +121,47 @@ def window_schedule(num_warmup: int, initial_buffer: int = 75, final_buffer: int
 
 # --- initial step size --------------------------------------------------------
 
-def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, position,
+def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, state: State,
                               inverse_mass_matrix: jax.Array, step_size,
                               max_iterations: int = 100) -> jax.Array:
     """Stan's heuristic: double or halve ``ε`` until one leapfrog step's acceptance
-    ``exp(H₀ - H₁)`` crosses 0.8."""
-    x, _, logdensity = flat_logdensity(logdensity_fn, position)
+    ``exp(H₀ - H₁)`` crosses 0.8, from the chain's ``state`` (whose gradient is
+    reused when it has one)."""
+    x, _, logdensity = flat_logdensity(logdensity_fn, state.position)
     metric = gaussian_euclidean(inverse_mass_matrix)
     integrate = leapfrog(logdensity, metric)
-    gradient_point = point(logdensity, x, jnp.zeros_like(x))
+    if state.logdensity_grad is None:
+        gradient_point = point(logdensity, x, jnp.zeros_like(x))
+    else:
+        gradient_point = IntegratorState(x, jnp.zeros_like(x), state.logdensity,
+                                         ravel_pytree(state.logdensity_grad)[0])
 
     def log_acceptance(key, eps):
         start = gradient_point._replace(momentum=metric.sample_momentum(key, x))
         delta = hamiltonian(metric, start) - hamiltonian(metric, integrate(start, eps))
         return jnp.where(jnp.isnan(delta), -jnp.inf, delta)
 
-    direction = jnp.where(log_acceptance(key, step_size) > jnp.log(0.8), 1.0, -1.0)
-
+    # The first probe, at ε itself, sets the direction; it shares the loop's leapfrog
+    # so that the compiled program holds one copy of the gradient here, not two.
     def keep_going(carry):
-        i, eps, key, crossed = carry
-        return ~crossed & (i < max_iterations)
+        i, eps, key, direction, crossed = carry
+        return ~crossed & (i <= max_iterations)
 
     def scale(carry):
-        i, eps, key, _ = carry
-        key, k = jax.random.split(key)
-        new = eps * 2.0 ** direction
+        i, eps, key, direction, _ = carry
+        first = i == 0
+        next_key, k = jax.random.split(key)
+        key, k = jax.lax.select(first, key, next_key), jax.lax.select(first, key, k)
+        new = jnp.where(first, eps, eps * 2.0 ** direction)
         above = log_acceptance(k, new) > jnp.log(0.8)
-        crossed = jnp.where(direction > 0, ~above, above)
+        direction = jnp.where(first, jnp.where(above, 1.0, -1.0), direction)
+        crossed = ~first & jnp.where(direction > 0, ~above, above)
         # Stan stops one step early when going up: the last ε that was still accepted.
-        return i + 1, jnp.where(crossed & (direction > 0), eps, new), key, crossed
+        return i + 1, jnp.where(crossed & (direction > 0), eps, new), key, direction, crossed
 
-    _, eps, _, _ = jax.lax.while_loop(
-        keep_going, scale, (0, jnp.asarray(step_size, x.dtype), key, jnp.zeros((), bool)))
+    eps = jnp.asarray(step_size, x.dtype)
+    _, eps, _, _, _ = jax.lax.while_loop(
+        keep_going, scale, (0, eps, key, jnp.ones_like(eps), jnp.zeros((), bool)))
     return eps
 
 
@@ -209,7 +218,7 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
                                welford_init(x.shape[0], dense_mass, x.dtype))
 
     def find_step_size(key, state: AdaptationState) -> AdaptationState:
-        step_size = find_reasonable_step_size(key, logdensity_fn, state.kernel_state.position,
+        step_size = find_reasonable_step_size(key, logdensity_fn, state.kernel_state,
                                               state.inverse_mass_matrix, state.step_size)
         return state._replace(step_size=step_size, dual_averaging=dual_averaging_init(step_size))
 
