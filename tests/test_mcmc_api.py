@@ -148,3 +148,17 @@ def test_eight_schools_from_the_command_line_matches_posteriordb_and_numpyro(cap
         assert abs(examples[name][0] - ref["mean"]) < 0.01   # the EXPECT line is posteriordb's
         mean, mcse = NUMPYRO_LONG_RUN[name]
         assert abs(row["mean"] - mean) < 4 * math.hypot(se, mcse)
+
+
+def test_nuts_runs_without_warmup_at_a_given_step_size():
+    import json
+
+    import catlearn as cl
+    program = cl.load("examples/coin.cat")
+    flips = json.load(open("examples/coin.json"))["flips"]
+    post = cl.infer(program["coin"], args={"n": 10}, data={"flips": flips},
+                    method=cl.nuts(chains=2, warmup=0, samples=1000, step_size=0.5,
+                                   progress=False))
+    draws = post.samples["p"]
+    assert draws.shape == (2, 1000)
+    assert abs(float(draws.mean()) - 8 / 12) < 0.03  # Beta(8, 4)

@@ -207,6 +207,8 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     start_step_size = 1.0 if initial_step_size is None else initial_step_size
 
     def at(flags, t):
+        if flags.shape[0] == 0:  # no warm-up: no flag is ever set
+            return jnp.asarray(False)
         return (t < flags.shape[0]) & flags[jnp.minimum(t, flags.shape[0] - 1)]
 
     def init(position) -> AdaptationState:
@@ -225,7 +227,7 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     def adapt(state: AdaptationState, acceptance, t) -> AdaptationState:
         averaging = dual_averaging_update(state.dual_averaging, acceptance, target_accept)
         x, _ = ravel_pytree(state.kernel_state.position)
-        welford = jax.tree.map(lambda new, old: jnp.where(slow[t], new, old),
+        welford = jax.tree.map(lambda new, old: jnp.where(at(slow, t), new, old),
                                welford_update(state.welford, x), state.welford)
         last = t == num_warmup - 1
         state = state._replace(
@@ -237,7 +239,7 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
             return state._replace(inverse_mass_matrix=welford_covariance(state.welford),
                                   welford=welford_init(x.shape[0], dense_mass, x.dtype))
 
-        return jax.lax.cond(window_end[t], end_window, lambda s: s, state)
+        return jax.lax.cond(at(window_end, t), end_window, lambda s: s, state)
 
     def step(key, state: AdaptationState, t) -> tuple[AdaptationState, Any]:
         key_restart, key_step = jax.random.split(key)
