@@ -1,6 +1,7 @@
 """Importance sampling with the prior as proposal (likelihood weighting).
 
-Each of ``n`` particles is a run of the weighted sampler: latent sites drawn
+Importance sampling is ``spawn(n, weighted)`` of :mod:`population`: each of ``n``
+particles is a run of the weighted sampler, latent sites drawn
 from the prior, ``log w_i`` the log likelihood of the data. In log space,
 
     log Ẑ = logsumexp(log w) - log n          (unbiased for Z in Ẑ, not log Ẑ)
@@ -26,10 +27,11 @@ from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
-from jax.scipy.special import logsumexp
 
 from catlearn.errors import InferenceError
 from catlearn.inference.options import positive_int, whole_seed
+from catlearn.inference.population import (effective_sample_size, log_evidence,
+                                           normalise, spawn)
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.target import Target
 
@@ -47,26 +49,18 @@ class ImportanceSampling:
         whole_seed(self.name, self.seed)
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
-        sites, log_w, log_z, ess = _weigh(target, key, self.particles)
-        if bool(jnp.isnan(log_w).any()):
+        pop = jax.jit(lambda k: spawn(k, self.particles, target.weighted))(key)
+        if bool(jnp.isnan(pop.log_weights).any()):
             raise InferenceError(f"importance sampling on {target.model.name}: a log weight "
                                  "is NaN (a density was evaluated outside its domain)")
-        if not math.isfinite(float(log_z)):
+        log_z = float(log_evidence(pop))
+        if not math.isfinite(log_z):
             raise InferenceError(f"importance sampling on {target.model.name}: every particle "
                                  "has weight zero; the data are impossible under the prior "
                                  f"draws (observed: {', '.join(target.observed)})")
-        return Posterior({site: v[None] for site, v in target.in_program_order(sites).items()},
-                         log_weights=(log_w - logsumexp(log_w))[None],
-                         log_evidence=float(log_z),
-                         stats={"ess": float(ess), "particles": self.particles},
+        sites = target.in_program_order(pop.particles)
+        return Posterior({site: v[None] for site, v in sites.items()},
+                         log_weights=normalise(pop).log_weights[None], log_evidence=log_z,
+                         stats={"ess": float(effective_sample_size(pop)),
+                                "particles": self.particles},
                          method=self.name, target=target)
-
-
-def _weigh(target: Target, key: jax.Array, n: int):
-    @jax.jit
-    def run(key):
-        sites, log_w = jax.vmap(target.weighted)(jax.random.split(key, n))
-        total = logsumexp(log_w)
-        ess = jnp.exp(-logsumexp(2 * (log_w - total)))
-        return sites, log_w, total - jnp.log(n), ess
-    return run(key)
