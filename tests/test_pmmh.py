@@ -1,6 +1,4 @@
 """PMMH: the posterior of ar1's rho (data simulated with rho = 0.9)."""
-import json
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -9,13 +7,7 @@ import pytest
 
 from catlearn.errors import InferenceError
 from catlearn.inference.pmmh import pmmh, pmmh_chain
-from catlearn.inference.sequential import StateSpace
-
-Y = jnp.asarray(json.loads((Path(__file__).parents[1] / "examples" / "lgss.json").read_text())["y"])
-
-
-def normal_logpdf(x, loc, scale):
-    return -0.5 * ((x - loc) / scale) ** 2 - jnp.log(scale) - 0.5 * jnp.log(2 * jnp.pi)
+from state_spaces import lgss
 
 
 def rho_of(z):
@@ -29,16 +21,7 @@ def log_prior(z):
 
 
 def ar1(z):
-    rho = rho_of(z)
-
-    def init(key):
-        x = jax.random.normal(key)
-        return x, normal_logpdf(Y[0], x, 0.5)
-
-    def step(key, x, t):
-        x = rho * x + jax.random.normal(key)
-        return x, normal_logpdf(Y[t], x, 0.5)
-    return StateSpace(init, step, Y.shape[0])
+    return lgss(rho_of(z))
 
 
 def test_pmmh_finds_rho_of_ar1():

@@ -1,41 +1,22 @@
 """SMC against truth: the Kalman filter, Beta-Bernoulli conjugacy, quadrature."""
-import json
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+from jax.scipy.stats import norm
 import numpy as np
 import pytest
 from scipy import stats
 
 from catlearn.errors import InferenceError
-from catlearn.inference.kalman import ar1_log_likelihood, log_likelihood
+from catlearn.inference.kalman import ar1_log_likelihood
 from catlearn.inference.move import move, scaled_rmh
-from catlearn.inference.population import Population, spawn
+from catlearn.inference.population import spawn
 from catlearn.inference.rmsmc import resample_move
-from catlearn.inference.sequential import (StateSpace, StaticTarget, log_cess, next_temperature,
-                                           trace_back)
+from catlearn.inference.sequential import StaticTarget, log_cess, next_temperature, trace_back
 from catlearn.inference.smc import bootstrap_filter, check, tempered_smc
+from state_spaces import Y, lgss
 
-LGSS = json.loads((Path(__file__).parents[1] / "examples" / "lgss.json").read_text())
-Y = jnp.asarray(LGSS["y"])
 KALMAN = -172.454
-
-
-def normal_logpdf(x, loc, scale):
-    return -0.5 * ((x - loc) / scale) ** 2 - jnp.log(scale) - 0.5 * jnp.log(2 * jnp.pi)
-
-
-def lgss(rho=0.9, y=Y):
-    """x_0 ~ N(0, 1), x_t ~ N(ρ x_{t-1}, 1), y_t ~ N(x_t, 0.5²), written by hand."""
-    def init(key):
-        x = jax.random.normal(key)
-        return x, normal_logpdf(y[0], x, 0.5)
-
-    def step(key, x, t):
-        x = rho * x + jax.random.normal(key)
-        return x, normal_logpdf(y[t], x, 0.5)
-    return StateSpace(init, step, y.shape[0])
 
 
 def coin_target():
@@ -133,7 +114,7 @@ def test_next_temperature_hits_the_conditional_ess():
 
 def test_move_leaves_the_target_invariant():
     pop = spawn(jax.random.key(0), 20000, lambda k: (1.0 + 2.0 * jax.random.normal(k, (1,)), 0.0))
-    logdensity = lambda x: normal_logpdf(x[0], 1.0, 2.0)
+    logdensity = lambda x: norm.logpdf(x[0], 1.0, 2.0)
     moved, info = jax.jit(lambda k: move(k, pop, scaled_rmh()(logdensity, pop), 5))(
         jax.random.key(1))
     x = np.asarray(moved.particles[:, 0])
@@ -160,7 +141,7 @@ def test_tempered_evidence_of_logistic_regression_matches_quadrature():
     def log_lik(w):
         logits = X @ w
         return jnp.sum(y * jax.nn.log_sigmoid(logits) + (1 - y) * jax.nn.log_sigmoid(-logits))
-    log_prior = lambda w: jnp.sum(normal_logpdf(w, 0.0, 1.0))
+    log_prior = lambda w: jnp.sum(norm.logpdf(w, 0.0, 1.0))
     grid = jnp.linspace(-6, 6, 401)
     w1, w2 = jnp.meshgrid(grid, grid)
     points = jnp.stack([w1.ravel(), w2.ravel()], 1)
