@@ -15,46 +15,48 @@ from typing import Any, Callable, Iterator, Optional, Union
 Pos = tuple[int, int]
 
 
+class Leaf:
+    """A node with no sub-terms."""
+
+    def kids(self) -> tuple:
+        return ()
+
+
+class Pair:
+    """A node whose sub-terms are ``left`` and ``right``."""
+
+    def kids(self) -> tuple:
+        return (self.left, self.right)
+
+
 # -- expressions --------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Num:
+class Num(Leaf):
     value: Union[int, float]
     pos: Pos
 
-    def kids(self) -> tuple:
-        return ()
-
 
 @dataclass(frozen=True)
-class Str:
+class Str(Leaf):
     value: str
     pos: Pos
 
-    def kids(self) -> tuple:
-        return ()
-
 
 @dataclass(frozen=True)
-class Name:
+class Name(Leaf):
     id: str
     pos: Pos
 
-    def kids(self) -> tuple:
-        return ()
-
 
 @dataclass(frozen=True)
-class BinOp:
+class BinOp(Pair):
     """``left op right`` with op one of ``+ - * / **``."""
 
     op: str
     left: Any
     right: Any
     pos: Pos
-
-    def kids(self) -> tuple:
-        return (self.left, self.right)
 
 
 @dataclass(frozen=True)
@@ -136,55 +138,40 @@ class TypeAtom:
 
 
 @dataclass(frozen=True)
-class TypeExpr:
+class TypeExpr(Leaf):
     """A product ``A * B * ...`` of atoms; ``I`` is the unit."""
 
     atoms: tuple
     pos: Pos
 
-    def kids(self) -> tuple:
-        return ()
-
 
 @dataclass(frozen=True)
-class DName:
+class DName(Leaf):
     id: str
     pos: Pos
 
-    def kids(self) -> tuple:
-        return ()
-
 
 @dataclass(frozen=True)
-class DCall:
+class DCall(Leaf):
     """``id(Real)``, ``swap(A, B)``, ``dense(4, 16)``: args are types or numbers."""
 
     id: str
     args: tuple
     pos: Pos
 
-    def kids(self) -> tuple:
-        return ()
-
 
 @dataclass(frozen=True)
-class DThen:
+class DThen(Pair):
     left: Any
     right: Any
     pos: Pos
 
-    def kids(self) -> tuple:
-        return (self.left, self.right)
-
 
 @dataclass(frozen=True)
-class DTensor:
+class DTensor(Pair):
     left: Any
     right: Any
     pos: Pos
-
-    def kids(self) -> tuple:
-        return (self.left, self.right)
 
 
 # -- statements ---------------------------------------------------------------
