@@ -51,7 +51,8 @@ class _Leaf(NamedTuple):
 
 
 class _Trajectory(NamedTuple):
-    ends: _Leaf                  # leading axis: 0 = backward end, 1 = forward end
+    backward: _Leaf              # the two ends of the trajectory
+    forward: _Leaf
     sample: IntegratorState
     log_weight: jax.Array
     momentum_sum: jax.Array
@@ -69,17 +70,11 @@ class _Trajectory(NamedTuple):
     diverging: jax.Array
 
 
-def _end(ends: _Leaf, direction) -> _Leaf:
-    """The end of the trajectory in ``direction`` (1 forward, 0 backward). A select,
-    not an index: under ``vmap`` the direction differs by chain, and indexing by
-    it would become a gather (and updating, a scatter) at every leapfrog step."""
-    return jax.tree.map(lambda a: jnp.where(direction == 1, a[1], a[0]), ends)
-
-
-def _extend_end(ends: _Leaf, direction, leaf: _Leaf) -> _Leaf:
-    return jax.tree.map(lambda a, b: jnp.stack([jnp.where(direction == 0, b, a[0]),
-                                                jnp.where(direction == 1, b, a[1])]),
-                        ends, leaf)
+def _where(condition, a, b):
+    """``a`` where ``condition`` holds, else ``b``, leaf by leaf. Selects, not
+    indexing: under ``vmap`` the condition differs by chain, and an index would
+    become a gather (and an update, a scatter) at every leapfrog step."""
+    return jax.tree.map(lambda x, y: jnp.where(condition, x, y), a, b)
 
 
 def _uniform_at(key: jax.Array, counter: jax.Array) -> jax.Array:
@@ -114,16 +109,15 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
         start = IntegratorState(x, momentum, state.logdensity,
                                 ravel_pytree(state.logdensity_grad)[0])
         energy0 = hamiltonian(metric, start)
-        forward = jax.random.bernoulli(key_direction, shape=(max_tree_depth,))
+        goes_forward = jax.random.bernoulli(key_direction, shape=(max_tree_depth,))
         merge_uniforms = jax.random.uniform(key_merge, (max_tree_depth,))
-        both_ends = jax.tree.map(lambda a: jnp.stack([a, a]),
-                                 _Leaf(start, metric.velocity(momentum)))
+        start_leaf = _Leaf(start, metric.velocity(momentum))
         zeros = jnp.zeros((max_tree_depth, x.shape[0]), x.dtype)
 
         def extend(t: _Trajectory) -> _Trajectory:
-            at_depth = depths == t.depth     # one-hot, for the same reason as _end
-            direction = jnp.any(at_depth & forward).astype(jnp.int32)
-            edge = _end(t.ends, direction).point
+            at_depth = depths == t.depth     # one-hot, for the same reason as _where
+            direction = jnp.any(at_depth & goes_forward).astype(jnp.int32)
+            edge = _where(direction == 1, t.forward, t.backward).point
             point = integrate(edge, jnp.where(direction == 1, step_size, -step_size))
             velocity = metric.velocity(point.momentum)
             delta = -point.logdensity + 0.5 * jnp.dot(point.momentum, velocity) - energy0
@@ -134,10 +128,11 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
             subtree_log_weight = jnp.logaddexp(t.subtree_log_weight, -delta)
             u = _uniform_at(key_leaf, t.num_steps)
             take = jnp.log(u) < -delta - subtree_log_weight
-            subtree_sample = jax.tree.map(lambda a, b: jnp.where(take, a, b),
-                                          point, t.subtree_sample)
+            subtree_sample = _where(take, point, t.subtree_sample)
             subtree_momentum_sum = t.subtree_momentum_sum + point.momentum
-            ends = _extend_end(t.ends, direction, _Leaf(point, velocity))
+            leaf = _Leaf(point, velocity)
+            backward = _where(direction == 0, leaf, t.backward)
+            forward = _where(direction == 1, leaf, t.forward)
 
             # U-turns of the sub-subtrees that open or close at this leaf.
             active = (levels <= t.depth)[:, None]
@@ -149,7 +144,7 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
             level_rho = (subtree_momentum_sum - checkpoint_sum
                          - 0.5 * (checkpoint_momentum + point.momentum))
             level_turning = ((jnp.sum(checkpoint_velocity * level_rho, axis=1) <= 0)
-                             | (level_rho @ velocity <= 0))
+                             | (jnp.sum(level_rho * velocity, axis=1) <= 0))
             subtree_turning = jnp.any(closes & level_turning)
 
             # At the end of a subtree, merge it (biased progressive sampling) unless it failed.
@@ -157,17 +152,16 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
             merge = done & ~subtree_turning & ~diverging
             take_subtree = merge & (jnp.log(jnp.sum(jnp.where(at_depth, merge_uniforms, 0.0)))
                                     < subtree_log_weight - t.log_weight)
-            sample = jax.tree.map(lambda a, b: jnp.where(take_subtree, a, b),
-                                  subtree_sample, t.sample)
+            sample = _where(take_subtree, subtree_sample, t.sample)
             log_weight = jnp.where(merge, jnp.logaddexp(t.log_weight, subtree_log_weight),
                                    t.log_weight)
             momentum_sum = jnp.where(merge, t.momentum_sum + subtree_momentum_sum,
                                      t.momentum_sum)
             trajectory_turning = merge & _turning(
-                ends.velocity[0], ends.velocity[1],
-                momentum_sum - 0.5 * (ends.point.momentum[0] + ends.point.momentum[1]))
+                backward.velocity, forward.velocity,
+                momentum_sum - 0.5 * (backward.point.momentum + forward.point.momentum))
             return _Trajectory(
-                ends, sample, log_weight, momentum_sum,
+                backward, forward, sample, log_weight, momentum_sum,
                 subtree_sample,
                 jnp.where(done, -jnp.inf, subtree_log_weight),
                 jnp.where(done, 0.0, subtree_momentum_sum),
@@ -180,7 +174,7 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
             return ~t.turning & ~t.diverging & (t.depth < max_tree_depth)
 
         t = jax.lax.while_loop(going, extend, _Trajectory(
-            both_ends, start, jnp.zeros((), x.dtype), momentum,
+            start_leaf, start_leaf, start, jnp.zeros((), x.dtype), momentum,
             start, jnp.full((), -jnp.inf, x.dtype), jnp.zeros_like(x),
             zeros, zeros, zeros, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32),
             jnp.zeros((), jnp.int32), jnp.zeros((), x.dtype),
