@@ -119,6 +119,22 @@ def window_schedule(num_warmup: int, initial_buffer: int = 75, final_buffer: int
     return slow, window_end
 
 
+def _indicator(flags: np.ndarray) -> Callable[[jax.Array], jax.Array]:
+    """``t ↦ flags[t]`` (false past the end) as comparisons of ``t`` with the ends
+    of the runs of ``flags``: a few literals in the compiled program rather than
+    an array constant the size of the warm-up."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    runs = list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+    def at(t):
+        hit = jnp.asarray(False)
+        for start, stop in runs:
+            hit = hit | ((t >= start) & (t < stop))
+        return hit
+
+    return at
+
+
 # --- initial step size --------------------------------------------------------
 
 def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, state: State,
@@ -203,13 +219,8 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     restart = np.zeros(max(num_warmup, 1), bool)
     restart[0] = initial_step_size is None
     restart[1:] = window_end[:-1]
-    slow, window_end, restart = (jnp.asarray(a) for a in (slow, window_end, restart))
+    in_slow, at_window_end, at_restart = (_indicator(a) for a in (slow, window_end, restart))
     start_step_size = 1.0 if initial_step_size is None else initial_step_size
-
-    def at(flags, t):
-        if flags.shape[0] == 0:  # no warm-up: no flag is ever set
-            return jnp.asarray(False)
-        return (t < flags.shape[0]) & flags[jnp.minimum(t, flags.shape[0] - 1)]
 
     def init(position) -> AdaptationState:
         x, _ = ravel_pytree(position)
@@ -227,7 +238,7 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     def adapt(state: AdaptationState, acceptance, t) -> AdaptationState:
         averaging = dual_averaging_update(state.dual_averaging, acceptance, target_accept)
         x, _ = ravel_pytree(state.kernel_state.position)
-        welford = jax.tree.map(lambda new, old: jnp.where(at(slow, t), new, old),
+        welford = jax.tree.map(lambda new, old: jnp.where(in_slow(t), new, old),
                                welford_update(state.welford, x), state.welford)
         last = t == num_warmup - 1
         state = state._replace(
@@ -239,11 +250,11 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
             return state._replace(inverse_mass_matrix=welford_covariance(state.welford),
                                   welford=welford_init(x.shape[0], dense_mass, x.dtype))
 
-        return jax.lax.cond(at(window_end, t), end_window, lambda s: s, state)
+        return jax.lax.cond(at_window_end(t), end_window, lambda s: s, state)
 
     def step(key, state: AdaptationState, t) -> tuple[AdaptationState, Any]:
         key_restart, key_step = jax.random.split(key)
-        state = jax.lax.cond(at(restart, t), find_step_size, lambda k, s: s, key_restart, state)
+        state = jax.lax.cond(at_restart(t), find_step_size, lambda k, s: s, key_restart, state)
         kernel = kernel_factory(logdensity_fn, state.step_size, state.inverse_mass_matrix)
         kernel_state, info = kernel.step(key_step, state.kernel_state)
         state = state._replace(kernel_state=kernel_state)

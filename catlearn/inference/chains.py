@@ -17,6 +17,7 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+from jax.tree_util import Partial
 
 from catlearn.errors import InferenceError
 from catlearn.inference.adaptation import KernelFactory, window_adaptation
@@ -58,7 +59,7 @@ def _tick(t, phase, every: int | None):
                      lambda: None)
 
 
-@partial(jax.jit, static_argnums=(0, 1), static_argnames=(
+@partial(jax.jit, static_argnums=0, static_argnames=(
     "warmup", "samples", "step_size", "target_accept", "dense_mass", "progress_every"))
 def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step_size,
          target_accept, dense_mass, progress_every):
@@ -116,6 +117,10 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     every = (progress_every or max(1, (warmup + samples) // 100)) if progress else None
     options = dict(warmup=warmup, samples=samples, step_size=step_size,
                    target_accept=target_accept, dense_mass=dense_mass, progress_every=every)
+    # A Partial is a pytree: its arguments (a target's data) enter the program as
+    # inputs, its function as part of the cache key, like any plain function.
+    if not isinstance(logdensity_fn, Partial):
+        logdensity_fn = Partial(logdensity_fn)
     if not progress:
         return _run(kernel_factory, logdensity_fn, key, init_positions, **options)
     with _ProgressBar(warmup + samples):

@@ -40,6 +40,7 @@ from typing import Optional
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.tree_util import Partial
 
 from catlearn import sharding
 from catlearn.errors import InferenceError
@@ -153,7 +154,7 @@ class MCMC:
                                  f"{', '.join(target.observed) or 'none'})")
         mesh = sharding.mesh_for(self.devices, self.chains, "chains", self.kernel)
         draws, stats = sharding.independent(lambda positions, k: sample(
-            self.factory(), target.logdensity, positions, k, warmup=self.warmup,
+            self.factory(), Partial(Target.logdensity, target), positions, k, warmup=self.warmup,
             samples=self.samples, step_size=self.step_size,
             target_accept=self.target_accept or DEFAULT_TARGET_ACCEPT[self.kernel],
             dense_mass=bool(self.dense_mass), progress=_show_progress(self.progress)),
@@ -166,13 +167,14 @@ class MCMC:
                          method=self.name, target=target)
 
 
+@partial(jax.jit, static_argnums=2)
 def _starts(target: Target, key: jax.Array, chains: int) -> tuple[jax.Array, jax.Array]:
     """A prior draw per chain (unconstrained), and the log density there."""
     starts = jax.vmap(target.init)(jax.random.split(key, chains))
     return starts, jax.vmap(target.logdensity)(starts)
 
 
-@partial(jax.jit, static_argnums=0)
+@jax.jit
 def _constrained(target: Target, draws: jax.Array) -> dict[str, jax.Array]:
     return jax.vmap(jax.vmap(target.constrain))(draws)
 

@@ -145,6 +145,7 @@ class PMMH:
     def run(self, target, key: jax.Array):
         from catlearn.inference.model_semantics import LATENT, SiteSamplers
         from catlearn.inference.posterior import Posterior
+        from catlearn.inference.target import placeholder_key
         names = global_sites(target)
         if not names:
             raise InferenceError(f"pmmh on {target.model.name}: the model has no global "
@@ -153,10 +154,9 @@ class PMMH:
         # model run with only them given (every other site drawn, unscored)
         prior_run = SiteSamplers(target.dims, {site: LATENT for site in names}).image(
             target.model.diagram)
-        _NO_KEY = jax.random.key(0)
 
         def prior(theta):
-            trace = prior_run.fn(_NO_KEY, theta, *target.inputs)[1]
+            trace = prior_run.fn(placeholder_key(), theta, *target.inputs)[1]
             return trace.log_prior, {site: trace.sites()[site] for site in names}
 
         def model(theta):

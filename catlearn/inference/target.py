@@ -31,6 +31,7 @@ cuts the model at its time steps for particle filters.
 """
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence
 
 import jax
@@ -46,7 +47,12 @@ from catlearn.inference.sequential import StateSpace
 from catlearn.syntax.model import Model, Sample, Scan, Score
 
 Array = jax.Array
-_NO_KEY = jax.random.key(0)  # the log density draws nothing; a key is only a placeholder
+
+
+def placeholder_key() -> Array:
+    """The key of a semantics that draws nothing. Made where it is used: a key
+    held by the module would enter every compiled log density as a constant."""
+    return jax.random.key(0)
 
 
 class Target:
@@ -61,7 +67,7 @@ class Target:
         def shapes(key):
             trace = self._prior.fn(key, {}, *self.inputs)[1]
             return trace, trace.sites(), trace.unconstrained_sites()
-        abstract, sites, unconstrained = jax.eval_shape(shapes, _NO_KEY)
+        abstract, sites, unconstrained = jax.eval_shape(shapes, placeholder_key())
         self.data = bind_data(model, data or {}, sites, abstract.values)
         self.site_shapes = {site: tuple(s.shape) for site, s in sites.items()}
         order = list(dict.fromkeys(box.site for box in model.sites()))
@@ -106,7 +112,7 @@ class Target:
                 f"({', '.join(self.discrete_latents)}): gradient-based inference needs a "
                 "log density of continuous latents only; use smc or importance instead")
         run = self._density.image(self.model.diagram)
-        return run.fn(_NO_KEY, {**self.data, **self.unflatten(flat)}, *self.inputs)[1]
+        return run.fn(placeholder_key(), {**self.data, **self.unflatten(flat)}, *self.inputs)[1]
 
     def logdensity(self, flat: Array) -> Array:
         """The joint log density on unconstrained space, Jacobians included."""
@@ -231,6 +237,38 @@ class Target:
                 if inner else "")
 
         return StateSpace(init, step, stop - start + 1, stage_name)
+
+
+def _flatten(target: Target):
+    """A target is a pytree whose leaves are its data and arguments: compiled
+    programs take them as inputs rather than baking them in as constants, and
+    a target rebuilt around new leaves (inside ``jit`` or ``vmap``) keeps the
+    rest (the model, its layout) from ``target`` itself, the tree's static part."""
+    return (target.data, target.inputs), _Template(target)
+
+
+def _unflatten(template: "_Template", leaves) -> Target:
+    target = copy.copy(template.target)
+    target.data, target.inputs = leaves
+    target._template = template.target
+    return target
+
+
+class _Template:
+    """The static part of a :class:`Target`: equal only to itself, so programs
+    compiled for one target are reused for it and for its rebuilt copies."""
+
+    def __init__(self, target: Target):
+        self.target = getattr(target, "_template", target)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Template) and other.target is self.target
+
+    def __hash__(self) -> int:
+        return id(self.target)
+
+
+jax.tree_util.register_pytree_node(Target, _flatten, _unflatten)
 
 
 class Particle(NamedTuple):

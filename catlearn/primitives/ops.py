@@ -20,6 +20,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from catlearn.categories.function import Function, JaxFunctions
 from catlearn.errors import CatlearnTypeError, UnknownNameError
@@ -212,7 +213,12 @@ def prim_function(box: Box) -> Callable[..., tuple]:
     """The meaning of a :class:`Prim` or :class:`Const` box as a function
     returning the tuple of its outputs; every function-like category uses it."""
     if isinstance(box, Const):
-        value = jnp.asarray(box.value)
+        # A NumPy array, not a JAX one: made while a program is being traced,
+        # a JAX array would belong to that trace and leak into every later
+        # program using this image; and constant parameters stay concrete, so
+        # distributions check them when the query is bound.
+        value = np.asarray(box.value)
+        value = value.astype(jax.dtypes.canonicalize_dtype(value.dtype))
         return lambda: (value,)
     fn = get_primitive(box.op).fn
     options = {k: v for k, v in box.data.items() if k != "op"}
