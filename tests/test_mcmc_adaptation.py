@@ -10,7 +10,7 @@ from catlearn.errors import InferenceError
 from catlearn.inference.adaptation import (dual_averaging_init, dual_averaging_update,
                                            welford_covariance, welford_init, welford_update,
                                            window_schedule)
-from catlearn.inference.chains import sample
+from catlearn.inference.chains import finite_start, sample
 from catlearn.inference.diagnostics import ess_bulk, rhat
 from catlearn.inference.hmc import hmc
 from catlearn.inference.nuts import nuts
@@ -105,3 +105,16 @@ def test_adapted_hmc_and_dense_nuts_on_scales(dense):
         else stats["inverse_mass_matrix"]
     np.testing.assert_allclose(np.sqrt(variances) / SCALES, 1.0, atol=0.25)
     assert abs(float(stats["acceptance_rate"].mean()) - 0.8) < 0.1
+
+
+def test_a_chain_starting_where_the_density_is_not_finite_is_moved_to_where_it_is():
+    def half_line(x):  # finite only for x > 1.5: uniform redraws on (-2, 2) reach it
+        return jnp.where(x[0] > 1.5, -0.5 * x[0] ** 2, -jnp.inf)
+    position, logdensity = finite_start(half_line, jax.random.key(0), jnp.zeros(1))
+    assert float(position[0]) > 1.5
+    assert float(logdensity) == pytest.approx(-0.5 * float(position[0]) ** 2)
+    kept, _ = finite_start(half_line, jax.random.key(0), jnp.array([1.7]))
+    assert float(kept[0]) == pytest.approx(1.7)
+    _, never = finite_start(lambda x: -jnp.inf * jnp.sum(x ** 2 + 1), jax.random.key(0),
+                            jnp.zeros(2))
+    assert float(never) == -np.inf

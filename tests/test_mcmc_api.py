@@ -82,6 +82,20 @@ def test_discrete_latents_are_refused_with_a_pointer_to_smc():
         program.run()
 
 
+def test_data_impossible_at_every_start_is_an_error_not_nan_draws():
+    # y = 2 is outside Uniform(0, theta) for every theta in (0, 1).
+    program = parse("""
+model m() {
+    theta ~ Uniform(0, 1)
+    y ~ Uniform(0, theta)
+}
+""")
+    with pytest.raises(InferenceError, match=r"nuts on m: .*not finite at any of 100 "
+                                             r"initial points.*impossible.*observed: y"):
+        infer(program["m"], {}, {"y": 2.0}, nuts(chains=2, warmup=20, samples=10,
+                                                 progress=False))
+
+
 def test_progress_bar_is_off_when_standard_error_is_not_a_terminal():
     assert not _show_progress(None)          # pytest captures stderr
     assert _show_progress(True) and not _show_progress(False)

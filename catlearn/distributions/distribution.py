@@ -53,8 +53,14 @@ def _show(value: np.ndarray) -> str:
 
 
 def _as_param(value: Any) -> Array:
-    value = jnp.asarray(value)
-    return value if jnp.issubdtype(value.dtype, jnp.inexact) else value.astype(float)
+    if isinstance(value, jax.core.Tracer):
+        value = jnp.asarray(value)
+        return value if jnp.issubdtype(value.dtype, jnp.inexact) else value.astype(float)
+    # Concrete parameters stay NumPy arrays: converting, broadcasting and checking
+    # them then costs no compiled program (eagerly, JAX compiles one per operation).
+    value = np.asarray(value)
+    dtype = value.dtype if np.issubdtype(value.dtype, np.inexact) else np.dtype(float)
+    return value.astype(jax.dtypes.canonicalize_dtype(dtype))
 
 
 class Distribution:
@@ -92,7 +98,8 @@ class Distribution:
                                     f"({shapes})") from None
         for name, value in params.items():
             event = value.shape[value.ndim - self.arg_constraints[name].event_dim:]
-            setattr(self, name, jnp.broadcast_to(value, batch_shape + event))
+            broadcast = np.broadcast_to if isinstance(value, np.ndarray) else jnp.broadcast_to
+            setattr(self, name, broadcast(value, batch_shape + event))
         if not any(isinstance(value, jax.core.Tracer) for value in params.values()):
             self._validate()
 
@@ -164,8 +171,15 @@ class Distribution:
         return [(name, str(c), getattr(self, name), c.check(getattr(self, name)))
                 for name, c in self.arg_constraints.items()]
 
+    @jax.jit
+    def _all_valid(self) -> Array:
+        """Whether every check passes: one program per family and shapes."""
+        return jnp.all(jnp.stack([jnp.all(ok) for _, _, _, ok in self._checks()]))
+
     def _validate(self) -> None:
-        for name, must_be, value, ok in self._checks():
+        if self._all_valid():
+            return
+        for name, must_be, value, ok in self._checks():  # find the culprit
             ok = np.asarray(ok)
             if not ok.all():
                 value = np.asarray(value)

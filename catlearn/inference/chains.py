@@ -17,6 +17,7 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
 from catlearn.errors import InferenceError
@@ -66,6 +67,9 @@ def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step
     adaptation = window_adaptation(kernel_factory, logdensity_fn, warmup, target_accept,
                                    dense_mass, step_size)
     num_chains = jax.tree.leaves(positions)[0].shape[0]
+    start_keys = jax.random.split(jax.random.fold_in(key, warmup + samples), num_chains)
+    positions, start_logdensity = jax.vmap(partial(finite_start, logdensity_fn))(
+        start_keys, positions)
 
     def iteration(state, t):
         keys = jax.random.split(jax.random.fold_in(key, t), num_chains)
@@ -84,7 +88,29 @@ def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step
                    } if "num_steps" in info else {}
     return (jax.tree.map(kept, draws),
             {**jax.tree.map(kept, info), **warmup_cost, "step_size": step_size,
-             "inverse_mass_matrix": inverse_mass})
+             "inverse_mass_matrix": inverse_mass, "start_logdensity": start_logdensity})
+
+
+def finite_start(logdensity_fn: LogDensity, key: jax.Array, position: Position,
+                 tries: int = 100, radius: float = 2.0) -> tuple[Position, jax.Array]:
+    """``position`` if its log density is finite, else the first of ``tries`` uniform
+    draws on ``(-radius, radius)`` in every coordinate (Stan's initialisation) where
+    it is; with the log density there (still not finite if every try failed)."""
+    flat, unravel = ravel_pytree(position)
+
+    def failing(carry):
+        i, _, logdensity = carry
+        return (i < tries) & ~jnp.isfinite(logdensity)
+
+    def redraw(carry):
+        i, x, _ = carry
+        draw = jax.random.uniform(jax.random.fold_in(key, i), x.shape, x.dtype, -radius, radius)
+        x = jnp.where(i == 0, x, draw)  # the first try is the position itself
+        return i + 1, x, logdensity_fn(unravel(x))
+
+    _, flat, logdensity = jax.lax.while_loop(
+        failing, redraw, (0, flat, jnp.full((), -jnp.inf, flat.dtype)))
+    return unravel(flat), logdensity
 
 
 def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
@@ -93,7 +119,9 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
            dense_mass: bool = False, progress: bool = True,
            progress_every: int | None = None) -> tuple[Position, dict[str, jax.Array]]:
     """Run one chain per leading entry of ``init_positions``: ``warmup`` iterations
-    of window adaptation, then ``samples`` draws.
+    of window adaptation, then ``samples`` draws. A chain whose initial position
+    has no finite log density starts instead at the first of up to 100 uniform
+    draws on ``(-2, 2)`` per coordinate where it has (:func:`finite_start`).
 
     ``kernel_factory(logdensity_fn, step_size, inverse_mass_matrix)`` builds the
     kernel (``nuts``, ``hmc`` with its steps fixed by ``functools.partial``, ...).
@@ -103,7 +131,8 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     (``acceptance_rate``, ``is_divergent``, ``num_steps``, ...), plus the adapted
     ``step_size`` and ``inverse_mass_matrix`` per chain and, for kernels that
     count them, the gradient evaluations of each chain's warm-up
-    (``warmup_num_steps``). The compiled program is
+    (``warmup_num_steps``), and the log density at each chain's start
+    (``start_logdensity``, not finite if no start was found). The compiled program is
     cached: a second call with the same kernel factory and log density (the
     same objects) and options does not compile again.
     """

@@ -3,7 +3,7 @@
 A method ``MCMC(kernel, chains, warmup, samples, …)`` runs, in one compiled
 program, ``chains`` chains of the kernel on the target's log density over
 unconstrained space (:meth:`~catlearn.inference.target.Target.logdensity`),
-each started at a prior draw, ``warmup`` iterations of Stan's window
+each started, as in Stan, at a uniform draw on (-2, 2) per coordinate, ``warmup`` iterations of Stan's window
 adaptation (:mod:`catlearn.inference.adaptation`) and ``samples`` draws
 (:mod:`catlearn.inference.chains`); the draws are mapped back to each site's
 support by :meth:`~catlearn.inference.target.Target.constrain`.
@@ -144,14 +144,13 @@ class MCMC:
         what = f"{self.kernel} on {target.model.name}"
         key_init, key_run = jax.random.split(key)
         # The target refuses discrete latents here, as it traces its log density.
-        starts, start_density = _starts(target, key_init, self.chains)
+        jax.eval_shape(target.logdensity, jnp.zeros(target.dim))
         if target.dim == 0:
             raise InferenceError(f"{what}: the model has no latent variables to sample "
                                  "(every site is observed); use prior for its predictions")
-        if not bool(jnp.all(jnp.isfinite(start_density))):
-            raise InferenceError(f"{what}: the log density is not finite at a prior draw; "
-                                 "the data are impossible under the model (observed: "
-                                 f"{', '.join(target.observed) or 'none'})")
+        # Stan's initialisation: uniform on (-2, 2) in unconstrained space, redrawn
+        # (inside the run) where the log density is not finite.
+        starts = jax.random.uniform(key_init, (self.chains, target.dim), minval=-2, maxval=2)
         mesh = sharding.mesh_for(self.devices, self.chains, "chains", self.kernel)
         draws, stats = sharding.independent(lambda positions, k: sample(
             self.factory(), Partial(Target.logdensity, target), positions, k, warmup=self.warmup,
@@ -159,19 +158,16 @@ class MCMC:
             target_accept=self.target_accept or DEFAULT_TARGET_ACCEPT[self.kernel],
             dense_mass=bool(self.dense_mass), progress=_show_progress(self.progress)),
             mesh)(starts, key_run)
-        if not bool(jnp.all(jnp.isfinite(draws))):
+        if not np.all(np.isfinite(stats["start_logdensity"])):
+            raise InferenceError(f"{what}: the log density is not finite at any of 100 "
+                                 "initial points; the data are impossible under the model "
+                                 f"(observed: {', '.join(target.observed) or 'none'})")
+        if not np.all(np.isfinite(draws)):
             raise InferenceError(f"{what}: a chain reached a point where the log density "
                                  "is not finite (NaN draws); check the model's supports")
         samples = _constrained(target, draws)
         return Posterior(target.in_program_order(samples), stats=_stats(stats),
                          method=self.name, target=target)
-
-
-@partial(jax.jit, static_argnums=2)
-def _starts(target: Target, key: jax.Array, chains: int) -> tuple[jax.Array, jax.Array]:
-    """A prior draw per chain (unconstrained), and the log density there."""
-    starts = jax.vmap(target.init)(jax.random.split(key, chains))
-    return starts, jax.vmap(target.logdensity)(starts)
 
 
 @jax.jit
