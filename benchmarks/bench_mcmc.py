@@ -6,7 +6,7 @@ same density in every library (the same unconstrained parametrisation). Each
 library runs 4 chains, 1000 warm-up + 1000 draws, vectorised in one process:
 
 - **cold**: the first run, tracing and compilation included (catlearn: ``infer``
-  from the model); **warm**: a second run with another key, compiled program
+  from the model), after JAX itself has compiled once; **warm**: a second run with another key, compiled program
   reused; **compile** = cold - warm;
 - **ESS/s**: the minimum bulk ESS over all scalar parameters (catlearn's
   ``ess_bulk``, which agrees with arviz) per second, cold and warm;
@@ -152,7 +152,8 @@ def run_blackjax(model, args, data, by_hand, numpyro_model, constrain, dim):
             return draws, info.info.num_integration_steps.sum() + steps.sum(), divergent.sum()
         return jax.vmap(chain)(jax.random.split(key, CHAINS), positions)
 
-    starts = jax.random.normal(jax.random.key(0), (CHAINS, dim)) * 0.1
+    # Stan's initialisation, as catlearn and NumPyro make it: uniform on (-2, 2).
+    starts = jax.random.uniform(jax.random.key(0), (CHAINS, dim), minval=-2, maxval=2)
     compiled = jax.jit(program)
     (draws, steps, _), cold, cold_cpu = timed(lambda: compiled(jax.random.key(0), starts))
     (draws_warm, steps, divergent), warm, warm_cpu = timed(
@@ -207,6 +208,9 @@ def main() -> None:
                         choices=["numpyro", "blackjax"])
     options = parser.parse_args()
     runners = {"catlearn": run_catlearn, "numpyro": run_numpyro, "blackjax": run_blackjax}
+    # JAX's own start-up (its first compilation) is paid here, not by whichever
+    # library happens to run first.
+    jax.block_until_ready(jax.jit(jax.grad(lambda x: jnp.sum(jnp.sin(x))))(jnp.ones(3)))
     print(f"load average at start: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores); "
           f"jax {jax.__version__}, {jax.default_backend()}")
     for name in options.models:

@@ -1,4 +1,4 @@
-"""The guided tour runs: every ``>>>`` line of docs/tour.md and its printed answer
+"""The guided tour runs: every ``>>>`` line of docs/tour.md (and docs/mcmc.md) and its printed answer
 are checked by doctest, so the documentation cannot rot."""
 import doctest
 import pathlib
@@ -8,13 +8,13 @@ import pytest
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 
 
-@pytest.mark.parametrize("page", ["tour.md"])
+@pytest.mark.parametrize("page", ["tour.md", "mcmc.md"])
 def test_the_examples_of_the_docs_run(page, monkeypatch):
     monkeypatch.chdir(DOCS.parent)  # pictures go to docs/img/
     result = doctest.testfile(str(DOCS / page), module_relative=False, verbose=False,
                               optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
                               raise_on_error=False, report=True)
-    assert result.attempted > 30 and result.failed == 0
+    assert result.attempted > (30 if page == "tour.md" else 5) and result.failed == 0
 
 
 def test_the_tour_draws_its_pictures():
