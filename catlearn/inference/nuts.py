@@ -59,9 +59,8 @@ class _Trajectory(NamedTuple):
     subtree_sample: IntegratorState
     subtree_log_weight: jax.Array
     subtree_momentum_sum: jax.Array
-    checkpoint_momentum: jax.Array   # [level, dim]: momentum at the first leaf of the open sub-subtree
-    checkpoint_velocity: jax.Array   # [level, dim]: its velocity
-    checkpoint_sum: jax.Array        # [level, dim]: subtree momentum sum before that leaf
+    checkpoint_velocity: jax.Array   # [level, dim]: velocity at the first leaf of the open sub-subtree
+    checkpoint_offset: jax.Array     # [level, dim]: subtree momentum sum up to that leaf, it counted half
     depth: jax.Array
     leaf: jax.Array                  # index of the next leaf in the current subtree
     num_steps: jax.Array
@@ -138,11 +137,13 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
             active = (levels <= t.depth)[:, None]
             opens = active & (t.leaf % level_sizes == 0)[:, None]
             closes = active[:, 0] & ((t.leaf + 1) % level_sizes == 0)
-            checkpoint_momentum = jnp.where(opens, point.momentum, t.checkpoint_momentum)
+            # ρ' of the sub-subtree from leaf a to this leaf b is (S_b - p_b/2) - (S_{a-1} + p_a/2),
+            # S the running momentum sum: the second term is stored when it opens.
+            half = 0.5 * point.momentum
             checkpoint_velocity = jnp.where(opens, velocity, t.checkpoint_velocity)
-            checkpoint_sum = jnp.where(opens, t.subtree_momentum_sum, t.checkpoint_sum)
-            level_rho = (subtree_momentum_sum - checkpoint_sum
-                         - 0.5 * (checkpoint_momentum + point.momentum))
+            checkpoint_offset = jnp.where(opens, t.subtree_momentum_sum + half,
+                                          t.checkpoint_offset)
+            level_rho = (subtree_momentum_sum - half) - checkpoint_offset
             level_turning = ((jnp.sum(checkpoint_velocity * level_rho, axis=1) <= 0)
                              | (jnp.sum(level_rho * velocity, axis=1) <= 0))
             subtree_turning = jnp.any(closes & level_turning)
@@ -165,7 +166,7 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
                 subtree_sample,
                 jnp.where(done, -jnp.inf, subtree_log_weight),
                 jnp.where(done, 0.0, subtree_momentum_sum),
-                checkpoint_momentum, checkpoint_velocity, checkpoint_sum,
+                checkpoint_velocity, checkpoint_offset,
                 t.depth + done, jnp.where(done, 0, t.leaf + 1), t.num_steps + 1,
                 t.sum_acceptance + jnp.exp(jnp.minimum(-delta, 0.0)),
                 subtree_turning | trajectory_turning, diverging)
@@ -176,7 +177,7 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
         t = jax.lax.while_loop(going, extend, _Trajectory(
             start_leaf, start_leaf, start, jnp.zeros((), x.dtype), momentum,
             start, jnp.full((), -jnp.inf, x.dtype), jnp.zeros_like(x),
-            zeros, zeros, zeros, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32),
+            zeros, zeros, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32),
             jnp.zeros((), jnp.int32), jnp.zeros((), x.dtype),
             jnp.zeros((), bool), jnp.zeros((), bool)))
 
