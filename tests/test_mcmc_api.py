@@ -96,6 +96,20 @@ model m() {
                                                  progress=False))
 
 
+def test_a_target_used_in_other_programs_first_still_runs_twice():
+    # Constant boxes once cached JAX arrays made while the first program using
+    # them was traced; the leaked tracers broke every later compiled run.
+    from catlearn.inference.target import Target
+    model = parse(CONJUGATE.split("infer")[0])["m"]
+    target = Target(model, {"n": 4}, {"x": [1.5, 0.5, 2.0, 1.0]})
+    jax.jit(target.logdensity)(jax.numpy.zeros(target.dim))
+    jax.jit(jax.vmap(target.init))(jax.random.split(jax.random.key(0), 2))
+    method = nuts(chains=2, warmup=20, samples=10, progress=False)
+    first, second = (method.run(target, jax.random.key(k)) for k in (1, 2))
+    assert np.all(np.isfinite(first.samples["mu"])) and np.all(np.isfinite(second.samples["mu"]))
+    assert not np.array_equal(first.samples["mu"], second.samples["mu"])
+
+
 def test_progress_bar_is_off_when_standard_error_is_not_a_terminal():
     assert not _show_progress(None)          # pytest captures stderr
     assert _show_progress(True) and not _show_progress(False)
