@@ -36,21 +36,9 @@ from catlearn.inference.chains import sample  # noqa: E402
 from catlearn.inference.nuts import nuts  # noqa: E402
 from catlearn.inference.smc import bootstrap_filter  # noqa: E402
 from catlearn.inference.target import Target  # noqa: E402
-from catlearn.lang import load, parse  # noqa: E402
+from catlearn.lang import load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHOOLS = """
-model eight_schools(J: Nat, sigma: Pos[J]) {
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    for j in range(J) {
-        theta_raw[j] ~ Normal(0, 1)
-        y[j] ~ Normal(mu + tau * theta_raw[j], sigma[j])
-    }
-}
-"""
-
-
 def lgss():
     data = json.loads((ROOT / "examples" / "lgss.json").read_text())
     model = load(str(ROOT / "examples" / "lgss.cat"))["lgss"]
@@ -58,7 +46,7 @@ def lgss():
 
 
 def schools():
-    return Target(parse(SCHOOLS)["eight_schools"],
+    return Target(load(str(ROOT / "examples" / "eight_schools.cat"))["eight_schools"],
                   {"J": 8, "sigma": [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0]},
                   {"y": [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0]})
 

@@ -1,21 +1,9 @@
 """Elaboration of models: sample sites, plates versus scans, wire types."""
 import pytest
 
-from catlearn.lang import parse
+from catlearn.lang import load, parse
 from catlearn.syntax import Ty
 from catlearn.syntax.model import Plate, Sample, Scan, Score
-
-EIGHT_SCHOOLS = """
-model eight_schools(J: Nat, sigma: Pos[J]) {
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    for j in range(J) {
-        theta_raw[j] ~ Normal(0, 1)
-        y[j] ~ Normal(mu + tau * theta_raw[j], sigma[j])
-    }
-}
-"""
-
 
 def top_boxes(model, kind):
     return [b for b in model.diagram.boxes if isinstance(b, kind)]
@@ -33,7 +21,7 @@ def test_linreg_sites_types_and_return():
 
 
 def test_eight_schools_is_a_plate_with_shared_inputs():
-    model = parse(EIGHT_SCHOOLS)["eight_schools"]
+    model = load("examples/eight_schools.cat")["eight_schools"]
     (plate,) = top_boxes(model, Plate)
     assert (plate.start, plate.stop, plate.var) == (0, "J", "j")
     assert plate.body.dom[:1] == Ty("Int")                   # the loop index first

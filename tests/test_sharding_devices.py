@@ -118,16 +118,8 @@ def test_streamed_filter_gives_the_kalman_filter_on_4_devices(smc_on_4):
 NUTS = SETUP + """
 from catlearn.inference.api import nuts
 from catlearn.inference.target import Target
-SCHOOLS = '''
-model eight_schools(J: Nat, sigma: Pos[J]) {
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    for j in range(J) {
-        theta_raw[j] ~ Normal(0, 1)
-        y[j] ~ Normal(mu + tau * theta_raw[j], sigma[j])
-    }
-}
-'''
+# the model block of the example, without its data line
+SCHOOLS = "model" + open("examples/eight_schools.cat").read().split("\\nmodel", 1)[1].split("\\ninfer")[0]
 def run(devices, **options):
     target = Target(parse(SCHOOLS)["eight_schools"],
                     {"J": 8, "sigma": [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0]},
