@@ -253,10 +253,11 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
         return jax.lax.cond(at_window_end(t), end_window, lambda s: s, state)
 
     def step(key, state: AdaptationState, t) -> tuple[AdaptationState, Any]:
-        key_restart, key_step = jax.random.split(key)
-        state = jax.lax.cond(at_restart(t), find_step_size, lambda k, s: s, key_restart, state)
+        # The heuristic's key is made only where it runs, from the step's own key.
+        state = jax.lax.cond(at_restart(t), lambda s: find_step_size(
+            jax.random.fold_in(key, 1), s), lambda s: s, state)
         kernel = kernel_factory(logdensity_fn, state.step_size, state.inverse_mass_matrix)
-        kernel_state, info = kernel.step(key_step, state.kernel_state)
+        kernel_state, info = kernel.step(key, state.kernel_state)
         state = state._replace(kernel_state=kernel_state)
         state = jax.lax.cond(t < num_warmup, adapt, lambda s, a, t: s, state,
                              info.acceptance_rate, t)

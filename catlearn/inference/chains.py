@@ -71,15 +71,18 @@ def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step
     positions, start_logdensity = jax.vmap(partial(finite_start, logdensity_fn))(
         start_keys, positions)
 
-    def iteration(state, t):
-        keys = jax.random.split(jax.random.fold_in(key, t), num_chains)
+    def iteration(state, t_keys):
+        t, keys = t_keys
         state, info = jax.vmap(adaptation.step, in_axes=(0, 0, None))(keys, state, t)
         _tick(t, t >= warmup, progress_every)
         return state, (state.kernel_state.position, info._asdict())
 
     # Warm-up and sampling are one loop over one kernel: the program holds it once.
-    state, (draws, info) = jax.lax.scan(iteration, jax.vmap(adaptation.init)(positions),
-                                        jnp.arange(warmup + samples))
+    # Every iteration's keys are drawn before it, in one call rather than one per step.
+    steps = jnp.arange(warmup + samples)
+    state, (draws, info) = jax.lax.scan(
+        iteration, jax.vmap(adaptation.init)(positions),
+        (steps, jax.random.split(key, (warmup + samples, num_chains))))
     step_size, inverse_mass = jax.vmap(adaptation.final)(state)
     def kept(a):  # the sampling iterations, by chain
         return jnp.swapaxes(a[warmup:], 0, 1)

@@ -103,13 +103,15 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
     def step(key, state):
         x, unravel, logdensity = flat_logdensity(logdensity_fn, state.position)
         integrate = leapfrog(logdensity, metric)
-        key_momentum, key_direction, key_merge, key_leaf = jax.random.split(key, 4)
+        key_momentum, key_doublings, key_leaf = jax.random.split(key, 3)
         momentum = metric.sample_momentum(key_momentum, x)
         start = IntegratorState(x, momentum, state.logdensity,
                                 ravel_pytree(state.logdensity_grad)[0])
         energy0 = hamiltonian(metric, start)
-        goes_forward = jax.random.bernoulli(key_direction, shape=(max_tree_depth,))
-        merge_uniforms = jax.random.uniform(key_merge, (max_tree_depth,))
+        # Each doubling's direction and its merge decision, from one draw.
+        direction_uniforms, merge_uniforms = jax.random.uniform(key_doublings,
+                                                                (2, max_tree_depth))
+        goes_forward = direction_uniforms < 0.5
         start_leaf = _Leaf(start, metric.velocity(momentum))
         zeros = jnp.zeros((max_tree_depth, x.shape[0]), x.dtype)
 
