@@ -64,14 +64,7 @@ def test_adapted_nuts_samples_scales_from_001_to_100(nuts_run):
     assert draws.shape == (4, 500, 10)
     np.testing.assert_allclose(np.std(draws, axis=(0, 1)) / SCALES, 1.0, atol=0.15)
     np.testing.assert_allclose(np.sqrt(stats["inverse_mass_matrix"]) / SCALES, 1.0, atol=0.3)
-    acceptance = float(stats["acceptance_rate"].mean())
-    if dense:
-        assert abs(acceptance - 0.8) < 0.1
-    else:
-        # Sampling uses dual averaging's averaged step size, smaller than its last
-        # iterates: fixed-length HMC then accepts more than the target (0.88-0.91
-        # over seeds 0-4), as Stan's does.
-        assert 0.75 < acceptance < 0.95
+    assert abs(float(stats["acceptance_rate"].mean()) - 0.8) < 0.1
     assert int(stats["is_divergent"].sum()) == 0
     assert np.all(rhat(draws) < 1.01) and np.all(ess_bulk(draws) > 400)
 
