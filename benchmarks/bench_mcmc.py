@@ -6,8 +6,8 @@ same density in every library (the same unconstrained parametrisation). Each
 library runs 4 chains, 1000 warm-up + 1000 draws, vectorised in one process:
 
 - **cold**: the first run, tracing and compilation included (catlearn: ``infer``
-  from the model), after JAX itself has compiled once; **warm**: a second run with another key, compiled program
-  reused; **compile** = cold - warm;
+  from the model), after JAX itself has compiled once; **warm**: a second run
+  with another key, compiled program reused; **compile** = cold - warm;
 - **ESS/s**: the minimum bulk ESS over all scalar parameters (catlearn's
   ``ess_bulk``, which agrees with arviz) per second, cold and warm;
 - **µs/leapfrog**: warm wall time over the mean number of leapfrog steps per

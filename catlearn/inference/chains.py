@@ -67,9 +67,9 @@ def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step
     adaptation = window_adaptation(kernel_factory, logdensity_fn, warmup, target_accept,
                                    dense_mass, step_size)
     num_chains = jax.tree.leaves(positions)[0].shape[0]
-    start_keys = jax.random.split(jax.random.fold_in(key, warmup + samples), num_chains)
+    key_start, key_steps = jax.random.split(key)
     positions, start_logdensity = jax.vmap(partial(finite_start, logdensity_fn))(
-        start_keys, positions)
+        jax.random.split(key_start, num_chains), positions)
 
     def iteration(state, t_keys):
         t, keys = t_keys
@@ -82,7 +82,7 @@ def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step
     steps = jnp.arange(warmup + samples)
     state, (draws, info) = jax.lax.scan(
         iteration, jax.vmap(adaptation.init)(positions),
-        (steps, jax.random.split(key, (warmup + samples, num_chains))))
+        (steps, jax.random.split(key_steps, (warmup + samples, num_chains))))
     step_size, inverse_mass = jax.vmap(adaptation.final)(state)
     def kept(a):  # the sampling iterations, by chain
         return jnp.swapaxes(a[warmup:], 0, 1)
@@ -94,11 +94,21 @@ def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step
              "inverse_mass_matrix": inverse_mass, "start_logdensity": start_logdensity})
 
 
+START_TRIES = 100
+
+
+def uniform_start(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32,
+                  radius: float = 2.0) -> jax.Array:
+    """Stan's initial point: uniform on ``(-radius, radius)`` in every coordinate
+    of unconstrained space."""
+    return jax.random.uniform(key, shape, dtype, -radius, radius)
+
+
 def finite_start(logdensity_fn: LogDensity, key: jax.Array, position: Position,
-                 tries: int = 100, radius: float = 2.0) -> tuple[Position, jax.Array]:
-    """``position`` if its log density is finite, else the first of ``tries`` uniform
-    draws on ``(-radius, radius)`` in every coordinate (Stan's initialisation) where
-    it is; with the log density there (still not finite if every try failed)."""
+                 tries: int = START_TRIES) -> tuple[Position, jax.Array]:
+    """``position`` if its log density is finite, else the first of ``tries``
+    :func:`uniform_start` draws where it is; with the log density there (still
+    not finite if every try failed)."""
     flat, unravel = ravel_pytree(position)
 
     def failing(carry):
@@ -107,7 +117,7 @@ def finite_start(logdensity_fn: LogDensity, key: jax.Array, position: Position,
 
     def redraw(carry):
         i, x, _ = carry
-        draw = jax.random.uniform(jax.random.fold_in(key, i), x.shape, x.dtype, -radius, radius)
+        draw = uniform_start(jax.random.fold_in(key, i), x.shape, x.dtype)
         x = jnp.where(i == 0, x, draw)  # the first try is the position itself
         return i + 1, x, logdensity_fn(unravel(x))
 
@@ -123,8 +133,8 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
            progress_every: int | None = None) -> tuple[Position, dict[str, jax.Array]]:
     """Run one chain per leading entry of ``init_positions``: ``warmup`` iterations
     of window adaptation, then ``samples`` draws. A chain whose initial position
-    has no finite log density starts instead at the first of up to 100 uniform
-    draws on ``(-2, 2)`` per coordinate where it has (:func:`finite_start`).
+    has no finite log density starts instead at the first of up to ``START_TRIES``
+    uniform draws on ``(-2, 2)`` per coordinate where it has (:func:`finite_start`).
 
     ``kernel_factory(logdensity_fn, step_size, inverse_mass_matrix)`` builds the
     kernel (``nuts``, ``hmc`` with its steps fixed by ``functools.partial``, ...).

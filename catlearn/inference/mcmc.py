@@ -3,8 +3,9 @@
 A method ``MCMC(kernel, chains, warmup, samples, …)`` runs, in one compiled
 program, ``chains`` chains of the kernel on the target's log density over
 unconstrained space (:meth:`~catlearn.inference.target.Target.logdensity`),
-each started, as in Stan, at a uniform draw on (-2, 2) per coordinate, ``warmup`` iterations of Stan's window
-adaptation (:mod:`catlearn.inference.adaptation`) and ``samples`` draws
+each started, as in Stan, at a uniform draw on (-2, 2) per coordinate,
+``warmup`` iterations of Stan's window adaptation
+(:mod:`catlearn.inference.adaptation`) and ``samples`` draws
 (:mod:`catlearn.inference.chains`); the draws are mapped back to each site's
 support by :meth:`~catlearn.inference.target.Target.constrain`.
 
@@ -45,7 +46,7 @@ from jax.tree_util import Partial
 from catlearn import sharding
 from catlearn.errors import InferenceError
 from catlearn.inference.adaptation import KernelFactory
-from catlearn.inference.chains import sample
+from catlearn.inference.chains import START_TRIES, sample, uniform_start
 from catlearn.inference.hmc import hmc
 from catlearn.inference.mala import mala
 from catlearn.inference.nuts import nuts
@@ -148,19 +149,19 @@ class MCMC:
         if target.dim == 0:
             raise InferenceError(f"{what}: the model has no latent variables to sample "
                                  "(every site is observed); use prior for its predictions")
-        # Stan's initialisation: uniform on (-2, 2) in unconstrained space, redrawn
-        # (inside the run) where the log density is not finite.
-        starts = jax.random.uniform(key_init, (self.chains, target.dim), minval=-2, maxval=2)
+        # Redrawn inside the run where the log density is not finite.
+        starts = uniform_start(key_init, (self.chains, target.dim))
         mesh = sharding.mesh_for(self.devices, self.chains, "chains", self.kernel)
         draws, stats = sharding.independent(lambda positions, k: sample(
-            self.factory(), Partial(Target.logdensity, target), positions, k, warmup=self.warmup,
-            samples=self.samples, step_size=self.step_size,
+            self.factory(), Partial(Target.logdensity, target), positions, k,
+            warmup=self.warmup, samples=self.samples, step_size=self.step_size,
             target_accept=self.target_accept or DEFAULT_TARGET_ACCEPT[self.kernel],
             dense_mass=bool(self.dense_mass), progress=_show_progress(self.progress)),
             mesh)(starts, key_run)
         if not np.all(np.isfinite(stats["start_logdensity"])):
-            raise InferenceError(f"{what}: the log density is not finite at any of 100 "
-                                 "initial points; the data are impossible under the model "
+            raise InferenceError(f"{what}: the log density is not finite at any of "
+                                 f"{START_TRIES} initial points; the data are impossible "
+                                 "under the model "
                                  f"(observed: {', '.join(target.observed) or 'none'})")
         if not np.all(np.isfinite(draws)):
             raise InferenceError(f"{what}: a chain reached a point where the log density "
