@@ -21,6 +21,7 @@ element, the simplex and positive-definite bijectors one per vector/matrix.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import math
 
 import jax
@@ -32,19 +33,22 @@ Array = jax.Array
 Shape = tuple
 
 
-class Bijector:
+class Bijector(ABC):
     """A smooth bijection ``R^unconstrained_shape -> support``."""
 
     event_dim: int = 0  # rank of one constrained value; log-dets are summed over it
 
+    @abstractmethod
     def forward(self, u: Array) -> Array:
-        raise NotImplementedError
+        """Unconstrained ``u`` to its point of the support."""
 
+    @abstractmethod
     def inverse(self, x: Array) -> Array:
-        raise NotImplementedError
+        """A point of the support back to unconstrained space."""
 
+    @abstractmethod
     def log_abs_det_jacobian(self, u: Array) -> Array:
-        raise NotImplementedError
+        """``log |det ∂forward/∂u|``, summed over one event."""
 
     def unconstrained_shape(self, shape: Shape) -> Shape:
         """The shape of ``u`` for a constrained value of shape ``shape``."""

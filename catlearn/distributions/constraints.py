@@ -15,6 +15,8 @@ in [0.0, 2.0]
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import jax
 import jax.numpy as jnp
 
@@ -24,19 +26,20 @@ from catlearn.errors import NotSupportedError
 Array = jax.Array
 
 
-class Constraint:
+class Constraint(ABC):
     """A subset of (arrays of) reals; ``event_dim`` is the rank of one point."""
 
     event_dim: int = 0
     is_discrete: bool = False
     description: str = "in the support"
 
+    @abstractmethod
     def check(self, x: Array) -> Array:
-        raise NotImplementedError
+        """The indicator of ``x`` in the set, one boolean per event."""
 
+    @abstractmethod
     def feasible_like(self, x: Array) -> Array:
         """A point of the set, broadcastable against ``x``."""
-        raise NotImplementedError
 
     def bijector(self) -> bijectors.Bijector:
         raise NotSupportedError(f"the discrete support '{self}' has no bijection to "

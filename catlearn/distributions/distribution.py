@@ -27,6 +27,7 @@ catlearn.errors.DistributionError: Normal: scale must be positive, got -1.0
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import difflib
 from functools import partial
 from typing import Any, ClassVar, Mapping, Sequence
@@ -63,7 +64,7 @@ def _as_param(value: Any) -> Array:
     return value.astype(jax.dtypes.canonicalize_dtype(dtype))
 
 
-class Distribution:
+class Distribution(ABC):
     """Base class: subclasses declare their parameters and implement
     ``_sample(key, shape)`` (``shape = sample_shape + batch_shape``) and
     ``_log_prob(x)`` (at valid parameters and values in the support)."""
@@ -233,11 +234,13 @@ class Distribution:
             value = value.astype(jnp.result_type(float))
         return jnp.where(in_support & self._params_ok(), safe._log_prob(value), -jnp.inf)
 
+    @abstractmethod
     def _sample(self, key: Array, shape: Shape) -> Array:
-        raise NotImplementedError
+        """Draws of shape ``shape`` (sample shape + batch shape) + event shape."""
 
+    @abstractmethod
     def _log_prob(self, value: Array) -> Array:
-        raise NotImplementedError
+        """The log density at valid parameters and ``value`` in the support."""
 
     @property
     def mean(self) -> Array:
