@@ -19,6 +19,7 @@ from catlearn.lang import DIAGRAM_PRIMITIVES, parse
 from catlearn.primitives.ops import PRIMITIVES
 from catlearn.syntax.diagram import Box, Diagram
 from catlearn.syntax.ty import Ty
+from refusals import parses_or_refuses
 
 EXAMPLES = int(os.environ.get("CATLEARN_FUZZ_EXAMPLES", "40"))
 LONG = "CATLEARN_FUZZ_EXAMPLES" in os.environ
@@ -26,15 +27,6 @@ fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG,
                 suppress_health_check=list(HealthCheck))
 EXAMPLE_SOURCES = sorted(p.read_text() for p in pathlib.Path("examples").glob("*.cat"))
 DEPTH = 10_000
-
-
-def parses_or_refuses(source: str, filename: str = "examples/fuzz.cat"):
-    """The program, or None when a CatlearnError refuses it; anything else fails."""
-    try:
-        return parse(source, filename)
-    except CatlearnError as err:
-        assert err.message and (err.line is None or err.line >= 1)
-        return None
 
 
 @contextlib.contextmanager
