@@ -276,6 +276,11 @@ def test_bijector_round_trip_and_log_det_jacobian(name, u):
     support, shape = CONTINUOUS_SUPPORTS[name]
     bijector = support.bijector()
     u = jnp.asarray(u[:bijector.unconstrained_shape(shape)[-1]])
+    if name == "positive_definite":
+        # At u = -3 everywhere x = LLᵀ has condition number ~1e8, past float32: its
+        # Cholesky loses L₃₃ by cancellation (x₃₃ = 18 + 0.0025). Half the range keeps
+        # the condition number below ~1e4.
+        u = u / 2
     assert bijector.constrained_shape(u.shape) == shape
     x, round_trip, jac, log_det = _bijector_facts(name)(u)
     assert x.shape == shape and bool(jnp.all(support.check(x)))
