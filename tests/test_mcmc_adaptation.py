@@ -122,6 +122,8 @@ def test_a_chain_starting_where_the_density_is_not_finite_is_moved_to_where_it_i
     assert float(logdensity) == pytest.approx(-0.5 * float(position[0]) ** 2)
     kept, _ = finite_start(half_line, jax.random.key(0), jnp.array([1.7]))
     assert float(kept[0]) == pytest.approx(1.7)
+    drawn, _ = finite_start(half_line, jax.random.key(0), jnp.array([jnp.nan]))  # no start
+    assert float(drawn[0]) > 1.5
     _, never = finite_start(lambda x: -jnp.inf * jnp.sum(x ** 2 + 1), jax.random.key(0),
                             jnp.zeros(2))
     assert float(never) == -np.inf

@@ -14,6 +14,7 @@ it by ``jax.debug.callback`` every few iterations.
 from __future__ import annotations
 
 from functools import partial
+from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
@@ -62,8 +63,8 @@ def _tick(t, phase, every: int | None):
 
 @partial(jax.jit, static_argnums=0, static_argnames=(
     "warmup", "samples", "step_size", "target_accept", "dense_mass", "progress_every"))
-def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step_size,
-         target_accept, dense_mass, progress_every):
+def _run(kernel_factory, logdensity_fn, transform, key, positions, *, warmup, samples,
+         step_size, target_accept, dense_mass, progress_every):
     adaptation = window_adaptation(kernel_factory, logdensity_fn, warmup, target_accept,
                                    dense_mass, step_size)
     num_chains = jax.tree.leaves(positions)[0].shape[0]
@@ -89,7 +90,8 @@ def _run(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step
 
     warmup_cost = {"warmup_num_steps": jnp.sum(info["num_steps"][:warmup], axis=0)
                    } if "num_steps" in info else {}
-    return (jax.tree.map(kept, draws),
+    draws = jax.tree.map(kept, draws)
+    return (draws if transform is None else jax.vmap(jax.vmap(transform))(draws),
             {**jax.tree.map(kept, info), **warmup_cost, "step_size": step_size,
              "inverse_mass_matrix": inverse_mass, "start_logdensity": start_logdensity})
 
@@ -108,12 +110,12 @@ def finite_start(logdensity_fn: LogDensity, key: jax.Array, position: Position,
                  tries: int = START_TRIES) -> tuple[Position, jax.Array]:
     """``position`` if its log density is finite, else the first of ``tries``
     :func:`uniform_start` draws where it is; with the log density there (still
-    not finite if every try failed)."""
+    not finite if every try failed). A NaN ``position`` asks for the draws alone."""
     flat, unravel = ravel_pytree(position)
 
     def failing(carry):
         i, _, logdensity = carry
-        return (i < tries) & ~jnp.isfinite(logdensity)
+        return (i <= tries) & ~jnp.isfinite(logdensity)
 
     def redraw(carry):
         i, x, _ = carry
@@ -130,7 +132,8 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
            init_positions: Position, key: jax.Array, *, warmup: int = 1000,
            samples: int = 1000, step_size: float | None = None, target_accept: float = 0.8,
            dense_mass: bool = False, progress: bool = True,
-           progress_every: int | None = None) -> tuple[Position, dict[str, jax.Array]]:
+           progress_every: int | None = None, transform: Callable[[Position], Any] | None = None
+           ) -> tuple[Any, dict[str, jax.Array]]:
     """Run one chain per leading entry of ``init_positions``: ``warmup`` iterations
     of window adaptation, then ``samples`` draws. A chain whose initial position
     has no finite log density starts instead at the first of up to ``START_TRIES``
@@ -139,7 +142,9 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     ``kernel_factory(logdensity_fn, step_size, inverse_mass_matrix)`` builds the
     kernel (``nuts``, ``hmc`` with its steps fixed by ``functools.partial``, ...).
     ``step_size`` is the initial step size (found by Stan's heuristic when
-    ``None``). Returns the draws, with ``(chain, draw)`` leading axes, and the
+    ``None``). Returns the draws (``transform`` of each position when given, e.g.
+    a model's constrained values, computed in the same compiled program), with
+    ``(chain, draw)`` leading axes, and the
     stats: every field of the kernel's info with ``(chain, draw)`` axes
     (``acceptance_rate``, ``is_divergent``, ``num_steps``, ...), plus the adapted
     ``step_size`` and ``inverse_mass_matrix`` per chain and, for kernels that
@@ -161,10 +166,10 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
                    target_accept=target_accept, dense_mass=dense_mass, progress_every=every)
     # A Partial is a pytree: its arguments (a target's data) enter the program as
     # inputs, its function as part of the cache key, like any plain function.
-    if not isinstance(logdensity_fn, Partial):
-        logdensity_fn = Partial(logdensity_fn)
+    logdensity_fn, transform = (f if f is None or isinstance(f, Partial) else Partial(f)
+                                for f in (logdensity_fn, transform))
     if not progress:
-        return _run(kernel_factory, logdensity_fn, key, init_positions, **options)
+        return _run(kernel_factory, logdensity_fn, transform, key, init_positions, **options)
     with _ProgressBar(warmup + samples):
         return jax.block_until_ready(
-            _run(kernel_factory, logdensity_fn, key, init_positions, **options))
+            _run(kernel_factory, logdensity_fn, transform, key, init_positions, **options))

@@ -46,7 +46,7 @@ from jax.tree_util import Partial
 from catlearn import sharding
 from catlearn.errors import InferenceError
 from catlearn.inference.adaptation import KernelFactory
-from catlearn.inference.chains import START_TRIES, sample, uniform_start
+from catlearn.inference.chains import START_TRIES, sample
 from catlearn.inference.hmc import hmc
 from catlearn.inference.mala import mala
 from catlearn.inference.nuts import nuts
@@ -143,37 +143,31 @@ class MCMC:
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
         what = f"{self.kernel} on {target.model.name}"
-        key_init, key_run = jax.random.split(key)
         # The target refuses discrete latents here, as it traces its log density.
-        jax.eval_shape(target.logdensity, jnp.zeros(target.dim))
+        jax.eval_shape(target.logdensity, jax.ShapeDtypeStruct((target.dim,), jnp.float32))
         if target.dim == 0:
             raise InferenceError(f"{what}: the model has no latent variables to sample "
                                  "(every site is observed); use prior for its predictions")
-        # Redrawn inside the run where the log density is not finite.
-        starts = uniform_start(key_init, (self.chains, target.dim))
+        # No start given: each chain draws Stan's uniform start inside the compiled
+        # run (chains.finite_start), with no program compiled for it here.
+        starts = np.full((self.chains, target.dim), np.nan, np.float32)
         mesh = sharding.mesh_for(self.devices, self.chains, "chains", self.kernel)
         draws, stats = sharding.independent(lambda positions, k: sample(
             self.factory(), Partial(Target.logdensity, target), positions, k,
             warmup=self.warmup, samples=self.samples, step_size=self.step_size,
             target_accept=self.target_accept or DEFAULT_TARGET_ACCEPT[self.kernel],
-            dense_mass=bool(self.dense_mass), progress=_show_progress(self.progress)),
-            mesh)(starts, key_run)
+            dense_mass=bool(self.dense_mass), progress=_show_progress(self.progress),
+            transform=Partial(Target.constrain, target)), mesh)(starts, key)
         if not np.all(np.isfinite(stats["start_logdensity"])):
             raise InferenceError(f"{what}: the log density is not finite at any of "
                                  f"{START_TRIES} initial points; the data are impossible "
                                  "under the model "
                                  f"(observed: {', '.join(target.observed) or 'none'})")
-        if not np.all(np.isfinite(draws)):
+        if not all(np.all(np.isfinite(value)) for value in draws.values()):
             raise InferenceError(f"{what}: a chain reached a point where the log density "
                                  "is not finite (NaN draws); check the model's supports")
-        samples = _constrained(target, draws)
-        return Posterior(target.in_program_order(samples), stats=_stats(stats),
+        return Posterior(target.in_program_order(draws), stats=_stats(stats),
                          method=self.name, target=target)
-
-
-@jax.jit
-def _constrained(target: Target, draws: jax.Array) -> dict[str, jax.Array]:
-    return jax.vmap(jax.vmap(target.constrain))(draws)
 
 
 @lru_cache(maxsize=None)

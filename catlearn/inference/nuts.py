@@ -81,11 +81,12 @@ def _where(condition, a, b):
     return jax.tree.map(lambda x, y: jnp.where(condition, x, y), a, b)
 
 
-def _uniform_at(key: jax.Array, counter: jax.Array) -> jax.Array:
-    """A uniform draw in (0, 1), the ``counter``-th of ``key``'s stream: the bits of
-    ``fold_in(key, counter)`` themselves, one hash rather than the two of
-    ``uniform(fold_in(key, counter))``, at every leapfrog step."""
-    bits = jax.random.key_data(jax.random.fold_in(key, counter)).reshape(-1)[0]
+def _uniforms_at(key: jax.Array, counter: jax.Array) -> jax.Array:
+    """Two uniform draws in (0, 1), the ``counter``-th pair of ``key``'s stream: the
+    two words of ``fold_in(key, counter)`` themselves. One small hash where it is
+    used (at every leapfrog step, at every doubling) rather than an array of draws
+    made in advance: each random array is a threefry kernel that XLA compiles."""
+    bits = jax.random.key_data(jax.random.fold_in(key, counter)).reshape(-1)[:2]
     return ((bits >> 8).astype(jnp.float32) + 0.5) * 2.0 ** -24
 
 
@@ -99,7 +100,6 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
     """The NUTS kernel with a diagonal (vector) or dense (matrix) inverse mass matrix."""
     metric = gaussian_euclidean(inverse_mass_matrix)
     levels = jnp.arange(1, max_tree_depth + 1)
-    depths = levels - 1
     level_sizes = 2 ** levels
 
     def init(position):
@@ -113,10 +113,6 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
         start = IntegratorState(x, momentum, state.logdensity,
                                 ravel_pytree(state.logdensity_grad)[0])
         energy0 = hamiltonian(metric, start)
-        # Each doubling's direction and its merge decision, from one draw.
-        direction_uniforms, merge_uniforms = jax.random.uniform(key_doublings,
-                                                                (2, max_tree_depth))
-        goes_forward = direction_uniforms < 0.5
         zeros = jnp.zeros((max_tree_depth, x.shape[0]), x.dtype)
 
         def grow(s: _Subtree, signed_step, depth, first_step) -> _Subtree:
@@ -127,7 +123,7 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
 
             # Uniform progressive sampling within the subtree.
             log_weight = jnp.logaddexp(s.log_weight, -delta)
-            u = _uniform_at(key_leaf, first_step + s.leaf)
+            u = _uniforms_at(key_leaf, first_step + s.leaf)[0]
             sample = _where(jnp.log(u) < -delta - log_weight, point, s.sample)
             momentum_sum = s.momentum_sum + point.momentum
 
@@ -153,8 +149,9 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
         # select per leaf, and XLA's CPU runtime hands a big loop body between two
         # threads at every step; the inner loop carries only the new subtree.
         def doubling(t: _Trajectory) -> _Trajectory:
-            at_depth = depths == t.depth     # one-hot, for the same reason as _where
-            forward = jnp.any(at_depth & goes_forward)
+            # The doubling's direction and its merge decision, from one hash.
+            direction_uniform, merge_uniform = _uniforms_at(key_doublings, t.depth)
+            forward = direction_uniform < 0.5
             signed_step = jnp.where(forward, step_size, -step_size)
             edge = _where(forward, t.forward, t.backward)
             s = jax.lax.while_loop(
@@ -166,7 +163,6 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
 
             # Merge the subtree unless it failed, biased towards it (progressive sampling).
             merge = ~s.turning & ~s.diverging
-            merge_uniform = jnp.sum(jnp.where(at_depth, merge_uniforms, 0.0))
             take = merge & (jnp.log(merge_uniform) < s.log_weight - t.log_weight)
             backward = _where(forward, t.backward, s.edge)
             forward = _where(forward, s.edge, t.forward)

@@ -114,19 +114,23 @@ class Target:
         run = self._density.image(self.model.diagram)
         return run.fn(placeholder_key(), {**self.data, **self.unflatten(flat)}, *self.inputs)[1]
 
+    @jax.jit
     def logdensity(self, flat: Array) -> Array:
         """The joint log density on unconstrained space, Jacobians included."""
         trace = self._trace(flat)
         return trace.log_prior + trace.log_likelihood
 
+    @jax.jit
     def log_prior(self, flat: Array) -> Array:
         """The latent sites' part of :meth:`logdensity` (with the Jacobians)."""
         return self._trace(flat).log_prior
 
+    @jax.jit
     def log_likelihood(self, flat: Array) -> Array:
         """The observed sites' and ``factor`` statements' part of :meth:`logdensity`."""
         return self._trace(flat).log_likelihood
 
+    @jax.jit
     def constrain(self, flat: Array) -> dict[str, Array]:
         """Each latent site's value (on its support, whole shape) at ``flat``."""
         sites = self._trace(flat).sites()
