@@ -6,10 +6,13 @@ same density in every library (the same unconstrained parametrisation). Each
 library runs 4 chains, 1000 warm-up + 1000 draws, vectorised in one process:
 
 - **cold**: the first run, tracing and compilation included (catlearn: ``infer``
-  from the model), after JAX itself has compiled once; **warm**: a second run
-  with another key, compiled program reused; **compile** = cold - warm;
+  from the model), after JAX itself has compiled once; **warm**: the mean of
+  five more runs with keys 1 to 5, compiled program reused; **compile** = cold -
+  warm;
 - **ESS/s**: the minimum bulk ESS over all scalar parameters (catlearn's
-  ``ess_bulk``, which agrees with arviz) per second, cold and warm;
+  ``ess_bulk``, which agrees with arviz) per second: cold, and warm as the mean
+  minimum ESS of the five runs over their mean time (one run's minimum ESS
+  varies by about 10% from key to key);
 - **µs/leapfrog**: warm wall time over the mean number of leapfrog steps per
   chain, warm-up included (the 4 chains step together); NumPyro reports the
   steps of its draws only, so its warm-up steps are counted in an extra run of
@@ -39,6 +42,7 @@ from catlearn.inference.target import Target
 from catlearn.lang import load, parse
 
 CHAINS, WARMUP, SAMPLES = 4, 1000, 1000
+REPEATS = 5   # warm runs, with keys 1 … REPEATS
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLES = os.path.join(HERE, "..", "examples")
 
@@ -123,15 +127,34 @@ def min_ess(samples: dict) -> float:
     return float(np.min(ess_bulk(jnp.asarray(np.concatenate(flat, axis=2)))))
 
 
+def measure(run, cold=None, constrain=lambda draws: draws) -> dict:
+    """Time ``run(key) -> (draws, leapfrog steps per chain, divergences)``: once cold
+    (``cold()``, by default key 0), then warm with keys 1 … ``REPEATS``, averaged, as
+    the minimum ESS of one run varies by about 10% from key to key. A ``steps`` that
+    is a function is called after the timing."""
+    (draws, _, _), cold_s, cold_cpu = timed(cold or (lambda: run(jax.random.key(0))))
+    warm = [timed(lambda: run(jax.random.key(k))) for k in range(1, REPEATS + 1)]
+    outs = [out for out, _, _ in warm]
+    return dict(cold=cold_s, cold_cpu=cold_cpu, ess_cold=min_ess(constrain(draws)),
+                warm=float(np.mean([w for _, w, _ in warm])),
+                warm_cpu=float(np.mean([c for _, _, c in warm])),
+                ess_warm=float(np.mean([min_ess(constrain(d)) for d, _, _ in outs])),
+                steps=float(np.mean([float(n() if callable(n) else n) for _, n, _ in outs])),
+                divergences=int(sum(int(v) for _, _, v in outs)))
+
+
 def run_catlearn(model, args, data, by_hand, numpyro_model, constrain, dim):
     method = nuts(chains=CHAINS, warmup=WARMUP, samples=SAMPLES, seed=0, progress=False)
-    post, cold, cold_cpu = timed(lambda: infer(model, args, data, method))
-    target = post.target
-    warm_post, warm, warm_cpu = timed(lambda: method.run(target, jax.random.key(1)))
-    steps = (warm_post.stats["warmup_num_steps"] + warm_post.stats["n_steps"].sum(1)).mean()
-    return dict(cold=cold, cold_cpu=cold_cpu, warm=warm, warm_cpu=warm_cpu,
-                ess_cold=min_ess(post.samples), ess_warm=min_ess(warm_post.samples),
-                steps=float(steps), divergences=warm_post.stats["divergences"])
+    cold_posterior = []
+
+    def outcome(post):
+        steps = (post.stats["warmup_num_steps"] + post.stats["n_steps"].sum(1)).mean()
+        return post.samples, steps, post.stats["divergences"]
+
+    def cold():  # from the model, as a user calls it (conditioning and tracing included)
+        cold_posterior.append(infer(model, args, data, method))
+        return outcome(cold_posterior[0])
+    return measure(lambda key: outcome(method.run(cold_posterior[0].target, key)), cold=cold)
 
 
 def run_blackjax(model, args, data, by_hand, numpyro_model, constrain, dim):
@@ -150,17 +173,13 @@ def run_blackjax(model, args, data, by_hand, numpyro_model, constrain, dim):
             _, (draws, steps, divergent) = jax.lax.scan(
                 step, state, jax.random.split(key_sample, SAMPLES))
             return draws, info.info.num_integration_steps.sum() + steps.sum(), divergent.sum()
-        return jax.vmap(chain)(jax.random.split(key, CHAINS), positions)
+        draws, steps, divergent = jax.vmap(chain)(jax.random.split(key, CHAINS), positions)
+        return draws, steps.mean(), divergent.sum()
 
     # Stan's initialisation, as catlearn and NumPyro make it: uniform on (-2, 2).
     starts = jax.random.uniform(jax.random.key(0), (CHAINS, dim), minval=-2, maxval=2)
     compiled = jax.jit(program)
-    (draws, steps, _), cold, cold_cpu = timed(lambda: compiled(jax.random.key(0), starts))
-    (draws_warm, steps, divergent), warm, warm_cpu = timed(
-        lambda: compiled(jax.random.key(1), starts))
-    return dict(cold=cold, cold_cpu=cold_cpu, warm=warm, warm_cpu=warm_cpu,
-                ess_cold=min_ess(constrain(draws)), ess_warm=min_ess(constrain(draws_warm)),
-                steps=float(steps.mean()), divergences=int(divergent.sum()))
+    return measure(lambda key: compiled(key, starts), constrain=constrain)
 
 
 def run_numpyro(model, args, data, by_hand, numpyro_model, constrain, dim):
@@ -169,23 +188,21 @@ def run_numpyro(model, args, data, by_hand, numpyro_model, constrain, dim):
     mcmc = MCMC(NUTS(numpyro_model), num_warmup=WARMUP, num_samples=SAMPLES,
                 num_chains=CHAINS, chain_method="vectorized", progress_bar=False,
                 jit_model_args=True)
+    counter = MCMC(NUTS(numpyro_model), num_warmup=WARMUP, num_samples=SAMPLES,
+                   num_chains=CHAINS, chain_method="vectorized", progress_bar=False)
 
     def run(key):
         mcmc.run(key, extra_fields=("num_steps", "diverging"))
-        return mcmc.get_samples(group_by_chain=True)
-    draws, cold, cold_cpu = timed(lambda: run(jax.random.key(0)))
-    draws_warm, warm, warm_cpu = timed(lambda: run(jax.random.key(1)))
-    fields = mcmc.get_extra_fields(group_by_chain=True)
-    sampling_steps = np.asarray(fields["num_steps"]).sum(1).mean()
-    divergences = int(np.asarray(fields["diverging"]).sum())
-    counter = MCMC(NUTS(numpyro_model), num_warmup=WARMUP, num_samples=SAMPLES,
-                   num_chains=CHAINS, chain_method="vectorized", progress_bar=False)
-    counter.warmup(jax.random.key(1), collect_warmup=True, extra_fields=("num_steps",))
-    warmup_steps = np.asarray(counter.get_extra_fields(group_by_chain=True)["num_steps"]
-                              ).sum(1).mean()
-    return dict(cold=cold, cold_cpu=cold_cpu, warm=warm, warm_cpu=warm_cpu,
-                ess_cold=min_ess(draws), ess_warm=min_ess(draws_warm),
-                steps=float(sampling_steps + warmup_steps), divergences=divergences)
+        fields = mcmc.get_extra_fields(group_by_chain=True)
+        sampling_steps = np.asarray(fields["num_steps"]).sum(1).mean()
+
+        def steps():  # NumPyro reports its draws' steps only: count the warm-up's apart
+            counter.warmup(key, collect_warmup=True, extra_fields=("num_steps",))
+            return sampling_steps + np.asarray(
+                counter.get_extra_fields(group_by_chain=True)["num_steps"]).sum(1).mean()
+        return (mcmc.get_samples(group_by_chain=True), steps,
+                int(np.asarray(fields["diverging"]).sum()))
+    return measure(run)
 
 
 def gradient_cost(logdensity, dim: int, iterations: int = 2000) -> float:

@@ -4,6 +4,10 @@ One intermediate representation, the string diagram, and many meanings of it,
 each a functor: JAX functions, Para, lenses and learners, samplers, weighted
 samplers and log densities.
 """
+from catlearn.xla_options import compile_small_loops_whole
+
+compile_small_loops_whole()   # before anything starts JAX's backends; see xla_options
+
 from catlearn.errors import (CatlearnError, CatlearnSyntaxError, CatlearnTypeError,
                              CompositionError, UnknownNameError, DataError,
                              DistributionError, InferenceError, TrainingError,

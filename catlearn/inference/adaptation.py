@@ -140,9 +140,11 @@ def _indicator(flags: np.ndarray) -> Callable[[jax.Array], jax.Array]:
 def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, state: State,
                               inverse_mass_matrix: jax.Array, step_size,
                               max_iterations: int = 100) -> jax.Array:
-    """Stan's heuristic: double or halve ``ε`` until one leapfrog step's acceptance
-    ``exp(H₀ - H₁)`` crosses 0.8, from the chain's ``state`` (whose gradient is
-    reused when it has one)."""
+    """The heuristic of Hoffman & Gelman (2014, Algorithm 4), as Stan runs it:
+    double or halve ``ε`` until one leapfrog step's acceptance ``exp(H₀ - H₁)``
+    crosses 0.8, from the chain's ``state`` (whose gradient is reused when it has
+    one) and one momentum drawn from ``key`` (the loop draws nothing: a random
+    draw inside it would be one more threefry for XLA to compile)."""
     x, _, logdensity = flat_logdensity(logdensity_fn, state.position)
     metric = gaussian_euclidean(inverse_mass_matrix)
     integrate = leapfrog(logdensity, metric)
@@ -151,33 +153,31 @@ def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, state: 
     else:
         gradient_point = IntegratorState(x, jnp.zeros_like(x), state.logdensity,
                                          ravel_pytree(state.logdensity_grad)[0])
+    start = gradient_point._replace(momentum=metric.sample_momentum(key, x))
 
-    def log_acceptance(key, eps):
-        start = gradient_point._replace(momentum=metric.sample_momentum(key, x))
+    def log_acceptance(eps):
         delta = hamiltonian(metric, start) - hamiltonian(metric, integrate(start, eps))
         return jnp.where(jnp.isnan(delta), -jnp.inf, delta)
 
     # The first probe, at ε itself, sets the direction; it shares the loop's leapfrog
     # so that the compiled program holds one copy of the gradient here, not two.
     def keep_going(carry):
-        i, eps, key, direction, crossed = carry
+        i, eps, direction, crossed = carry
         return ~crossed & (i <= max_iterations)
 
     def scale(carry):
-        i, eps, key, direction, _ = carry
+        i, eps, direction, _ = carry
         first = i == 0
-        next_key, k = jax.random.split(key)
-        key, k = jax.lax.select(first, key, next_key), jax.lax.select(first, key, k)
         new = jnp.where(first, eps, eps * 2.0 ** direction)
-        above = log_acceptance(k, new) > jnp.log(0.8)
+        above = log_acceptance(new) > jnp.log(0.8)
         direction = jnp.where(first, jnp.where(above, 1.0, -1.0), direction)
         crossed = ~first & jnp.where(direction > 0, ~above, above)
         # Stan stops one step early when going up: the last ε that was still accepted.
-        return i + 1, jnp.where(crossed & (direction > 0), eps, new), key, direction, crossed
+        return i + 1, jnp.where(crossed & (direction > 0), eps, new), direction, crossed
 
     eps = jnp.asarray(step_size, x.dtype)
-    _, eps, _, _, _ = jax.lax.while_loop(
-        keep_going, scale, (0, eps, key, jnp.ones_like(eps), jnp.zeros((), bool)))
+    _, eps, _, _ = jax.lax.while_loop(
+        keep_going, scale, (0, eps, jnp.ones_like(eps), jnp.zeros((), bool)))
     return eps
 
 
