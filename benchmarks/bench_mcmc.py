@@ -29,6 +29,7 @@ average (printed too) inflates wall time; ratios come from the same run.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import time
 
@@ -37,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn.inference.api import infer, nuts
+from catlearn.inference.nuts import nuts as catlearn_nuts
 from catlearn.inference.diagnostics import ess_bulk
 from catlearn.inference.target import Target
 from catlearn.lang import load, parse
@@ -154,7 +156,9 @@ def run_catlearn(model, args, data, by_hand, numpyro_model, constrain, dim):
     def cold():  # from the model, as a user calls it (conditioning and tracing included)
         cold_posterior.append(infer(model, args, data, method))
         return outcome(cold_posterior[0])
-    return measure(lambda key: outcome(method.run(cold_posterior[0].target, key)), cold=cold)
+    result = measure(lambda key: outcome(method.run(cold_posterior[0].target, key)), cold=cold)
+    return {**result, "step_size": cold_posterior[0].stats["step_size"],
+            "inverse_mass": cold_posterior[0].stats["inverse_mass_matrix"]}
 
 
 def run_blackjax(model, args, data, by_hand, numpyro_model, constrain, dim):
@@ -218,6 +222,31 @@ def gradient_cost(logdensity, dim: int, iterations: int = 2000) -> float:
     return best / iterations * 1e6
 
 
+def lockstep_leapfrog_cost(kernel, dim: int, iterations: int = 500) -> float:
+    """Microseconds per leapfrog step of ``kernel`` (a NUTS kernel, fixed step size
+    and metric) for 4 chains stepping together under ``vmap``: time over the steps
+    of the longest chain at each iteration, which is what chains in lockstep run
+    (the others idle): the counterpart of one 4-chain gradient. Timed from where a
+    first, untimed run from the origin ended."""
+    def run(key, positions):
+        def chain(key, position):
+            def step(state, key):
+                state, info = kernel.step(key, state)
+                return state, getattr(info, "num_steps", getattr(
+                    info, "num_integration_steps", None))
+            state, steps = jax.lax.scan(step, kernel.init(position),
+                                        jax.random.split(key, iterations))
+            return state.position, steps
+        return jax.vmap(chain)(jax.random.split(key, CHAINS), positions)
+    compiled = jax.jit(run)
+    positions, _ = jax.block_until_ready(compiled(jax.random.key(0), jnp.zeros((CHAINS, dim))))
+    best = math.inf
+    for k in range(1, 4):
+        (_, steps), seconds, _ = timed(lambda: compiled(jax.random.key(k), positions))
+        best = min(best, seconds / float(np.max(np.asarray(steps), axis=0).sum()))
+    return best * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
@@ -237,6 +266,15 @@ def main() -> None:
         target = Target(model, args, data)
         grad_catlearn = gradient_cost(target.logdensity, dim)
         grad_hand = gradient_cost(by_hand, dim)
+        # Both NUTS kernels at catlearn's adapted step size and metric, from its draws.
+        step_size, inverse_mass = (float(np.mean(results["catlearn"]["step_size"])),
+                                   jnp.mean(results["catlearn"]["inverse_mass"], axis=0))
+        lockstep = {"catlearn": lockstep_leapfrog_cost(
+            catlearn_nuts(by_hand, step_size, inverse_mass), dim)}
+        if "blackjax" in options.peers:
+            import blackjax
+            lockstep["blackjax"] = lockstep_leapfrog_cost(
+                blackjax.nuts(by_hand, step_size, inverse_mass), dim)
         print(f"\n{name} (dim {dim}), {CHAINS} chains x {WARMUP} warm-up + {SAMPLES} draws; "
               f"load average {os.getloadavg()[0]:.1f}")
         print(f"{'':10}{'cold s':>8}{'(cpu)':>8}{'warm s':>8}{'(cpu)':>8}{'compile':>9}"
@@ -259,6 +297,9 @@ def main() -> None:
         print(f"gradient (4 chains): catlearn functor {grad_catlearn:.1f} us, by hand "
               f"{grad_hand:.1f} us, ratio {grad_catlearn / grad_hand:.2f}; catlearn leapfrog / "
               f"raw gradient {ours['us_leapfrog'] / grad_hand:.2f}")
+        print("NUTS kernel alone, 4 chains in lockstep, us per leapfrog: " + ", ".join(
+            f"{lib} {cost:.1f} ({cost / grad_hand:.2f} raw gradients)"
+            for lib, cost in lockstep.items()))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
   Stan, which becomes the inverse mass matrix.
 - ``window_schedule``: which warm-up iterations feed the variance estimate
   (slow windows of doubling length between a fast initial and final buffer).
-- ``find_reasonable_step_size``: Stan's doubling/halving heuristic.
+- ``find_reasonable_step_size``: the doubling/halving heuristic for a step size.
 - ``window_adaptation``: those pieces around any kernel family
   ``kernel_factory(logdensity_fn, step_size, inverse_mass_matrix)``.
 
