@@ -7,8 +7,8 @@ library runs 4 chains, 1000 warm-up + 1000 draws, vectorised in one process:
 
 - **cold**: the first run, tracing and compilation included (catlearn: ``infer``
   from the model), after JAX itself has compiled once; **warm**: the mean of
-  five more runs with keys 1 to 5, compiled program reused, taken in rounds
-  across the libraries (one run of each per round); **compile** = cold - warm;
+  five more runs with keys 1 to 5, compiled program reused; **compile** = cold -
+  warm;
 - **ESS/s**: the minimum bulk ESS over all scalar parameters (catlearn's
   ``ess_bulk``, which agrees with arviz) per second: cold, and warm as the mean
   minimum ESS of the five runs over their mean time (one run's minimum ESS
@@ -18,12 +18,7 @@ library runs 4 chains, 1000 warm-up + 1000 draws, vectorised in one process:
   steps of its draws only, so its warm-up steps are counted in an extra run of
   ``MCMC.warmup(collect_warmup=True)``, not timed;
 - **gradient**: one gradient of the log density (4 chains under ``vmap``) inside
-  a compiled loop, through catlearn's model functor and written by hand in JAX;
-- **lockstep leapfrog**: the NUTS kernel alone (catlearn's and BlackJAX's, at
-  catlearn's adapted step size and metric), 4 chains under ``vmap``: time per
-  step of the longest chain at each iteration, the counterpart of one 4-chain
-  gradient (the µs/leapfrog column also charges each step with the chains that
-  wait in lockstep, and the warm-up's bookkeeping).
+  a compiled loop, through catlearn's model functor and written by hand in JAX.
 
 Wall-clock and CPU seconds are both printed: on a shared machine the load
 average (printed too) inflates wall time; ratios come from the same run.
@@ -134,32 +129,20 @@ def min_ess(samples: dict) -> float:
     return float(np.min(ess_bulk(jnp.asarray(np.concatenate(flat, axis=2)))))
 
 
-class Measured:
-    """One library's runs of ``run(key) -> (draws, leapfrog steps per chain,
-    divergences)``: cold at construction (``cold()``, by default key 0), then warm
-    rounds with keys 1 … ``REPEATS``, which ``main`` interleaves across libraries so
-    that the shared machine's slow moments fall on all of them; averaged, as the
-    minimum ESS of one run varies by about 10% from key to key. A ``steps`` that
+def measure(run, cold=None, constrain=lambda draws: draws) -> dict:
+    """Time ``run(key) -> (draws, leapfrog steps per chain, divergences)``: once cold
+    (``cold()``, by default key 0), then warm with keys 1 … ``REPEATS``, averaged, as
+    the minimum ESS of one run varies by about 10% from key to key. A ``steps`` that
     is a function is called after the timing."""
-
-    def __init__(self, run, cold=None, constrain=lambda draws: draws, **extra):
-        self.run, self.constrain, self.extra, self.warm = run, constrain, extra, []
-        (draws, _, _), self.cold, self.cold_cpu = timed(
-            cold or (lambda: run(jax.random.key(0))))
-        self.ess_cold = min_ess(constrain(draws))
-
-    def warm_round(self, k: int) -> None:
-        self.warm.append(timed(lambda: self.run(jax.random.key(k))))
-
-    def summary(self) -> dict:
-        outs = [out for out, _, _ in self.warm]
-        return dict(cold=self.cold, cold_cpu=self.cold_cpu, ess_cold=self.ess_cold,
-                    warm=float(np.mean([w for _, w, _ in self.warm])),
-                    warm_cpu=float(np.mean([c for _, _, c in self.warm])),
-                    ess_warm=float(np.mean([min_ess(self.constrain(d)) for d, _, _ in outs])),
-                    steps=float(np.mean([float(n() if callable(n) else n)
-                                         for _, n, _ in outs])),
-                    divergences=int(sum(int(v) for _, _, v in outs)), **self.extra)
+    (draws, _, _), cold_s, cold_cpu = timed(cold or (lambda: run(jax.random.key(0))))
+    warm = [timed(lambda: run(jax.random.key(k))) for k in range(1, REPEATS + 1)]
+    outs = [out for out, _, _ in warm]
+    return dict(cold=cold_s, cold_cpu=cold_cpu, ess_cold=min_ess(constrain(draws)),
+                warm=float(np.mean([w for _, w, _ in warm])),
+                warm_cpu=float(np.mean([c for _, _, c in warm])),
+                ess_warm=float(np.mean([min_ess(constrain(d)) for d, _, _ in outs])),
+                steps=float(np.mean([float(n() if callable(n) else n) for _, n, _ in outs])),
+                divergences=int(sum(int(v) for _, _, v in outs)))
 
 
 def run_catlearn(model, args, data, by_hand, numpyro_model, constrain, dim):
@@ -173,11 +156,9 @@ def run_catlearn(model, args, data, by_hand, numpyro_model, constrain, dim):
     def cold():  # from the model, as a user calls it (conditioning and tracing included)
         cold_posterior.append(infer(model, args, data, method))
         return outcome(cold_posterior[0])
-    measured = Measured(lambda key: outcome(method.run(cold_posterior[0].target, key)),
-                        cold=cold)
-    measured.extra = {"step_size": cold_posterior[0].stats["step_size"],
-                      "inverse_mass": cold_posterior[0].stats["inverse_mass_matrix"]}
-    return measured
+    result = measure(lambda key: outcome(method.run(cold_posterior[0].target, key)), cold=cold)
+    return {**result, "step_size": cold_posterior[0].stats["step_size"],
+            "inverse_mass": cold_posterior[0].stats["inverse_mass_matrix"]}
 
 
 def run_blackjax(model, args, data, by_hand, numpyro_model, constrain, dim):
@@ -202,7 +183,7 @@ def run_blackjax(model, args, data, by_hand, numpyro_model, constrain, dim):
     # Stan's initialisation, as catlearn and NumPyro make it: uniform on (-2, 2).
     starts = jax.random.uniform(jax.random.key(0), (CHAINS, dim), minval=-2, maxval=2)
     compiled = jax.jit(program)
-    return Measured(lambda key: compiled(key, starts), constrain=constrain)
+    return measure(lambda key: compiled(key, starts), constrain=constrain)
 
 
 def run_numpyro(model, args, data, by_hand, numpyro_model, constrain, dim):
@@ -225,7 +206,7 @@ def run_numpyro(model, args, data, by_hand, numpyro_model, constrain, dim):
                 counter.get_extra_fields(group_by_chain=True)["num_steps"]).sum(1).mean()
         return (mcmc.get_samples(group_by_chain=True), steps,
                 int(np.asarray(fields["diverging"]).sum()))
-    return Measured(run)
+    return measure(run)
 
 
 def gradient_cost(logdensity, dim: int, iterations: int = 2000) -> float:
@@ -281,11 +262,7 @@ def main() -> None:
     for name in options.models:
         spec = MODELS[name]()
         model, args, data, by_hand, _, _, dim = spec
-        measured = {lib: runners[lib](*spec) for lib in ["catlearn", *options.peers]}
-        for k in range(1, REPEATS + 1):
-            for runs in measured.values():
-                runs.warm_round(k)
-        results = {lib: runs.summary() for lib, runs in measured.items()}
+        results = {lib: runners[lib](*spec) for lib in ["catlearn", *options.peers]}
         target = Target(model, args, data)
         grad_catlearn = gradient_cost(target.logdensity, dim)
         grad_hand = gradient_cost(by_hand, dim)
