@@ -18,7 +18,17 @@ library runs 4 chains, 1000 warm-up + 1000 draws, vectorised in one process:
   steps of its draws only, so its warm-up steps are counted in an extra run of
   ``MCMC.warmup(collect_warmup=True)``, not timed;
 - **gradient**: one gradient of the log density (4 chains under ``vmap``) inside
-  a compiled loop, through catlearn's model functor and written by hand in JAX.
+  a compiled loop, through catlearn's model functor and written by hand in JAX;
+- **lockstep leapfrog**: the NUTS kernel alone (catlearn's and BlackJAX's, at
+  catlearn's adapted step size and metric), 4 chains under ``vmap``: time per
+  step of the longest chain at each iteration, the counterpart of one 4-chain
+  gradient (the µs/leapfrog column also charges each step with the chains that
+  wait in lockstep, and the warm-up's bookkeeping).
+
+Each library's runs form one block (cold, then its warm runs). Warm runs taken in
+rounds across the libraries were tried: they made BlackJAX's warm runs 1.5-2x
+slower, with CPU time above wall time (XLA's thread pool, left awake by NumPyro's
+run just before, picks up work that otherwise stays on one thread).
 
 Wall-clock and CPU seconds are both printed: on a shared machine the load
 average (printed too) inflates wall time; ratios come from the same run.
