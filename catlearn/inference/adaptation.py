@@ -181,6 +181,17 @@ def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, state: 
     return eps
 
 
+def metric_step_scale(old_inverse_mass: jax.Array, new_inverse_mass: jax.Array) -> jax.Array:
+    """How much the step size may grow when the inverse mass matrix goes from old
+    to new: leapfrog is stable while ε·√(M⁻¹)ᵢ stays below a multiple of the
+    target's scale σᵢ in every direction, and the new metric estimates σᵢ², so the
+    stiffest direction, where (new/old)ᵢ is least, sets the factor
+    1 / minᵢ √(newᵢ / oldᵢ) (diagonals of dense matrices)."""
+    def diagonal(m):
+        return m if m.ndim == 1 else jnp.diagonal(m)
+    return 1.0 / jnp.sqrt(jnp.min(diagonal(new_inverse_mass) / diagonal(old_inverse_mass)))
+
+
 # --- window adaptation --------------------------------------------------------
 
 class AdaptationState(NamedTuple):
@@ -192,7 +203,7 @@ class AdaptationState(NamedTuple):
 
 
 class WindowAdaptation(NamedTuple):
-    init: Callable[[Any], AdaptationState]                                 # position
+    init: Callable[[jax.Array, Any], AdaptationState]                      # key, position
     step: Callable[[jax.Array, AdaptationState, jax.Array], tuple[AdaptationState, Any]]
     final: Callable[[AdaptationState], tuple[jax.Array, jax.Array]]
 
@@ -215,25 +226,19 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     is the same for every chain, so the bookkeeping is branches, not selects.
     """
     slow, window_end = window_schedule(num_warmup)
-    # restart[t]: find a step size before iteration t (t < num_warmup, or t = 0).
-    restart = np.zeros(max(num_warmup, 1), bool)
-    restart[0] = initial_step_size is None
-    restart[1:] = window_end[:-1]
-    in_slow, at_window_end, at_restart = (_indicator(a) for a in (slow, window_end, restart))
-    start_step_size = 1.0 if initial_step_size is None else initial_step_size
+    in_slow, at_window_end = _indicator(slow), _indicator(window_end)
 
-    def init(position) -> AdaptationState:
+    def init(key, position) -> AdaptationState:
         x, _ = ravel_pytree(position)
         mass = jnp.eye(x.shape[0], dtype=x.dtype) if dense_mass else jnp.ones_like(x)
-        step_size = jnp.asarray(start_step_size, x.dtype)
+        step_size = jnp.asarray(1.0 if initial_step_size is None else initial_step_size,
+                                x.dtype)
         kernel_state = kernel_factory(logdensity_fn, step_size, mass).init(position)
+        if initial_step_size is None:
+            step_size = find_reasonable_step_size(key, logdensity_fn, kernel_state, mass,
+                                                  step_size)
         return AdaptationState(kernel_state, step_size, mass, dual_averaging_init(step_size),
                                welford_init(x.shape[0], dense_mass, x.dtype))
-
-    def find_step_size(key, state: AdaptationState) -> AdaptationState:
-        step_size = find_reasonable_step_size(key, logdensity_fn, state.kernel_state,
-                                              state.inverse_mass_matrix, state.step_size)
-        return state._replace(step_size=step_size, dual_averaging=dual_averaging_init(step_size))
 
     def adapt(state: AdaptationState, acceptance, t) -> AdaptationState:
         averaging = dual_averaging_update(state.dual_averaging, acceptance, target_accept)
@@ -247,15 +252,15 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
             dual_averaging=averaging, welford=welford)
 
         def end_window(state):
-            return state._replace(inverse_mass_matrix=welford_covariance(state.welford),
+            mass = welford_covariance(state.welford)
+            step_size = state.step_size * metric_step_scale(state.inverse_mass_matrix, mass)
+            return state._replace(inverse_mass_matrix=mass, step_size=step_size,
+                                  dual_averaging=dual_averaging_init(step_size),
                                   welford=welford_init(x.shape[0], dense_mass, x.dtype))
 
         return jax.lax.cond(at_window_end(t), end_window, lambda s: s, state)
 
     def step(key, state: AdaptationState, t) -> tuple[AdaptationState, Any]:
-        # The heuristic's key is made only where it runs, from the step's own key.
-        state = jax.lax.cond(at_restart(t), lambda s: find_step_size(
-            jax.random.fold_in(key, 1), s), lambda s: s, state)
         kernel = kernel_factory(logdensity_fn, state.step_size, state.inverse_mass_matrix)
         kernel_state, info = kernel.step(key, state.kernel_state)
         state = state._replace(kernel_state=kernel_state)

@@ -81,8 +81,10 @@ def _run(kernel_factory, logdensity_fn, transform, key, positions, *, warmup, sa
     # Warm-up and sampling are one loop over one kernel: the program holds it once.
     # Every iteration's keys are drawn before it, in one call rather than one per step.
     steps = jnp.arange(warmup + samples)
+    key_start, key_adaptation = jax.random.split(key_start)
     state, (draws, info) = jax.lax.scan(
-        iteration, jax.vmap(adaptation.init)(positions),
+        iteration, jax.vmap(adaptation.init)(jax.random.split(key_adaptation, num_chains),
+                                             positions),
         (steps, jax.random.split(key_steps, (warmup + samples, num_chains))))
     step_size, inverse_mass = jax.vmap(adaptation.final)(state)
     def kept(a):  # the sampling iterations, by chain
