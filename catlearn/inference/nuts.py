@@ -91,7 +91,9 @@ def _uniforms_at(key: jax.Array, counter: jax.Array) -> jax.Array:
 
 
 def _turning(velocity_a, velocity_b, rho):
-    return (jnp.dot(velocity_a, rho) <= 0) | (jnp.dot(velocity_b, rho) <= 0)
+    """The generalised U-turn criterion, over the last axis: for one (sub)trajectory,
+    or for a row per level at once. Sums, not ``dot``: they fuse with what feeds them."""
+    return (jnp.sum(velocity_a * rho, axis=-1) <= 0) | (jnp.sum(velocity_b * rho, axis=-1) <= 0)
 
 
 def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
@@ -137,8 +139,7 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
             checkpoint_velocity = jnp.where(opens, velocity, s.checkpoint_velocity)
             checkpoint_offset = jnp.where(opens, s.momentum_sum + half, s.checkpoint_offset)
             level_rho = (momentum_sum - half) - checkpoint_offset
-            level_turning = ((jnp.sum(checkpoint_velocity * level_rho, axis=1) <= 0)
-                             | (jnp.sum(level_rho * velocity, axis=1) <= 0))
+            level_turning = _turning(checkpoint_velocity, velocity, level_rho)
             return _Subtree(point, sample, log_weight, momentum_sum,
                             checkpoint_velocity, checkpoint_offset, s.leaf + 1,
                             s.sum_acceptance + jnp.exp(jnp.minimum(-delta, 0.0)),
