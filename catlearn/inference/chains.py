@@ -68,7 +68,7 @@ def _run(kernel_factory, logdensity_fn, transform, key, positions, *, warmup, sa
     adaptation = window_adaptation(kernel_factory, logdensity_fn, warmup, target_accept,
                                    dense_mass, step_size)
     num_chains = jax.tree.leaves(positions)[0].shape[0]
-    key_start, key_steps = jax.random.split(key)
+    key_start, key_adaptation, key_steps = jax.random.split(key, 3)
     positions, start_logdensity = jax.vmap(partial(finite_start, logdensity_fn))(
         jax.random.split(key_start, num_chains), positions)
 
@@ -81,7 +81,6 @@ def _run(kernel_factory, logdensity_fn, transform, key, positions, *, warmup, sa
     # Warm-up and sampling are one loop over one kernel: the program holds it once.
     # Every iteration's keys are drawn before it, in one call rather than one per step.
     steps = jnp.arange(warmup + samples)
-    key_start, key_adaptation = jax.random.split(key_start)
     state, (draws, info) = jax.lax.scan(
         iteration, jax.vmap(adaptation.init)(jax.random.split(key_adaptation, num_chains),
                                              positions),
