@@ -1,13 +1,21 @@
 """Fuzzing's one rule: a program is parsed, or refused by a ``CatlearnError`` that
 says what and where; any other exception fails the test that fed it."""
+from typing import Optional
+
 from catlearn.errors import CatlearnError
 from catlearn.lang import parse
 
 
-def parses_or_refuses(source: str, filename: str = "examples/fuzz.cat"):
-    """The program, or None when a CatlearnError refuses it; anything else fails."""
+def parse_or_refusal(source: str, filename: str = "examples/fuzz.cat"):
+    """``(program, None)`` if ``source`` parses, ``(None, error)`` if a CatlearnError
+    refuses it; any other exception propagates, failing the test."""
     try:
-        return parse(source, filename)
+        return parse(source, filename), None
     except CatlearnError as err:
-        assert err.message and (err.line is None or err.line >= 1)
-        return None
+        return None, err
+
+
+def is_clear(refusal: Optional[CatlearnError]) -> bool:
+    """No refusal, or one with a message and, where it points at a line, a real one."""
+    return refusal is None or (bool(refusal.message)
+                               and (refusal.line is None or refusal.line >= 1))
