@@ -13,7 +13,7 @@ from catlearn.inference.api import importance, infer, prior
 from catlearn.inference.target import Target
 from model_builders import coin, eight_schools, linreg
 
-EXAMPLES = "/work/shared/spec/examples"
+EXAMPLES = "examples"
 COIN = json.load(open(f"{EXAMPLES}/coin.json"))
 X = np.loadtxt(f"{EXAMPLES}/linreg.csv", delimiter=",", skiprows=1)[:, 0]
 

@@ -10,7 +10,7 @@ from catlearn.errors import InferenceError, NotSupportedError
 from catlearn.inference.target import Target
 from model_builders import ar1, coin, lgss
 
-A = json.load(open("/work/shared/spec/examples/lgss.json"))
+A = json.load(open("examples/lgss.json"))
 Y = jnp.array(A["y"])
 
 

@@ -9,8 +9,8 @@ from jax.scipy.stats import cauchy, norm
 from catlearn.inference.target import Target, log_density
 from model_builders import eight_schools, lgss, linreg
 
-EXAMPLES = "/work/shared/spec/examples"
-SCHOOLS = json.load(open("/work/shared/reference/posteriordb/"
+EXAMPLES = "examples"
+SCHOOLS = json.load(open("examples/data/posteriordb/"
                          "eight_schools-eight_schools_noncentered.json"))["data"]
 
 

@@ -164,7 +164,7 @@ def test_eight_schools_from_the_command_line_matches_posteriordb_and_numpyro(cap
     (result,) = json.loads(capsys.readouterr().out)
     params = result["params"]
     assert all(row["r_hat"] < 1.01 for row in params.values())
-    db = json.load(open("/work/shared/reference/posteriordb/"
+    db = json.load(open("examples/data/posteriordb/"
                         "eight_schools-eight_schools_noncentered.json"))
     examples = expected_moments("examples/eight_schools.cat")
     for name in ("mu", "tau"):

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -61,6 +62,41 @@ def test_the_scan_would_catch_offenders():
              if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
     assert "eval" in calls and any(isinstance(n, ast.Import) for n in ast.walk(offender))
 
+
+
+# -- everything a test, benchmark or doc reads lives in the repository -------------------
+
+REPOSITORY = PACKAGE.parent
+OUTSIDE = re.compile(r"""(?:^|[\s"'(=])(?:/work/|/home/|/tmp/shared|\.\./shared\b)""")
+SHARED, WORK, HOME = "../sha" + "red", "/wo" + "rk", "/ho" + "me"  # apart: this file passes its own scan
+
+
+def paths_outside(text: str) -> list:
+    """The lines of ``text`` that name a path outside the repository."""
+    return [n for n, line in enumerate(text.splitlines(), 1) if OUTSIDE.search(line)]
+
+
+def test_no_file_names_a_path_outside_the_repository():
+    scanned, found = 0, []
+    for folder in ("tests", "benchmarks", "docs", "catlearn", "examples"):
+        for path in sorted((REPOSITORY / folder).rglob("*")):
+            if path.suffix in {".py", ".md", ".cat", ".ipynb", ".toml", ".txt"}:
+                scanned += 1
+                found += [f"{path.relative_to(REPOSITORY)}:{n}"
+                          for n in paths_outside(path.read_text(errors="replace"))]
+    assert scanned > 50 and found == []
+
+
+@pytest.mark.parametrize("line", [f'open("{WORK}/shared/reference/x.json")',
+                                  f"EXAMPLES = '{SHARED}/spec/examples'",
+                                  f"p = Path('{HOME}/user/shared/iris.csv')"])
+def test_the_path_scan_would_catch_offenders(line):
+    assert paths_outside("ok = 1\n" + line) == [2]
+
+
+def test_the_path_scan_passes_the_repository_own_paths():
+    assert paths_outside('open("examples/data/posteriordb/eight_schools.json")\n'
+                         "ROOT / 'tests'\nx = a/work/b") == []
 
 # -- the language cannot reach Python --------------------------------------------------
 

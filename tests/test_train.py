@@ -10,7 +10,7 @@ from catlearn.primitives.nn import dense, relu, tanh
 
 
 def iris():
-    data = np.genfromtxt("/work/shared/data/iris.csv", delimiter=",", names=True,
+    data = np.genfromtxt("examples/iris.csv", delimiter=",", names=True,
                          dtype=None, encoding=None)
     names = data.dtype.names
     x = np.stack([data[n] for n in names[:4]], axis=1).astype(np.float32)
