@@ -4,8 +4,9 @@ A :class:`Functor` sends each type atom to an object and each box to a
 morphism of a target category, and extends to every diagram by the structure
 of the target. The image of a box is looked up in ``ar`` (a dict or a
 function of the box); boxes ``ar`` does not cover get their meaning from
-:func:`box_meaning`, a multiple-dispatch function of (box kind, category),
-so a library module can say once what its boxes mean in each category.
+:func:`~catlearn.categories.category.box_meaning`, a multiple-dispatch
+function of (box kind, category), so a library module can say once what its
+boxes mean in each category.
 
 Every box is mapped in one pass over the flat hypergraph; the image of a
 diagram is then built by the target (a straight loop for function-like
@@ -25,22 +26,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Union
 
-from multipledispatch import Dispatcher
-
-from catlearn.categories.category import Category, fold
-from catlearn.errors import UnknownNameError
+from catlearn.categories.category import Category, box_meaning, fold
 from catlearn.syntax.diagram import Box, Diagram
 from catlearn.syntax.ty import Ob, Ty
 
-box_meaning = Dispatcher("box_meaning")
-"""``box_meaning(box, category, functor)``: the default image of a box kind."""
-
-
-@box_meaning.register(Box, object, object)
-def _no_meaning(box: Box, cat: Any, functor: "Functor") -> Any:
-    raise UnknownNameError(
-        f"box {box.name!r} ({box.dom} -> {box.cod}) has no meaning in "
-        f"{type(cat).__name__}: give one in the functor's `ar`")
+__all__ = ["Functor", "box_meaning"]
 
 
 class Functor:

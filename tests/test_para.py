@@ -7,7 +7,7 @@ import pytest
 
 from catlearn.categories.function import Function
 from catlearn.categories.para import Para, Parametrised, para, parametrised
-from catlearn.categories.stochastic import Stochastic, shared_noise_maps, stochastic_maps
+from catlearn.categories.sampler import Sampler, samplers, shared_noise_samplers
 from catlearn.functor import Functor
 from catlearn.primitives.nn import dense, relu, softmax, tanh
 from catlearn.syntax.diagram import Copy, Id, Swap
@@ -97,11 +97,11 @@ def test_layers_get_distinct_parameters_and_names():
 
 def noisy_shift():
     """x ↦ x + p + ε with ε ~ N(0, 1), a morphism of stochastic Para."""
-    arrow = Stochastic(2, 1, lambda key, p, x: (x + p + jax.random.normal(key, x.shape),))
+    arrow = Sampler(2, 1, lambda key, p, x: (x + p + jax.random.normal(key, x.shape),))
     return Parametrised(arrow, lambda key: 0.5)
 
 
-@pytest.mark.parametrize("base, variance", [(stochastic_maps, 2.0), (shared_noise_maps, 4.0)])
+@pytest.mark.parametrize("base, variance", [(samplers, 2.0), (shared_noise_samplers, 4.0)])
 def test_split_keys_give_independent_noise_and_shared_keys_shared_noise(base, variance):
     """f ; f adds two draws: independent (Para over Kleisli composition: variance 2)
     or the same draw twice (co-Kleisli: 2ε, variance 4). With 4000 samples the
@@ -115,7 +115,7 @@ def test_split_keys_give_independent_noise_and_shared_keys_shared_noise(base, va
 
 
 def test_stochastic_para_is_reproducible():
-    twice = Para(stochastic_maps).compose(noisy_shift(), noisy_shift())
+    twice = Para(samplers).compose(noisy_shift(), noisy_shift())
     a = twice(KEY, (0.5, 0.5), jnp.zeros(3))
     b = twice(KEY, (0.5, 0.5), jnp.zeros(3))
     np.testing.assert_array_equal(a, b)

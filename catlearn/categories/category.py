@@ -15,12 +15,31 @@ run the hypergraph as one straight loop instead (see
 :func:`catlearn.syntax.hypergraph.evaluate`). A category may also provide
 ``lift(image, box)`` to turn what a user gives as a box's image (say a plain
 function) into one of its morphisms.
+
+What a kind of box means in a category is said once, by the module that owns
+the box kind, with :data:`box_meaning`: ``primitives/`` for ``Prim`` and
+``Const``, ``distributions/`` for ``Sample``, each category's own module for
+the structure it interprets (plates, scans, scores).
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
+from multipledispatch import Dispatcher
+
+from catlearn.errors import UnknownNameError
+from catlearn.syntax.diagram import Box
 from catlearn.syntax.hypergraph import Hypergraph
+
+box_meaning = Dispatcher("box_meaning")
+"""``box_meaning(box, category, functor)``: the default image of a box kind."""
+
+
+@box_meaning.register(Box, object, object)
+def _no_meaning(box: Box, cat: Any, functor: Any) -> Any:
+    raise UnknownNameError(
+        f"box {box.name!r} ({box.dom} -> {box.cod}) has no meaning in "
+        f"{type(cat).__name__}: give one in the functor's `ar`")
 
 
 @runtime_checkable

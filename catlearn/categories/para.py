@@ -15,7 +15,7 @@ Para is built over any category with the functor protocol and an ``unpair``
 (one wire holding an n-tuple spread on n wires): :data:`para` over JAX
 functions (Para(Euc)), ``Para(lenses)`` (parametric lenses),
 ``Para(simple_lenses)`` (the learners of *Learners' Languages*) and
-``Para(stochastic_maps)`` (Shiebler's stochastic Para).
+``Para(samplers)`` (Shiebler's stochastic Para).
 
 A diagram's image is one straight-line program of C whose parameters are the
 tuple of its boxes' parameters, in the diagram's box order.
@@ -40,7 +40,7 @@ from multipledispatch import Dispatcher
 
 from catlearn.categories.category import fold
 from catlearn.categories.function import Function, JaxFunctions, jax_functions
-from catlearn.functor import box_meaning
+from catlearn.categories.category import box_meaning
 from catlearn.syntax.diagram import Box
 from catlearn.syntax.hypergraph import Hypergraph
 from catlearn.syntax.ty import Ob

@@ -18,6 +18,14 @@ A diagram's image is one function that runs its hypergraph as a straight
 loop; box ``i`` receives the key ``fold_in(key, i)``, so the same key gives
 the same draws and no two boxes share randomness.
 
+How the key reaches the factors is a :class:`Noise` strategy, not a second
+category: :data:`independent` splits it (the Kleisli category, above), while
+:data:`shared` hands every factor the same key — the co-Kleisli category of
+the reader comonad ``Ω × -``, where ``f ; f`` adds one draw twice. Weighted
+and traced samplers (:mod:`~catlearn.categories.weighted`,
+:mod:`~catlearn.categories.traced`) reuse the strategy and :func:`run_boxes`,
+the one evaluation loop of the family.
+
 >>> import jax, jax.numpy as jnp
 >>> noise = Sampler(1, 1, lambda key, x: (x + jax.random.normal(key),))
 >>> twice = samplers.compose(noise, noise)
@@ -29,17 +37,32 @@ False
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import jax
 
 from catlearn.categories.function import Function
-from catlearn.functor import box_meaning
-from catlearn.primitives.ops import prim_function
 from catlearn.syntax.hypergraph import Hypergraph, evaluate
-from catlearn.syntax.model import Const, Prim
 
 Key = jax.Array
+
+
+class Noise(NamedTuple):
+    """How a key reaches the factors of a composite: ``split(key)`` gives the
+    two factors' keys, ``at(key, i)`` the key of box ``i`` of a hypergraph."""
+
+    split: Callable[[Key], tuple]
+    at: Callable[[Key, int], Key]
+
+
+independent = Noise(lambda key: tuple(jax.random.split(key)), jax.random.fold_in)
+shared = Noise(lambda key: (key, key), lambda key, i: key)
+
+
+def run_boxes(graph: Hypergraph, call: Callable[[Key, int, Sequence], Any], key: Key,
+              xs: Sequence, noise: Noise = independent) -> tuple:
+    """The straight loop of a keyed category: box ``i`` runs ``call(key_i, i, args)``."""
+    return evaluate(graph, lambda i, args: call(noise.at(key, i), i, args), xs)
 
 
 class Sampler(Function):
@@ -58,7 +81,7 @@ def unit(n: int = 1) -> Sampler:
     return Sampler(n, n, lambda key, *xs: tuple(xs))
 
 
-def bind(m: Sampler, f: Sampler) -> Sampler:
+def bind(m: Sampler, f: Sampler, noise: Noise = independent) -> Sampler:
     """``m >>= f``: draw from ``m`` with one half of the key, feed ``f`` with the other.
 
     ``m : A -> B`` and the kernel ``f : B -> C`` give ``A -> C``; with ``A = I``
@@ -66,7 +89,7 @@ def bind(m: Sampler, f: Sampler) -> Sampler:
     composition.
     """
     def run(key, *xs):
-        k1, k2 = jax.random.split(key)
+        k1, k2 = noise.split(key)
         return f.fn(k2, *m.fn(k1, *xs))
     return Sampler(m.n_in, f.n_out, run)
 
@@ -77,7 +100,11 @@ def deterministic(n_in: int, n_out: int, fn: Callable[..., tuple]) -> Sampler:
 
 
 class Samplers:
-    """The Kleisli category of the sampler monad, with its straight-line evaluator."""
+    """The Kleisli category of the sampler monad, with its straight-line evaluator;
+    with ``noise=shared``, the co-Kleisli category of shared noise."""
+
+    def __init__(self, noise: Noise = independent):
+        self.noise = noise
 
     def lift(self, image: Any, box) -> Sampler:
         """A box's image as a :class:`Sampler`; a plain function is read as
@@ -93,13 +120,13 @@ class Samplers:
         return unit(len(ty))
 
     def compose(self, f: Sampler, g: Sampler) -> Sampler:
-        return bind(f, g)
+        return bind(f, g, self.noise)
 
     def tensor(self, f: Sampler, g: Sampler) -> Sampler:
         k = f.n_in
 
         def run(key, *xs):
-            k1, k2 = jax.random.split(key)
+            k1, k2 = self.noise.split(key)
             return tuple(f.fn(k1, *xs[:k])) + tuple(g.fn(k2, *xs[k:]))
         return Sampler(f.n_in + g.n_in, f.n_out + g.n_out, run)
 
@@ -113,17 +140,17 @@ class Samplers:
     def discard(self, ty: Sequence[Any]) -> Sampler:
         return Sampler(len(ty), 0, lambda key, *xs: ())
 
+    def unpair(self, n: int) -> Sampler:
+        """One ``n``-tuple wire spread on ``n`` wires (for ``Para`` over samplers)."""
+        return deterministic(1, n, tuple)
+
     def evaluate(self, graph: Hypergraph, images: Sequence[Sampler], ob) -> Sampler:
         fns = [image.fn for image in images]
 
         def run(key, *xs):
-            return evaluate(graph, lambda i, args: fns[i](jax.random.fold_in(key, i), *args), xs)
+            return run_boxes(graph, lambda k, i, args: fns[i](k, *args), key, xs, self.noise)
         return Sampler(len(graph.dom), len(graph.cod), run)
 
 
 samplers = Samplers()
-
-
-@box_meaning.register((Prim, Const), Samplers, object)
-def _prim_as_sampler(box, cat, functor) -> Sampler:
-    return deterministic(len(box.dom), len(box.cod), prim_function(box))
+shared_noise_samplers = Samplers(shared)

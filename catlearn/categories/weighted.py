@@ -26,11 +26,10 @@ from typing import Any, Callable, Sequence
 import jax
 import jax.numpy as jnp
 
-from catlearn.categories.sampler import Sampler
-from catlearn.functor import box_meaning
-from catlearn.primitives.ops import prim_function
-from catlearn.syntax.hypergraph import Hypergraph, evaluate
-from catlearn.syntax.model import Const, Prim, Score
+from catlearn.categories.category import box_meaning
+from catlearn.categories.sampler import Noise, Sampler, independent, run_boxes
+from catlearn.syntax.hypergraph import Hypergraph
+from catlearn.syntax.model import Score
 
 
 class Weighted:
@@ -63,7 +62,11 @@ def score(n: int = 1) -> Weighted:
 
 
 class WeightedSamplers:
-    """The Kleisli category of weighted samplers, with its straight-line evaluator."""
+    """The Kleisli category of weighted samplers, with its straight-line evaluator;
+    ``noise`` says how keys reach the factors (:class:`~catlearn.categories.sampler.Noise`)."""
+
+    def __init__(self, noise: Noise = independent):
+        self.noise = noise
 
     def lift(self, image: Any, box) -> Weighted:
         """A box's image as a :class:`Weighted`; a :class:`Sampler` gets weight 0."""
@@ -78,7 +81,7 @@ class WeightedSamplers:
 
     def compose(self, f: Weighted, g: Weighted) -> Weighted:
         def run(key, *xs):
-            k1, k2 = jax.random.split(key)
+            k1, k2 = self.noise.split(key)
             ys, w1 = f.fn(k1, *xs)
             zs, w2 = g.fn(k2, *ys)
             return zs, w1 + w2
@@ -88,7 +91,7 @@ class WeightedSamplers:
         k = f.n_in
 
         def run(key, *xs):
-            k1, k2 = jax.random.split(key)
+            k1, k2 = self.noise.split(key)
             ys, w1 = f.fn(k1, *xs[:k])
             zs, w2 = g.fn(k2, *xs[k:])
             return tuple(ys) + tuple(zs), w1 + w2
@@ -110,22 +113,16 @@ class WeightedSamplers:
         def run(key, *xs):
             weights = []
 
-            def call(i, args):
-                ys, w = fns[i](jax.random.fold_in(key, i), *args)
+            def call(k, i, args):
+                ys, w = fns[i](k, *args)
                 weights.append(w)
                 return ys
-            outs = evaluate(graph, call, xs)
+            outs = run_boxes(graph, call, key, xs, self.noise)
             return outs, sum(weights, jnp.zeros(()))
         return Weighted(len(graph.dom), len(graph.cod), run)
 
 
 weighted_samplers = WeightedSamplers()
-
-
-@box_meaning.register((Prim, Const), WeightedSamplers, object)
-def _prim_as_weighted(box, cat, functor) -> Weighted:
-    fn = prim_function(box)
-    return Weighted(len(box.dom), len(box.cod), lambda key, *xs: (tuple(fn(*xs)), 0.0))
 
 
 @box_meaning.register(Score, WeightedSamplers, object)

@@ -20,6 +20,7 @@ from catlearn.distributions.discrete import Bernoulli, Binomial, Categorical, Po
 from catlearn.distributions.distribution import Distribution
 from catlearn.distributions.multivariate import Dirichlet, MultivariateNormal
 from catlearn.distributions.registry import DISTRIBUTIONS, get, register
+from catlearn.distributions import sites  # noqa: F401,E402 (gives Sample its meanings)
 
 for _cls in (Normal, HalfNormal, LogNormal, Cauchy, HalfCauchy, StudentT, Exponential, Gamma,
              InverseGamma, Beta, Uniform, Bernoulli, Binomial, Poisson, Categorical, Dirichlet,

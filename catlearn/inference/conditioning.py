@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn.categories.traced import slice_at
 from catlearn.distributions import constraints
 from catlearn.distributions import get as get_distribution
 from catlearn.errors import DataError
@@ -110,7 +111,6 @@ def bind_data(model: Model, data: Mapping[str, Any], shapes: Mapping[str, Any],
     ``shapes`` gives each site's whole value (a ``jax.ShapeDtypeStruct``) and
     ``pieces`` its parts with their distributions, from an abstract prior run.
     """
-    from catlearn.inference.model_semantics import slice_at
     arg_names = [name for name, _ in model.args]
     bound = {}
     for name, value in data.items():

@@ -32,6 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn.categories.traced import LATENT
 from catlearn.errors import InferenceError
 from catlearn.inference.kernel import Kernel, State
 from catlearn.inference.mhg import mhg
@@ -143,16 +144,15 @@ class PMMH:
         scheme(self.resampling)
 
     def run(self, target, key: jax.Array):
-        from catlearn.inference.model_semantics import LATENT, SiteSamplers
         from catlearn.inference.posterior import Posterior
-        from catlearn.inference.target import placeholder_key
+        from catlearn.inference.target import placeholder_key, semantics
         names = global_sites(target)
         if not names:
             raise InferenceError(f"pmmh on {target.model.name}: the model has no global "
                                  "parameters (latent variables before its time loop); use smc")
         # the globals' prior on unconstrained space, Jacobians included: the
         # model run with only them given (every other site drawn, unscored)
-        prior_run = SiteSamplers(target.dims, {site: LATENT for site in names}).image(
+        prior_run = semantics(target.dims, {site: LATENT for site in names})(
             target.model.diagram)
 
         def prior(theta):

@@ -45,6 +45,17 @@ Between = Callable[[jax.Array, Population, Any], tuple[Population, Any]]
 
 
 @dataclass(frozen=True)
+class Phase:
+    """A later loop of a model: ``enter(key, x) -> (x', log_w)`` takes a particle
+    as the previous phase left it to the loop's first stage, then
+    ``step(key, x, t) -> (x, log_w)`` runs stages ``t = 1 … length - 1``."""
+    enter: Callable[[jax.Array, Any], tuple[Any, jax.Array]]
+    step: Callable[[jax.Array, Any, jax.Array], tuple[Any, jax.Array]]
+    length: int
+    vectorised: bool = False
+
+
+@dataclass(frozen=True)
 class StateSpace:
     """A state-space model with ``length`` observations ``y_0 … y_{T-1}``:
     ``init(key) -> (x_0, log_w)`` and ``step(key, x, t) -> (x, log_w)``.
@@ -52,13 +63,20 @@ class StateSpace:
     ``log_w`` is the log weight of the stage, usually ``log p(y_t | x_t)``
     (the bootstrap proposal); any proposal works when ``log_w`` is
     ``log p(x_t | x_{t-1}) p(y_t | x_t) / q(x_t | x_{t-1})``. ``stage_name(t)``
-    names stage ``t`` in error messages (e.g. ``"y[3]"``).
+    names stage ``t`` in error messages (e.g. ``"y[3]"``). A model with
+    several loops continues with ``phases``, each entered from the particles
+    the one before left; ``total`` counts the stages of all of them.
     """
     init: Callable[[jax.Array], tuple[Any, jax.Array]]
     step: Callable[[jax.Array, Any, jax.Array], tuple[Any, jax.Array]]
     length: int
     stage_name: Callable[[int], str] = lambda t: f"time step {t}"
     vectorised: bool = False
+    phases: tuple[Phase, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return self.length + sum(phase.length for phase in self.phases)
 
 
 @dataclass(frozen=True)
@@ -94,7 +112,7 @@ def record(before: jax.Array, pop: Population, resampled: jax.Array,
                  jnp.asarray(temperature, pop.log_weights.dtype))
 
 
-def finish(key: jax.Array, pop: Population, model: StateSpace,
+def finish(key: jax.Array, pop: Population, model: StateSpace | Phase,
            between: Between) -> tuple[Population, tuple[Stage, Any]]:
     """``(advance_t ; between)`` for ``t = 1 … T-1``, one ``lax.scan``; returns
     the final population and, stacked over ``t``, the stage records and

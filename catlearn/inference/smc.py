@@ -37,13 +37,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import sharding
-from catlearn.errors import InferenceError
+from catlearn.errors import InferenceError, NotSupportedError
 from catlearn.inference.options import fraction, positive_int, whole_seed
 from catlearn.inference.move import KernelFactory, move, scaled_rmh
-from catlearn.inference.population import Population, normalise, spawn
+from catlearn.inference.population import Population, log_evidence, normalise, spawn
 from catlearn.inference.resample import Scheme, adaptive, scheme
 from catlearn.inference.sequential import (Schedule, Stage, StateSpace, StaticTarget,
-                                           adaptive_schedule, anneal, finish, record,
+                                           adaptive_schedule, advance, anneal, finish, record,
                                            tempered, trace_back)
 
 
@@ -76,20 +76,31 @@ def bootstrap_filter(key: jax.Array, model: StateSpace, particles: int, *,
                                              ess_threshold)
         return sharding.spread(pop, mesh), (resampled, (before, ancestors) if paths else None)
 
+    if paths and model.phases:
+        raise NotSupportedError("genealogy paths are kept for models with one loop only")
     pop = sharding.spread(spawn(key_spawn, particles, model.init, vectorised=model.vectorised),
                           mesh)
     first = record(jnp.zeros(()), pop, jnp.asarray(False))
     pop, (resampled, history0) = between(key_resample, pop, 0)
     pop, (stages, history) = finish(key_rest, pop, model, between)
-    stages = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]),
-                          first._replace(resampled=resampled), stages)
+    records = [first._replace(resampled=resampled), stages]
+    for phase, k in zip(model.phases, jax.random.split(key_rest, len(model.phases))):
+        key_enter, key_resample, key_phase = jax.random.split(k, 3)
+        before = log_evidence(pop)
+        pop = advance(key_enter, pop, phase.enter, vectorised=phase.vectorised)
+        entered = record(before, pop, jnp.asarray(False))
+        pop, (resampled, _) = between(key_resample, pop, 0)
+        pop, (stages, _) = finish(key_phase, pop, phase, between)
+        records += [entered._replace(resampled=resampled), stages]
+    stages = jax.tree.map(lambda *parts: jnp.concatenate(
+        [part if part.ndim else part[None] for part in parts]), *records)
     traced = None
     if paths:
         states, ancestors = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]),
                                          history0, history)
         traced = trace_back(states, ancestors)
     pop = normalise(pop)
-    return SMCResult(pop, pop.log_z, stages, jnp.asarray(model.length), traced)
+    return SMCResult(pop, pop.log_z, stages, jnp.asarray(model.total), traced)
 
 
 def temper(key: jax.Array, target: StaticTarget, particles: int, schedule: Schedule,
@@ -217,7 +228,6 @@ class SMC:
         sharding.mesh_for(self.devices, self.particles, "particles", self.name)
 
     def run(self, target, key: jax.Array):
-        from catlearn.errors import NotSupportedError
         from catlearn.inference.posterior import Posterior
         try:
             model = target.sequential()

@@ -2,8 +2,8 @@
 
 ``Target(model, args, data)`` binds the query once (see
 :mod:`catlearn.inference.conditioning`) and gives the model's three
-meanings, each the functor of :mod:`catlearn.inference.model_semantics`
-with different site modes:
+meanings, each the functor into the traced samplers of
+:mod:`catlearn.categories.traced` with different site modes:
 
 * the **sampler** (prior and prior predictive; no site given): ``sample_prior``;
 * the **weighted sampler** (likelihood weighting; observed sites given, so
@@ -16,8 +16,8 @@ with different site modes:
   where ``f`` is each site's support bijection: ``logdensity``, split into
   ``log_prior`` and ``log_likelihood`` for tempering.
 
-For models whose body is a scan (a state-space model), ``sequential()``
-cuts the model at its time steps for particle filters.
+For models with loops that read their previous iteration (state-space
+models), ``sequential()`` cuts the model at its time steps for particle filters.
 
 >>> import jax, jax.numpy as jnp
 >>> from catlearn.syntax import Ty
@@ -32,7 +32,7 @@ cuts the model at its time steps for particle filters.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -42,9 +42,11 @@ from catlearn.categories.sampler import Sampler
 from catlearn.categories.weighted import Weighted
 from catlearn.errors import InferenceError, NotSupportedError
 from catlearn.inference.conditioning import bind_args, bind_data
-from catlearn.inference.model_semantics import FIXED, LATENT, OBSERVED, SiteSamplers, Trace
+from catlearn.categories.traced import FIXED, LATENT, OBSERVED, Trace, TracedSamplers
+from catlearn.functor import Functor
+from catlearn.inference.cutting import cut
 from catlearn.inference.sequential import StateSpace
-from catlearn.syntax.model import Model, Sample, Scan, Score
+from catlearn.syntax.model import Model
 
 Array = jax.Array
 
@@ -55,6 +57,11 @@ def placeholder_key() -> Array:
     return jax.random.key(0)
 
 
+def semantics(dims: Mapping[str, Any], modes: Mapping[str, str]) -> Functor:
+    """The functor into traced samplers for one binding of the dimensions and site modes."""
+    return Functor(cod=TracedSamplers(dims, modes))
+
+
 class Target:
     """``model`` with its arguments bound and the sites in ``data`` observed."""
 
@@ -62,7 +69,7 @@ class Target:
                  data: Optional[Mapping[str, Any]] = None):
         self.model = model
         self.inputs, self.dims = bind_args(model.args, args or {}, model.name)
-        self._prior = SiteSamplers(self.dims, {}).image(model.diagram)
+        self._prior = semantics(self.dims, {})(model.diagram)
 
         def shapes(key):
             trace = self._prior.fn(key, {}, *self.inputs)[1]
@@ -70,6 +77,7 @@ class Target:
         abstract, sites, unconstrained = jax.eval_shape(shapes, placeholder_key())
         self.data = bind_data(model, data or {}, sites, abstract.values)
         self.site_shapes = {site: tuple(s.shape) for site, s in sites.items()}
+        self._site_structs = sites
         order = list(dict.fromkeys(box.site for box in model.sites()))
         self.observed = [site for site in order if site in self.data]
         self.latent_names = [site for site in order if site not in self.data]
@@ -80,8 +88,8 @@ class Target:
                         if site in unconstrained]
         self.dim = int(sum(np.prod(shape, dtype=int) for _, shape in self._layout))
         observed = {site: OBSERVED for site in self.observed}
-        self._weighted = SiteSamplers(self.dims, observed)
-        self._density = SiteSamplers(self.dims, {**observed, **{
+        self._weighted = semantics(self.dims, observed)
+        self._density = semantics(self.dims, {**observed, **{
             site: LATENT for site, _ in self._layout}})
 
     def __repr__(self) -> str:
@@ -111,7 +119,7 @@ class Target:
                 f"{self.model.name} has discrete latent variables "
                 f"({', '.join(self.discrete_latents)}): gradient-based inference needs a "
                 "log density of continuous latents only; use smc or importance instead")
-        run = self._density.image(self.model.diagram)
+        run = self._density(self.model.diagram)
         return run.fn(placeholder_key(), {**self.data, **self.unflatten(flat)}, *self.inputs)[1]
 
     @jax.jit
@@ -140,7 +148,7 @@ class Target:
 
     def init(self, key: Array) -> Array:
         """An initial unconstrained point: a draw from the prior."""
-        run = self._weighted.image(self.model.diagram)
+        run = self._weighted(self.model.diagram)
         trace = run.fn(key, self.data, *self.inputs)[1]
         return self.flatten(trace.unconstrained_sites())
 
@@ -150,13 +158,13 @@ class Target:
 
     def weighted(self, key: Array) -> tuple[dict[str, Array], Array]:
         """Likelihood weighting: latent sites from the prior, weighted by the data."""
-        outs, trace = self._weighted.image(self.model.diagram).fn(key, self.data, *self.inputs)
+        outs, trace = self._weighted(self.model.diagram).fn(key, self.data, *self.inputs)
         sites = trace.sites()
         return {site: sites[site] for site in self.latent_names}, trace.log_likelihood
 
     def predict(self, key: Array, latents: Mapping[str, Array]) -> dict[str, Array]:
         """Every site and returned value, the latent sites held at ``latents``."""
-        run = SiteSamplers(self.dims, {site: FIXED for site in latents}).image(
+        run = semantics(self.dims, {site: FIXED for site in latents})(
             self.model.diagram)
         return self._named(*run.fn(key, dict(latents), *self.inputs))
 
@@ -173,74 +181,20 @@ class Target:
     # -- the model cut at its time steps ----------------------------------------------
 
     def sequential(self, fixed: Optional[Mapping[str, Array]] = None) -> StateSpace:
-        """The model as ``init ; step^(T-1)`` for particle filters.
-
-        The model must be: boxes before one :class:`Scan` over
-        ``range(start, stop)``, then only deterministic boxes. Stage 0
-        (``init``) runs the boxes before the loop, stage ``t ≥ 1`` (``step``)
-        runs iteration ``start + t - 1``; each is a weighted sampler whose
-        log-weight is the log likelihood of the data it observes, its latent
-        sites drawn from the prior (the bootstrap proposal). A particle is a
-        :class:`Particle`. ``fixed`` holds latent sites of the prefix at given
-        (constrained) values, e.g. the parameters in PMMH; their prior
-        density is not part of any weight.
-        """
+        """The model cut at its loops for particle filters (:mod:`catlearn.inference.cutting`):
+        every loop is one stage per iteration, whatever comes before, between and
+        after. ``fixed`` holds latent sites at given (constrained) values, e.g. the
+        parameters in PMMH; their prior density is not part of any weight."""
         fixed = dict(fixed or {})
-        graph = self.model.diagram.hypergraph
-        scans = [i for i, box in enumerate(graph.boxes) if isinstance(box, Scan)]
-        if len(scans) != 1:
-            raise NotSupportedError(f"{self.model.name} has {len(scans)} loops that read "
-                                    "their previous iteration; sequential inference "
-                                    "needs exactly one")
-        s = scans[0]
-        for box in graph.boxes[s + 1:]:
-            if isinstance(box, (Sample, Score)) or hasattr(box, "body"):
-                raise NotSupportedError(f"{self.model.name}: '{box.name}' comes after the "
-                                        "time loop; sequential inference needs it before")
         for site in fixed:
             if site not in self.latent_names:
                 raise InferenceError(f"cannot hold '{site}' fixed: it is not a latent "
                                      f"variable of {self.model.name}")
-        cat = SiteSamplers(self.dims, {**{site: OBSERVED for site in self.observed},
-                                       **{site: FIXED for site in fixed}})
-        images = [cat.functor.ar(box) for box in graph.boxes[:s]]
-        scan = graph.boxes[s]
-        body, n_state = cat.image(scan.body), scan.n_state
-        start, stop = cat.range(scan)
-        inner = [site for site in dict.fromkeys(b.site for b in
-                                                 Model("body", [], scan.body).sites())
-                 if site in self.data]
-        inputs, given = self.inputs, {**self.data, **fixed}
-
-        def init(key):
-            env: list = [None] * len(graph.wires)
-            for w, x in zip(graph.dom, inputs):
-                env[w] = x
-            traces = []
-            for i, (image, ins, outs) in enumerate(zip(images, graph.inputs, graph.outputs)):
-                ys, trace = image.fn(jax.random.fold_in(key, i), given, *[env[w] for w in ins])
-                traces.append(trace)
-                for w, y in zip(outs, ys):
-                    env[w] = y
-            trace = Trace.merge(traces)
-            wires = [env[w] for w in graph.inputs[s]]
-            return (Particle(tuple(wires[:n_state]), tuple(wires[n_state:]), trace.sites()),
-                    trace.log_likelihood)
-
-        def step(key, particle, stage):
-            t = start + stage - 1
-            outs, trace = body.fn(key, {site: given[site][t] for site in inner}, t,
-                                  *particle.carry, *particle.shared)
-            return particle._replace(carry=tuple(outs[:n_state])), trace.log_likelihood
-
-        def stage_name(stage: int) -> str:
-            if stage == 0:
-                return f"the statements before the loop over {scan.var}"
-            return f"{scan.var} = {start + stage - 1}" + (
-                f" (observing {', '.join(f'{site}[{start + stage - 1}]' for site in inner)})"
-                if inner else "")
-
-        return StateSpace(init, step, stop - start + 1, stage_name)
+        functor = semantics(self.dims, {**{site: OBSERVED for site in self.observed},
+                                        **{site: FIXED for site in fixed}})
+        recorded = {site: self._site_structs[site] for site in self.latent_names
+                    if site not in fixed}
+        return cut(self.model, functor, self.inputs, {**self.data, **fixed}, recorded)
 
 
 def _flatten(target: Target):
@@ -273,15 +227,6 @@ class _Template:
 
 
 jax.tree_util.register_pytree_node(Target, _flatten, _unflatten)
-
-
-class Particle(NamedTuple):
-    """A particle of a state-space model: the loop's carried state, the values
-    every step reads unchanged (parameters), and the sites drawn before the loop."""
-
-    carry: tuple
-    shared: tuple
-    sites: dict
 
 
 def sampler(model: Model, args: Optional[Mapping[str, Any]] = None) -> Sampler:

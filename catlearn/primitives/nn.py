@@ -34,7 +34,7 @@ import numpy as np
 
 from catlearn.categories.para import Para, Parametrised, parametrised
 from catlearn.errors import CatlearnTypeError, DataError, UnknownNameError
-from catlearn.functor import box_meaning
+from catlearn.categories.category import box_meaning
 from catlearn.syntax.diagram import Box, Diagram
 from catlearn.syntax.model import Prim
 from catlearn.syntax.ty import Ty

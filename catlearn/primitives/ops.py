@@ -22,9 +22,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn.categories import sampler, traced
+from catlearn.categories.category import box_meaning
 from catlearn.categories.function import Function, JaxFunctions
+from catlearn.categories.sampler import Sampler, Samplers
+from catlearn.categories.traced import Traced, TracedSamplers
+from catlearn.categories.weighted import Weighted, WeightedSamplers
 from catlearn.errors import CatlearnTypeError, UnknownNameError
-from catlearn.functor import box_meaning
 from catlearn.syntax.diagram import Box
 from catlearn.syntax.model import Const, Prim
 
@@ -228,3 +232,19 @@ def prim_function(box: Box) -> Callable[..., tuple]:
 @box_meaning.register((Prim, Const), JaxFunctions, object)
 def _prim_as_function(box, cat, functor) -> Function:
     return Function(len(box.dom), len(box.cod), prim_function(box))
+
+
+@box_meaning.register((Prim, Const), Samplers, object)
+def _prim_as_sampler(box, cat, functor) -> Sampler:
+    return sampler.deterministic(len(box.dom), len(box.cod), prim_function(box))
+
+
+@box_meaning.register((Prim, Const), WeightedSamplers, object)
+def _prim_as_weighted(box, cat, functor) -> Weighted:
+    fn = prim_function(box)
+    return Weighted(len(box.dom), len(box.cod), lambda key, *xs: (tuple(fn(*xs)), 0.0))
+
+
+@box_meaning.register((Prim, Const), TracedSamplers, object)
+def _prim_as_traced(box, cat, functor) -> Traced:
+    return traced.deterministic(len(box.dom), len(box.cod), prim_function(box))

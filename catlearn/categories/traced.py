@@ -1,7 +1,6 @@
-"""The meaning of a model's diagram: a weighted sampler that records its sites.
+"""Traced samplers: weighted samplers that record their sites.
 
-One functor, out of the model IR of :mod:`catlearn.syntax.model`, into the
-category of *site samplers*: a morphism ``A -> B`` is
+The category inference runs on. A morphism ``A -> B`` is
 
     key, given, a  ->  (b, trace)
 
@@ -9,32 +8,33 @@ where ``given`` holds values for some sample sites and ``trace`` records the
 value of every site together with two log-weights, the prior part (latent
 sites) and the likelihood part (observed sites and ``factor``). It is the
 weighted-sampler monad (:mod:`catlearn.categories.weighted`) with a reader
-of ``given`` and a writer of traces. Each box kind means:
+of ``given`` and a writer of traces, run by the family's one loop
+(:func:`~catlearn.categories.sampler.run_boxes`). Box kinds get their
+meaning from their owners: ``Prim``/``Const`` in :mod:`catlearn.primitives.ops`,
+``Sample`` in :mod:`catlearn.distributions.sites`; this module gives the
+structure:
 
-* ``Prim``/``Const``: its JAX function (:func:`~catlearn.primitives.ops.prim_function`);
-* ``Sample`` at a site with no given value: a draw from the distribution
-  (the sampler semantics); with a given value, a *score* box — the value is
-  read, not drawn, and its log density is added to the weight. How the value
-  is read is the site's mode: ``OBSERVED`` data (likelihood), ``FIXED``
-  constrained values (prior; posterior predictive), ``LATENT`` unconstrained
-  values pushed through the support's bijection, adding the log-Jacobian
-  (prior; the log-density semantics);
 * ``Score``: adds ``sum(x)`` to the likelihood part;
 * ``Plate``: the body's image under ``jax.vmap`` over the loop index
   (shared wires broadcast, given values sliced along their leading axis);
 * ``Scan``: the body's image under ``lax.scan``, the state as the carry.
 
-The sampler, likelihood-weighting and log-density semantics of the issue are
-this one functor with different modes (see :mod:`catlearn.inference.target`).
+A site with a value in ``given`` is read, not drawn; its *mode* says how:
+``OBSERVED`` data (likelihood), ``FIXED`` constrained values (prior;
+posterior predictive), ``LATENT`` unconstrained values pushed through the
+support's bijection, adding the log-Jacobian (prior; the log density). The
+sampler, likelihood-weighting and log-density semantics are this one
+category with different modes (see :mod:`catlearn.inference.target`).
 Keys are derived, never shared: box ``i`` gets ``fold_in(key, i)`` and
 iteration ``t`` of a loop ``fold_in(key_box, t)``.
 
 >>> import jax, jax.numpy as jnp
+>>> from catlearn.functor import Functor
 >>> from catlearn.syntax import Ty
 >>> from catlearn.syntax.model import Const, Sample
 >>> R = Ty("Real")
 >>> d = (Const(0.0) @ Const(1.0)) >> Sample("z", "Normal", R @ R, R)
->>> run = SiteSamplers(dims={}, modes={"z": OBSERVED}).image(d)
+>>> run = Functor(cod=TracedSamplers(dims={}, modes={"z": OBSERVED}))(d)
 >>> outs, trace = run.fn(jax.random.key(0), {"z": jnp.array(0.0)})
 >>> round(float(trace.log_likelihood), 4)
 -0.9189
@@ -47,13 +47,12 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from catlearn.distributions import get as get_distribution
+from catlearn.categories.category import box_meaning
+from catlearn.categories.sampler import Noise, independent, run_boxes
 from catlearn.errors import NotSupportedError
-from catlearn.functor import Functor, box_meaning
-from catlearn.primitives.ops import prim_function
 from catlearn.syntax.diagram import Diagram
-from catlearn.syntax.hypergraph import Hypergraph, evaluate
-from catlearn.syntax.model import Const, Plate, Prim, Sample, Scan, Score, resolve_dim
+from catlearn.syntax.hypergraph import Hypergraph
+from catlearn.syntax.model import Model, Plate, Sample, Scan, Score, resolve_dim
 
 OBSERVED, FIXED, LATENT = "observed", "fixed", "latent"
 
@@ -146,98 +145,98 @@ def _span(site: str, piece: Piece) -> tuple[int, int]:
     return head, head + 1
 
 
+def numpy_index(index: tuple) -> tuple:
+    """A piece's index as a NumPy index (its ``(start, stop)`` ranges as slices)."""
+    return tuple(slice(*i) if isinstance(i, tuple) else i for i in index)
+
+
 def slice_at(value: jax.Array, index: tuple) -> jax.Array:
     """The part of a whole site's value at a piece's index."""
-    return value[tuple(slice(*i) if isinstance(i, tuple) else i for i in index)]
+    return value[numpy_index(index)]
 
 
-class SiteSampler:
+class Traced:
     """A morphism ``n_in -> n_out``: ``fn(key, given, *xs) -> (outputs, Trace)``."""
 
     def __init__(self, n_in: int, n_out: int, fn: Callable[..., tuple]):
         self.n_in, self.n_out, self.fn = n_in, n_out, fn
 
     def __repr__(self) -> str:
-        return f"SiteSampler({self.n_in} -> {self.n_out})"
+        return f"Traced({self.n_in} -> {self.n_out})"
 
 
-class SiteSamplers:
-    """The target category: site samplers, for one binding of the model's
+def deterministic(n_in: int, n_out: int, fn: Callable[..., tuple]) -> Traced:
+    """A function as a traced sampler that draws and records nothing."""
+    return Traced(n_in, n_out, lambda key, given, *xs: (tuple(fn(*xs)), Trace.empty()))
+
+
+class TracedSamplers:
+    """The category of traced samplers, for one binding of the model's
     dimensions (``dims``, argument name to int) and one choice of ``modes``
     (site name to ``OBSERVED``/``FIXED``/``LATENT``; other sites are drawn)."""
 
-    def __init__(self, dims: Mapping[str, Any], modes: Mapping[str, str]):
-        self.dims, self.modes = dict(dims), dict(modes)
-        self.functor = Functor(cod=self)
-
-    def image(self, diagram: Diagram) -> SiteSampler:
-        """The meaning of a diagram (cached per diagram)."""
-        return self.functor(diagram)
+    def __init__(self, dims: Mapping[str, Any], modes: Mapping[str, str],
+                 noise: Noise = independent):
+        self.dims, self.modes, self.noise = dict(dims), dict(modes), noise
 
     def range(self, loop) -> tuple[int, int]:
         return resolve_dim(loop.start, self.dims), resolve_dim(loop.stop, self.dims)
 
-    def evaluate(self, graph: Hypergraph, images: Sequence[SiteSampler], ob) -> SiteSampler:
+    def id(self, ty: Sequence[Any]) -> Traced:
+        return deterministic(len(ty), len(ty), lambda *xs: xs)
+
+    def compose(self, f: Traced, g: Traced) -> Traced:
+        def run(key, given, *xs):
+            k1, k2 = self.noise.split(key)
+            ys, t1 = f.fn(k1, given, *xs)
+            zs, t2 = g.fn(k2, given, *ys)
+            return zs, Trace.merge([t1, t2])
+        return Traced(f.n_in, g.n_out, run)
+
+    def tensor(self, f: Traced, g: Traced) -> Traced:
+        k = f.n_in
+
+        def run(key, given, *xs):
+            k1, k2 = self.noise.split(key)
+            ys, t1 = f.fn(k1, given, *xs[:k])
+            zs, t2 = g.fn(k2, given, *xs[k:])
+            return tuple(ys) + tuple(zs), Trace.merge([t1, t2])
+        return Traced(f.n_in + g.n_in, f.n_out + g.n_out, run)
+
+    def swap(self, left: Sequence[Any], right: Sequence[Any]) -> Traced:
+        k = len(left)
+        return deterministic(k + len(right), k + len(right), lambda *xs: xs[k:] + xs[:k])
+
+    def copy(self, ty: Sequence[Any]) -> Traced:
+        return deterministic(len(ty), 2 * len(ty), lambda *xs: xs + xs)
+
+    def discard(self, ty: Sequence[Any]) -> Traced:
+        return deterministic(len(ty), 0, lambda *xs: ())
+
+    def evaluate(self, graph: Hypergraph, images: Sequence[Traced], ob) -> Traced:
         fns = [image.fn for image in images]
 
         def run(key, given, *xs):
             traces = []
 
-            def call(i, args):
-                outs, trace = fns[i](jax.random.fold_in(key, i), given, *args)
+            def call(k, i, args):
+                outs, trace = fns[i](k, given, *args)
                 traces.append(trace)
                 return outs
-            outs = evaluate(graph, call, xs)
+            outs = run_boxes(graph, call, key, xs, self.noise)
             return outs, Trace.merge(traces)
-        return SiteSampler(len(graph.dom), len(graph.cod), run)
+        return Traced(len(graph.dom), len(graph.cod), run)
 
 
-@box_meaning.register((Prim, Const), SiteSamplers, object)
-def _deterministic(box, cat, functor) -> SiteSampler:
-    fn = prim_function(box)
-    return SiteSampler(len(box.dom), len(box.cod),
-                       lambda key, given, *xs: (tuple(fn(*xs)), Trace.empty()))
-
-
-@box_meaning.register(Score, SiteSamplers, object)
-def _score(box, cat, functor) -> SiteSampler:
+@box_meaning.register(Score, TracedSamplers, object)
+def _score(box, cat, functor) -> Traced:
     def run(key, given, *xs):
         weight = sum((jnp.sum(x) for x in xs), jnp.zeros(()))
         return (), Trace({}, {}, jnp.zeros(()), weight)
-    return SiteSampler(len(box.dom), 0, run)
+    return Traced(len(box.dom), 0, run)
 
 
-@box_meaning.register(Sample, SiteSamplers, object)
-def _sample(box, cat, functor) -> SiteSampler:
-    family, site, index, mode = get_distribution(box.dist), box.site, box.index, \
-        cat.modes.get(box.site)
-
-    def run(key, given, *params):
-        # constant parameters stay concrete, so the distribution can reject
-        # invalid ones (``Normal(0, -1)``) at trace time, naming them
-        with jax.ensure_compile_time_eval():
-            dist = family(*params)
-
-        def piece(value):
-            return {site: (Piece(value, index, box.dist),)}
-        if mode is None:
-            x = dist.sample(key)
-            u = {} if dist.is_discrete else piece(dist.support.bijector().inverse(x))
-            return (x,), Trace(piece(x), u, jnp.zeros(()), jnp.zeros(()))
-        value = slice_at(given[site], index)
-        if mode == LATENT:
-            bijector = dist.support.bijector()
-            x = bijector.forward(value)
-            logp = jnp.sum(dist.log_prob(x)) + jnp.sum(bijector.log_abs_det_jacobian(value))
-            return (x,), Trace(piece(x), piece(value), logp, jnp.zeros(()))
-        logp = jnp.sum(dist.log_prob(value))
-        if mode == OBSERVED:
-            return (value,), Trace(piece(value), {}, jnp.zeros(()), logp)
-        return (value,), Trace(piece(value), {}, logp, jnp.zeros(()))
-    return SiteSampler(len(box.dom), 1, run)
-
-
-def _loop_inputs(cat: SiteSamplers, box, key, given):
+def _loop_inputs(cat: TracedSamplers, box, key, given):
     """The per-iteration keys, indices and given values of a loop."""
     start, stop = cat.range(box)
     inner = {b.site for b in _sites(box.body)}
@@ -248,12 +247,11 @@ def _loop_inputs(cat: SiteSamplers, box, key, given):
 
 
 def _sites(diagram: Diagram) -> list[Sample]:
-    from catlearn.syntax.model import Model
     return Model("body", [], diagram).sites()
 
 
-@box_meaning.register(Plate, SiteSamplers, object)
-def _plate(box, cat, functor) -> SiteSampler:
+@box_meaning.register(Plate, TracedSamplers, object)
+def _plate(box, cat, functor) -> Traced:
     body = functor(box.body)
     n_shared = len(box.dom)
 
@@ -262,11 +260,11 @@ def _plate(box, cat, functor) -> SiteSampler:
         outs, trace = jax.vmap(body.fn, in_axes=(0, 0, 0) + (None,) * n_shared)(
             keys, sliced, index, *shared)
         return tuple(outs), trace.stacked(start, stop)
-    return SiteSampler(n_shared, len(box.cod), run)
+    return Traced(n_shared, len(box.cod), run)
 
 
-@box_meaning.register(Scan, SiteSamplers, object)
-def _scan(box, cat, functor) -> SiteSampler:
+@box_meaning.register(Scan, TracedSamplers, object)
+def _scan(box, cat, functor) -> Traced:
     body, n_state = functor(box.body), box.n_state
 
     def run(key, given, *xs):
@@ -279,4 +277,4 @@ def _scan(box, cat, functor) -> SiteSampler:
             return tuple(outs[:n_state]), (tuple(outs[n_state:]), trace)
         final, (outputs, trace) = lax.scan(step, state, (keys, sliced, index))
         return final + outputs, trace.stacked(start, stop)
-    return SiteSampler(len(box.dom), len(box.cod), run)
+    return Traced(len(box.dom), len(box.cod), run)

@@ -1,0 +1,173 @@
+"""A model cut at its loops: the stages a particle filter advances through.
+
+The top-level boxes of a model's hypergraph are read in order and cut at
+every :class:`~catlearn.syntax.model.Scan`: each loop is one stage per
+iteration, and the boxes between two loops run with a stage of their own
+before it (those after the last loop too). A stage
+is the traced-sampler image of its boxes (:mod:`catlearn.categories.traced`)
+with the observed sites given, so its log-weight is the log likelihood of
+the data it observes and its latent sites are drawn from the prior (the
+bootstrap proposal). Several loops in sequence, loops side by side, plates
+inside loops, and observations and latent sites before, between and after
+loops all cut the same way.
+
+A particle is a :class:`Particle`: the wires a later stage reads, by name
+(``w3``; a loop's carried state ``carry0``), and every latent site's whole
+value, filled in as the stages draw it. Resampling moves whole particles, so
+the final particles carry their ancestors' paths: the sites' values are the
+filter's genealogy, draws from its joint smoothing distribution.
+"""
+from __future__ import annotations
+
+from typing import Mapping, NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+
+from catlearn.categories.traced import Trace, numpy_index
+from catlearn.errors import NotSupportedError
+from catlearn.functor import Functor
+from catlearn.inference.sequential import Phase, StateSpace
+from catlearn.syntax.model import Model, Sample, Scan, Score
+
+Array = jax.Array
+
+
+class Particle(NamedTuple):
+    """The wires a later stage reads, by name, and each latent site's whole value."""
+
+    env: dict
+    sites: dict
+
+
+def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[str, Array],
+        sites: Mapping[str, jax.ShapeDtypeStruct]) -> StateSpace:
+    """``model`` as the stages of a particle filter. ``functor`` interprets boxes in
+    traced samplers with the sites of ``given`` read (observed or fixed);
+    ``sites`` holds the shapes of the latent sites the particles record."""
+    graph = model.diagram.hypergraph
+    loops = [i for i, box in enumerate(graph.boxes) if isinstance(box, Scan)]
+    if not loops:
+        raise NotSupportedError(f"{model.name} has no loop to filter over")
+    images = [functor.ar(box) for box in graph.boxes]
+    reads = last_reads(graph)
+
+    def live(after: int) -> list[int]:
+        """The wires made by the end of box ``after`` that a later box or the result reads."""
+        made = list(graph.dom) + [w for outs in graph.outputs[:after + 1] for w in outs]
+        return [w for w in dict.fromkeys(made) if reads[w] > after]
+
+    def record(recorded: dict, trace: Trace, at: tuple = ()) -> dict:
+        recorded = dict(recorded)
+        for site, pieces in trace.values.items():
+            for piece in pieces if site in recorded else ():
+                recorded[site] = recorded[site].at[at + numpy_index(piece.index)].set(piece.value)
+        return recorded
+
+    def leave(particle: Particle, previous: int) -> Particle:
+        """The particle as the loop at box ``previous`` leaves it: its final state
+        on the loop's output wires, and only the wires still to be read."""
+        if previous < 0:
+            return particle
+        env = dict(particle.env)
+        for j, w in enumerate(graph.outputs[previous][:graph.boxes[previous].n_state]):
+            env[f"w{w}"] = env[f"carry{j}"]
+        return Particle({f"w{w}": env[f"w{w}"] for w in live(previous)}, particle.sites)
+
+    def run(key, particle: Particle, start: int, stop: int) -> tuple[Particle, Array]:
+        """Boxes ``start … stop - 1`` (no loop among them) on one particle."""
+        env = ({w: particle.env[f"w{w}"] for w in live(start - 1)} if start
+               else dict(zip(graph.dom, inputs)))
+        traces = []
+        for i in range(start, stop):
+            ys, trace = images[i].fn(jax.random.fold_in(key, i), given,
+                                     *[env[w] for w in graph.inputs[i]])
+            env.update(zip(graph.outputs[i], ys))
+            traces.append(trace)
+        trace = Trace.merge(traces)
+        return (Particle({f"w{w}": env[w] for w in live(stop - 1)},
+                         record(particle.sites, trace)), trace.log_likelihood)
+
+    def loop(s: int, previous: int) -> Phase:
+        """Loop ``s`` as a phase: entering it runs the boxes after loop ``previous``,
+        each later stage one iteration."""
+        box = graph.boxes[s]
+        body, n = functor(box.body), box.n_state
+        first, last = functor.cod.range(box)
+        ins, outs = graph.inputs[s], graph.outputs[s]
+        inner = [site for site in dict.fromkeys(b.site for b in _sites(box.body))
+                 if site in given]
+        stacked = [(j, f"w{w}") for j, w in enumerate(outs[n:]) if reads[w] > s]
+
+        def iteration(key, particle: Particle, t) -> tuple[tuple, Particle, Array]:
+            env = dict(particle.env)
+            ys, trace = body.fn(key, {site: given[site][t] for site in inner}, t,
+                                *[env[f"carry{j}"] for j in range(n)],
+                                *[env[f"w{w}"] for w in ins[n:]])
+            env.update({f"carry{j}": ys[j] for j in range(n)})
+            return ys[n:], Particle(env, record(particle.sites, trace, (t,))), \
+                trace.log_likelihood
+
+        def step(key, particle: Particle, k) -> tuple[Particle, Array]:
+            ys, particle, log_w = iteration(key, particle, first + k - 1)
+            env = dict(particle.env)
+            env.update({name: env[name].at[k - 1].set(ys[j]) for j, name in stacked})
+            return particle._replace(env=env), log_w
+
+        def enter(key, particle: Particle) -> tuple[Particle, Array]:
+            particle, log_w = run(key, leave(particle, previous), previous + 1, s)
+            env = {**particle.env, **{f"carry{j}": particle.env[f"w{ins[j]}"] for j in range(n)}}
+            if stacked:
+                shapes = jax.eval_shape(lambda: iteration(key, particle._replace(env=env),
+                                                          first)[0])
+                env.update({name: jnp.zeros((last - first,) + shapes[j].shape, shapes[j].dtype)
+                            for j, name in stacked})
+            return particle._replace(env=env), log_w
+
+        return Phase(enter, step, last - first + 1)
+
+    phases = [loop(s, previous) for s, previous in zip(loops, [-1] + loops[:-1])]
+    tail = range(loops[-1] + 1, len(graph.boxes))
+    if any(isinstance(graph.boxes[i], (Sample, Score)) or hasattr(graph.boxes[i], "body")
+           for i in tail):
+        phases.append(Phase(lambda key, particle: run(key, leave(particle, loops[-1]),
+                                                      tail.start, tail.stop),
+                            lambda key, particle, k: (particle, jnp.zeros(())), 1))
+    blank = Particle({}, {site: jnp.zeros(s.shape, s.dtype) for site, s in sites.items()})
+    head = phases[0]
+    names = stage_names(graph, loops, functor, given, len(phases) > len(loops))
+    return StateSpace(lambda key: head.enter(key, blank), head.step, head.length,
+                      names.__getitem__, phases=tuple(phases[1:]))
+
+
+def stage_names(graph, loops: Sequence[int], functor: Functor, given: Mapping[str, Array],
+                tail: bool) -> list[str]:
+    """What each stage observes, for error messages (``t = 3 (observing y[3])``)."""
+    names = []
+    for n, s in enumerate(loops):
+        box = graph.boxes[s]
+        first, last = functor.cod.range(box)
+        inner = [site for site in dict.fromkeys(b.site for b in _sites(box.body))
+                 if site in given]
+        names.append(f"the statements before the loop over {box.var}" if n == 0 else
+                     f"the statements between the loops over {graph.boxes[loops[n - 1]].var} "
+                     f"and {box.var}")
+        names += [f"{box.var} = {t}" + (
+            f" (observing {', '.join(f'{site}[{t}]' for site in inner)})" if inner else "")
+            for t in range(first, last)]
+    return names + (["the statements after the last loop"] if tail else [])
+
+
+def last_reads(graph) -> list[int]:
+    """For each wire, the index of the last box reading it (``len(boxes)`` for the result)."""
+    last = [-1] * len(graph.wires)
+    for i, ins in enumerate(graph.inputs):
+        for w in ins:
+            last[w] = i
+    for w in graph.cod:
+        last[w] = len(graph.boxes)
+    return last
+
+
+def _sites(diagram) -> list[Sample]:
+    return Model("body", [], diagram).sites()
