@@ -120,3 +120,13 @@ def test_python_mistakes_in_models():
             sample("w", Normal(np.zeros(3), 1))
     with pytest.raises(cl.CatlearnTypeError, match="@model"):
         sample("w", Normal(0, 1))
+
+
+def test_given_is_the_data_of_the_query():
+    data = {"flips": np.array([1, 0, 1])}
+    method = cl.importance(particles=100, seed=0)
+    a = cl.infer(coin, args={"n": 3}, data=data, method=method)
+    b = cl.infer(coin, args={"n": 3}, given=data, method=method)
+    np.testing.assert_array_equal(a.samples["p"], b.samples["p"])
+    with pytest.raises(cl.InferenceError, match="not both"):
+        cl.infer(coin, args={"n": 3}, data=data, given=data, method=method)

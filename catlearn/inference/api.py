@@ -61,8 +61,14 @@ class Method(Protocol):
 @checked_options
 def infer(model: Model, args: Optional[Mapping[str, Any]] = None,
           data: Optional[Mapping[str, Any]] = None, method: Optional[Method] = None,
-          key: Optional[jax.Array] = None) -> Posterior:
-    """The posterior of ``model(args)`` given ``data``, by ``method``."""
+          key: Optional[jax.Array] = None,
+          given: Optional[Mapping[str, Any]] = None) -> Posterior:
+    """The posterior of ``model(args)`` given ``data``, by ``method``;
+    ``given`` is another name for ``data``, as the language writes it."""
+    if given is not None:
+        if data is not None:
+            raise InferenceError("infer: give the data once, as data= or as given=, not both")
+        data = given
     if not isinstance(model, Model):
         raise InferenceError(f"infer: the model must be a model (from cl.load(...)[name] or "
                              f"@cl.model), got {_shown(model)}")
