@@ -24,6 +24,11 @@ from catlearn.primitives.ops import PRIMITIVES, register_primitive
 from catlearn.lang import (parse, load, Program, register_diagram_primitive,
                            register_function, register_distribution)
 
+# models as Python functions, and every distribution of the language by its name
+from catlearn.lang.python import (model, sample, observe, factor, plate, scan, Real, Pos,
+                                  Prob, Int, Nat, Bool, Simplex, FAMILIES)
+globals().update(FAMILIES)
+
 # probabilistic semantics and inference
 from catlearn import distributions
 from catlearn.distributions import Distribution

@@ -7,6 +7,11 @@ FILE.cat NAME -o OUT.png`` draws a diagram or a model. A program reads data
 only from its own folder unless given ``--allow-path DIR``. Exit status: 0 on
 success, 1 on an error in the program (printed with its line), 2 on a usage
 error, 3 on an internal error (a bug of catlearn's).
+
+``run`` keeps JAX's persistent compilation cache in ``catlearn/jax`` under the
+user's cache folder (``$XDG_CACHE_HOME``, else ``~/.cache``), or in
+``$CATLEARN_CACHE_DIR``, so a second run of an unchanged program reuses the
+programs the first one compiled; ``--no-cache`` turns it off.
 """
 from __future__ import annotations
 
@@ -48,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON document")
     run.add_argument("--plot", metavar="DIR", help="write trace, density and loss plots and "
                      "the diagrams of the models and learners queried into DIR as PNG files")
+    run.add_argument("--no-cache", action="store_true", help="do not keep compiled programs "
+                     "between runs (JAX's persistent compilation cache, kept by default in "
+                     "catlearn/jax under the user's cache folder)")
     run.set_defaults(command=_run)
     check = commands.add_parser("check", help="parse and type-check a program")
     _program_arguments(check)
@@ -67,8 +75,31 @@ def _program_arguments(command: argparse.ArgumentParser) -> None:
                          "its own folder); may be repeated")
 
 
+def cache_dir() -> str:
+    """Where ``run`` keeps compiled programs between runs."""
+    if os.environ.get("CATLEARN_CACHE_DIR"):
+        return os.environ["CATLEARN_CACHE_DIR"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "catlearn", "jax")
+
+
+def use_compilation_cache(folder: str) -> None:
+    """Turn on JAX's persistent compilation cache in ``folder``, for every program
+    (even the quick ones: a run compiles many small programs)."""
+    import jax
+    os.makedirs(folder, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", folder)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
 def _run(args: argparse.Namespace) -> int:
     from catlearn.lang import load
+    if not args.no_cache:
+        try:
+            use_compilation_cache(cache_dir())
+        except OSError:  # a read-only home: run without the cache
+            pass
     results: list[dict] = []
     drawn: set[str] = set()  # the diagrams already plotted
     try:

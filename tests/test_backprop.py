@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
+from catlearn.categories.learn import Parameters
 from catlearn.categories.para import para, parametrised
 from catlearn.functor import Functor
 from catlearn.learning import (ErrorFunction, Loss, backprop, learn, mse, quadratic, sgd)
@@ -124,9 +125,9 @@ def test_lens_formulation_with_mse_and_sgd_is_the_backprop_functor():
     fst, lenses = backprop(f, 0.3), learn(f, loss=mse, optimizer=sgd(0.3))
     p = f.init(jax.random.key(0))
     xs, ys = data(1, 3, 2)
-    sp = ((), p)
+    sp = Parameters({"params": p}, ())   # a Para morphism is one layer, "params"
     np.testing.assert_allclose(lenses.implement(sp, *xs)[0], fst.implement(p, *xs)[0])
-    for a, b in zip(jax.tree.leaves(lenses.update(sp, xs, ys)[1]),
+    for a, b in zip(jax.tree.leaves(lenses.update(sp, xs, ys).weights["params"]),
                     jax.tree.leaves(fst.update(p, xs, ys))):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(lenses.request(sp, xs, ys)[0], fst.request(p, xs, ys)[0],
@@ -144,9 +145,9 @@ def test_fixed_point_first_iterates():
     learner = learn(distance, loss=value, optimizer=sgd(0.01))
     params = learner.init(jax.random.key(0))
     params = learner.update(params, (jnp.array([[1.0, 2.0]]),), (jnp.zeros(1),))
-    np.testing.assert_allclose(params[1], [0.02, 0.04], rtol=1e-6)
+    np.testing.assert_allclose(params.weights["params"], [0.02, 0.04], rtol=1e-6)
     params = learner.update(params, (jnp.array([[3.0, 4.0]]),), (jnp.zeros(1),))
-    np.testing.assert_allclose(params[1], [0.0796, 0.1192], rtol=1e-5)
+    np.testing.assert_allclose(params.weights["params"], [0.0796, 0.1192], rtol=1e-5)
 
 
 def test_fixed_point_iterates_converge_to_the_mean():
@@ -156,7 +157,7 @@ def test_fixed_point_iterates_converge_to_the_mean():
     learner = learn(distance, loss=value, optimizer=sgd(0.01))
     params, _ = learner.fit(None, x, jnp.zeros(len(x)), epochs=1, batch_size=1,
                             shuffle=False, progress=False)
-    theta = params[1]
+    theta = params.weights["params"]
     np.testing.assert_allclose(theta, [2.0, 3.0], atol=0.011)
     u = 0.98
     cycle = 0.02 * (u * jnp.array([1.0, 2.0]) + jnp.array([3.0, 4.0])) / (1 - u ** 2)

@@ -42,7 +42,7 @@ def test_optimiser_lenses_match_optax_step_for_step(ours, theirs):
     for x, y in zip(*batches()):
         state = update(state, (x,), (y,))
         q, opt_state = reference(q, opt_state, x, y)
-        for a, b in zip(jax.tree.leaves(state[1]), jax.tree.leaves(q)):
+        for a, b in zip(jax.tree.leaves(state.weights), jax.tree.leaves(q), strict=True):
             np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
 
 

@@ -193,13 +193,13 @@ trained = {str(d): fit(reg, None, x, y, epochs=5, batch_size=32, key=jax.random.
                        progress=False, devices=d) for d in (None, 4)}
 again = fit(reg, None, x, y, epochs=5, batch_size=32, key=jax.random.key(1), progress=False,
             devices=4)
-w = trained["4"][0][1][0]["w"]
+w = trained["4"][0].weights["dense_0"]["w"]
 start = reg.init(jax.random.key(2))
 step = {str(d): _epoch.lower(reg, 8, 32, True, start, (x,), (y,), jax.random.key(3), None,
                              sharding.mesh(d)).compile().as_text() for d in (None, 4)}
 result = {"all_reduce": {d: "all-reduce" in text for d, text in step.items()},"history": {d: h.tolist() for d, (p, h) in trained.items()},
           "again": again[1].tolist(), "w_spec": spec(w),
-          "w": {d: np.asarray(p[1][0]["w"]).ravel().tolist() for d, (p, h) in trained.items()}}
+          "w": {d: np.asarray(p.weights["dense_0"]["w"]).ravel().tolist() for d, (p, h) in trained.items()}}
 """
 
 

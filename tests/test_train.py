@@ -48,7 +48,7 @@ def test_divergence_stops_with_the_step_and_the_layer():
                 progress=False)
     message = str(caught.value)
     assert "training stopped at step" in message
-    assert "box 2 (dense(4, 1))" in message and "smaller learning rate" in message
+    assert "dense_1 (dense(4, 1))" in message and "smaller learning rate" in message
 
 
 def test_a_loss_that_is_not_finite_on_finite_parameters_names_the_data():
@@ -103,8 +103,8 @@ def test_nll_learns_a_gaussian_mean():
     # the model outputs the location: shape (N, 1) against y of shape (N,)
     params, _ = reg.fit(None, x, y[:, None], epochs=60, batch_size=16,
                         key=jax.random.key(0), progress=False)
-    np.testing.assert_allclose(params[1][0]["w"][0, 0], 2.0, atol=0.05)
-    np.testing.assert_allclose(params[1][0]["b"][0], 0.5, atol=0.05)
+    np.testing.assert_allclose(params.weights["dense_0"]["w"][0, 0], 2.0, atol=0.05)
+    np.testing.assert_allclose(params.weights["dense_0"]["b"][0], 0.5, atol=0.05)
 
 
 def test_nll_learns_a_gaussian_mean_and_scale_from_two_outputs():

@@ -160,3 +160,31 @@ def test_iris_reaches_its_training_accuracy_from_the_command_line():
 def test_digits_reaches_its_held_out_accuracy_from_the_command_line():
     (result,) = run_cli(DIGITS)
     assert result["test_accuracy"] >= 0.95 and result["accuracy"] >= result["test_accuracy"]
+
+
+SIDE_BY_SIDE = '''data iris = csv("iris.csv")
+learner a = learn dense(2, 1) with loss = mse, optimizer = adam(0.05)
+learner b = learn dense(2, 3) with loss = cross_entropy, optimizer = adam(0.05)
+learner c = a @ b
+train c on iris(x = [sepal_length, sepal_width, petal_length, petal_width], y = [petal_length, species]) with epochs = 40, batch = 16, seed = 0
+'''
+
+
+def test_learners_side_by_side_train_on_their_own_columns():
+    program = cl.parse(SIDE_BY_SIDE, "examples/side.cat")
+    c = program["c"]
+    assert (c.learner.dom, c.learner.cod) == (cl.Ty("Real")[2] @ cl.Ty("Real")[2],
+                                              cl.Ty("Real")[1] @ cl.Ty("Real")[3])
+    (train,) = program.queries()
+    assert [a.shape for a in train.x] == [(150, 2), (150, 2)]
+    first = cl.parse(SIDE_BY_SIDE.replace("epochs = 40", "epochs = 1"), "examples/side.cat")
+    assert program.run()[0]["loss"] < first.run()[0]["loss"]
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("petal_length, petal_width], y", "petal_length], y", ("x has shape (3,)", "Real[2] * Real[2]")),
+    ("y = [petal_length, species]", "y = species", ("2 columns", "y = [a, b]"))])
+def test_learners_side_by_side_refuse_data_of_the_wrong_width(old, new, words):
+    with pytest.raises(cl.DataError) as caught:
+        cl.parse(SIDE_BY_SIDE.replace(old, new), "examples/side.cat")
+    assert all(w in str(caught.value) for w in words)

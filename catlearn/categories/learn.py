@@ -19,6 +19,19 @@ tensors the sum, and training uses it to show progress and catch NaNs. With
 it may come ``check(outputs, targets)``, run once before training, which
 refuses targets that error cannot compare with outputs of those shapes.
 
+Learners carry their types: ``dom`` and ``cod`` (a :class:`~catlearn.syntax.ty.Ty`,
+or ``None`` for a learner made by hand without them), and composing learners
+whose types differ is a :class:`~catlearn.errors.CompositionError` naming
+both, when the composite is made, not when it is first trained.
+
+The learners made by ``learn`` keep their parameters as :class:`Parameters`:
+the *weights*, a dict from layer names (``dense_0``, ``dense_1``) to each
+layer's own pytree (``{"w": ..., "b": ...}``), apart from the optimiser's
+*state*. Composing two such learners merges their weights, numbering each
+layer kind on from the first learner's, so ``learn(d1) >> learn(d2)`` and
+``learn(d1 >> d2)`` name their weights alike; the states stay a pair, one
+per optimiser.
+
 Learners are the parametrised simple lenses (Spivak, *Learners'
 Languages*): :func:`as_para_lens` and :func:`from_para_lens` are the two
 halves of ``Learn ≅ Para(SLens)``.
@@ -33,41 +46,134 @@ halves of ``Learn ≅ Para(SLens)``.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+import re
+from collections import Counter
+from typing import Any, Callable, NamedTuple, Optional, Sequence
 
 from catlearn.categories.lens import Lens, simple_lenses
 from catlearn.categories.para import Init, Para, Parametrised, no_parameters, pair_init
+from catlearn.errors import CompositionError
+from catlearn.syntax.ty import Ty
 
 Error = Callable[[tuple, tuple], Any]
 Check = Callable[[tuple, tuple], None]
 
 
+class Parameters(NamedTuple):
+    """A learner's parameters: named ``weights`` and the optimiser's ``state``."""
+
+    weights: dict
+    state: Any = None
+
+
+def numbered(first: Sequence[str], then: Sequence[str]) -> list[str]:
+    """The names of ``then``'s layers after ``first``'s: each kind numbered on.
+
+    >>> numbered(["dense_0", "dense_1"], ["dense_0", "conv2d_0"])
+    ['dense_2', 'conv2d_0']
+    """
+    seen = Counter(_kind(name) for name in first)
+    out = []
+    for name in then:
+        kind = _kind(name)
+        out.append(f"{kind}_{seen[kind]}")
+        seen[kind] += 1
+    return out
+
+
+def _kind(name: str) -> str:
+    return re.sub(r"_\d+$", "", name)
+
+
+class _Merge:
+    """How a composite's :class:`Parameters` split into its parts' and join back."""
+
+    def __init__(self, f_layers: Sequence[str], g_layers: Sequence[str]):
+        self.f_layers, self.g_layers = tuple(f_layers), tuple(g_layers)
+        self.g_names = tuple(numbered(f_layers, g_layers))
+        self.layers = self.f_layers + self.g_names
+
+    def split(self, pq: Parameters) -> tuple[Parameters, Parameters]:
+        w, s = pq.weights, pq.state
+        sf, sg = (None, None) if s is None else s
+        return (Parameters({n: w[n] for n in self.f_layers}, sf),
+                Parameters({old: w[new] for old, new in zip(self.g_layers, self.g_names)}, sg))
+
+    def join(self, p: Parameters, q: Parameters) -> Parameters:
+        weights = dict(p.weights)
+        weights.update({new: q.weights[old] for old, new in zip(self.g_layers, self.g_names)})
+        return Parameters(weights, (p.state, q.state))
+
+    def names(self, p: Parameters, q: Parameters) -> Parameters:
+        """The composite's names (``dense_1 (dense(4, 1))``): each layer by its new
+        name, the states as they were."""
+        renamed = {new: new + q.weights[old][len(old):]
+                   for old, new in zip(self.g_layers, self.g_names)}
+        return Parameters({**p.weights, **renamed}, (p.state, q.state))
+
+
+class _Pair:
+    """Parameters of learners without layer names: the plain pair ``(p, q)``."""
+
+    layers = None
+
+    @staticmethod
+    def split(pq):
+        return pq
+
+    @staticmethod
+    def join(p, q):
+        return p, q
+
+    names = join
+
+
 class Learner:
-    """A morphism of Learn with ``n_in`` input and ``n_out`` output wires."""
+    """A morphism of Learn ``dom -> cod`` with ``n_in`` input and ``n_out`` output wires.
+
+    ``layers`` names the weights of a learner whose parameters are
+    :class:`Parameters` (``None`` for any other parameter pytree).
+    """
 
     def __init__(self, init: Init, implement: Callable[..., tuple],
                  update: Callable[[Any, tuple, tuple], Any],
                  request: Callable[[Any, tuple, tuple], tuple],
                  n_in: int = 1, n_out: int = 1, error: Optional[Error] = None,
-                 names: Any = (), check: Optional[Check] = None):
+                 names: Any = (), check: Optional[Check] = None,
+                 dom: Optional[Ty] = None, cod: Optional[Ty] = None,
+                 layers: Optional[Sequence[str]] = None, n_targets: Optional[int] = None):
         self.init, self.implement, self.update, self.request = init, implement, update, request
         self.n_in, self.n_out, self.error, self.names = n_in, n_out, error, names
         self.check = check
+        self.dom, self.cod = dom, cod
+        self.layers = None if layers is None else tuple(layers)
+        #: how many target arrays its error compares with the outputs
+        self.n_targets = n_out if n_targets is None else n_targets
 
     def then(self, other: "Learner") -> "Learner":
         """The composite learner ``self ; other`` (``self >> other``)."""
-        return learners.compose(self, other)
+        return learners.compose(self, _learner(self, ">>", other))
 
     def tensor(self, other: "Learner") -> "Learner":
         """The learners side by side (``self @ other``)."""
-        return learners.tensor(self, other)
+        return learners.tensor(self, _learner(self, "@", other))
 
     __rshift__ = then
     __matmul__ = tensor
 
-    def loss(self, params: Any, xs: tuple, ys: tuple) -> Any:
-        """The error of the prediction on ``xs`` against the targets ``ys``."""
-        return self.error(tuple(self.implement(params, *xs)), tuple(ys))
+    def loss(self, params: Any, xs: Any, ys: Any) -> Any:
+        """The error of the prediction on ``xs`` against the targets ``ys``
+        (each a tuple of arrays, one per wire, or one array for one wire)."""
+        from catlearn.learning.train import as_wires
+        xs, ys = as_wires(self, xs, ys, "loss")
+        return self.error(tuple(self.implement(params, *xs)), ys)
+
+    @property
+    def signature(self) -> str:
+        """``dom -> cod``, as error messages show a learner."""
+        if self.dom is None or self.cod is None:
+            return f"{self.n_in} wire(s) -> {self.n_out} wire(s)"
+        return f"{self.dom} -> {self.cod}"
 
     # Training is an algorithm, not part of the category: these delegate to
     # catlearn.learning.train, imported when first used.
@@ -90,7 +196,38 @@ class Learner:
         return accuracy(self, params, x, y)
 
     def __repr__(self) -> str:
-        return f"Learner({self.n_in} -> {self.n_out})"
+        return f"Learner({self.signature})"
+
+
+def _learner(first: Learner, op: str, other: Any) -> Learner:
+    if not isinstance(other, Learner):
+        what = "a diagram: learn(...) it first" if hasattr(other, "hypergraph") else \
+            f"the {type(other).__name__} {other!r}"[:80]
+        raise CompositionError(f"cannot compose the learner {first.signature} {op} {what}; "
+                               "both sides must be learners")
+    return other
+
+
+def _compose_types(f: Learner, g: Learner) -> tuple[Optional[Ty], Optional[Ty]]:
+    if f.cod is not None and g.dom is not None and f.cod != g.dom:
+        raise CompositionError(f"cannot compose the learner {f.signature} with the learner "
+                               f"{g.signature}: the first gives {f.cod}, the second takes "
+                               f"{g.dom}")
+    if f.n_out != g.n_in:
+        raise CompositionError(f"cannot compose the learner {f.signature} with the learner "
+                               f"{g.signature}: the first has {f.n_out} output wire(s), the "
+                               f"second {g.n_in} input wire(s)")
+    return f.dom, g.cod
+
+
+def _merge(f: Learner, g: Learner):
+    if f.layers is not None and g.layers is not None:
+        return _Merge(f.layers, g.layers)
+    return _Pair()
+
+
+def _tensor_type(a: Optional[Ty], b: Optional[Ty]) -> Optional[Ty]:
+    return None if a is None or b is None else a @ b
 
 
 class Learn:
@@ -102,54 +239,67 @@ class Learn:
                        lambda p, xs, ys: tuple(ys), n, n)
 
     def compose(self, f: Learner, g: Learner) -> Learner:
+        dom, cod = _compose_types(f, g)
+        merge = _merge(f, g)
+
         def implement(pq, *xs):
-            p, q = pq
+            p, q = merge.split(pq)
             return g.implement(q, *f.implement(p, *xs))
 
         def update(pq, xs, zs):
-            p, q = pq
+            p, q = merge.split(pq)
             ys = tuple(f.implement(p, *xs))
-            return f.update(p, xs, g.request(q, ys, zs)), g.update(q, ys, zs)
+            return merge.join(f.update(p, xs, g.request(q, ys, zs)), g.update(q, ys, zs))
 
         def request(pq, xs, zs):
-            p, q = pq
+            p, q = merge.split(pq)
             return f.request(p, xs, g.request(q, tuple(f.implement(p, *xs)), zs))
 
-        return Learner(pair_init(f.init, g.init), implement, update, request,
-                       f.n_in, g.n_out, g.error, (f.names, g.names), g.check)
+        return Learner(_joined_init(merge, f.init, g.init), implement, update, request,
+                       f.n_in, g.n_out, g.error, merge.names(f.names, g.names), g.check,
+                       dom, cod, merge.layers, g.n_targets)
 
     def tensor(self, f: Learner, g: Learner) -> Learner:
         k, m = f.n_in, f.n_out
+        merge = _merge(f, g)
 
         def implement(pq, *xs):
-            p, q = pq
+            p, q = merge.split(pq)
             return tuple(f.implement(p, *xs[:k])) + tuple(g.implement(q, *xs[k:]))
 
         def update(pq, xs, ys):
-            p, q = pq
-            return f.update(p, xs[:k], ys[:m]), g.update(q, xs[k:], ys[m:])
+            p, q = merge.split(pq)
+            return merge.join(f.update(p, xs[:k], ys[:m]), g.update(q, xs[k:], ys[m:]))
 
         def request(pq, xs, ys):
-            p, q = pq
+            p, q = merge.split(pq)
             return tuple(f.request(p, xs[:k], ys[:m])) + tuple(g.request(q, xs[k:], ys[m:]))
 
+        t = f.n_targets
+
         def error(ys, targets):
-            return f.error(ys[:m], targets[:m]) + g.error(ys[m:], targets[m:])
+            return f.error(ys[:m], targets[:t]) + g.error(ys[m:], targets[t:])
 
         def check(ys, targets):
-            for h, outputs, wanted in ((f, ys[:m], targets[:m]), (g, ys[m:], targets[m:])):
+            for h, outputs, wanted in ((f, ys[:m], targets[:t]), (g, ys[m:], targets[t:])):
                 if h.check is not None:
                     h.check(outputs, wanted)
 
         both = f.error is not None and g.error is not None
-        return Learner(pair_init(f.init, g.init), implement, update, request,
+        return Learner(_joined_init(merge, f.init, g.init), implement, update, request,
                        f.n_in + g.n_in, f.n_out + g.n_out, error if both else None,
-                       (f.names, g.names), check)
+                       merge.names(f.names, g.names), check, _tensor_type(f.dom, g.dom),
+                       _tensor_type(f.cod, g.cod), merge.layers, f.n_targets + g.n_targets)
 
     def swap(self, left, right) -> Learner:
         k, m = len(left), len(right)
         return Learner(no_parameters, lambda p, *xs: xs[k:] + xs[:k], lambda p, xs, ys: p,
                        lambda p, xs, ys: tuple(ys[m:]) + tuple(ys[:m]), k + m, k + m)
+
+
+def _joined_init(merge: Any, f: Init, g: Init) -> Init:
+    paired = pair_init(f, g)
+    return lambda key: merge.join(*paired(key))
 
 
 learners = Learn()

@@ -33,7 +33,7 @@ tuple of its boxes' parameters, in the diagram's box order.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import jax
 from multipledispatch import Dispatcher
@@ -41,9 +41,10 @@ from multipledispatch import Dispatcher
 from catlearn.categories.category import fold
 from catlearn.categories.function import Function, JaxFunctions, jax_functions
 from catlearn.categories.category import box_meaning
+from catlearn.errors import CompositionError
 from catlearn.syntax.diagram import Box
 from catlearn.syntax.hypergraph import Hypergraph
-from catlearn.syntax.ty import Ob
+from catlearn.syntax.ty import Ob, Ty
 
 Init = Callable[[Any], Any]
 
@@ -61,10 +62,14 @@ class Parametrised:
 
     ``names`` mirrors the top of the parameter pytree with the names of the
     layers that own each part, so errors can say which layer went wrong.
+    ``dom`` and ``cod`` are its types (``None`` when made without them); Para
+    refuses to compose morphisms whose types differ.
     """
 
-    def __init__(self, arrow: Any, init: Init = no_parameters, names: Any = ()):
+    def __init__(self, arrow: Any, init: Init = no_parameters, names: Any = (),
+                 dom: Optional[Ty] = None, cod: Optional[Ty] = None):
         self.arrow, self.init, self.names = arrow, init, names
+        self.dom, self.cod = dom, cod
 
     @property
     def n_in(self) -> int:
@@ -80,16 +85,30 @@ class Parametrised:
         return self.arrow(*args)
 
     def __repr__(self) -> str:
-        return f"Parametrised({self.arrow!r})"
+        if self.dom is None or self.cod is None:
+            return f"Parametrised({self.arrow!r})"
+        return f"Parametrised({self.dom} -> {self.cod})"
 
 
 def parametrised(fn: Callable[..., Any], init: Init, n_in: int = 1, n_out: int = 1,
-                 name: str = "") -> Parametrised:
+                 name: str = "", dom: Optional[Ty] = None,
+                 cod: Optional[Ty] = None) -> Parametrised:
     """A morphism of Para(Euc) from ``fn(params, *xs)`` (one bare output when
     ``n_out == 1``) and ``init(key)``."""
     arrow = Function(n_in + 1, n_out, (lambda *a: (fn(*a),)) if n_out == 1
                      else (lambda *a: tuple(fn(*a))))
-    return Parametrised(arrow, init, name)
+    return Parametrised(arrow, init, name, dom, cod)
+
+
+def _then_types(f: Parametrised, g: Parametrised) -> tuple:
+    if f.cod is not None and g.dom is not None and f.cod != g.dom:
+        raise CompositionError(f"cannot compose {f!r} with {g!r} in Para: the first gives "
+                               f"{f.cod}, the second takes {g.dom}")
+    return f.dom, g.cod
+
+
+def _both(a: Optional[Ty], b: Optional[Ty]) -> Optional[Ty]:
+    return None if a is None or b is None else a @ b
 
 
 unpair = Dispatcher("unpair")
@@ -139,9 +158,10 @@ class Para:
         C, a = self.base, self.wires(f.n_in)
         arrow = C.compose(C.tensor(unpair(C, 2), C.id(a)),
                           C.tensor(C.swap([PARAMETERS], [PARAMETERS]), C.id(a)))
+        dom, cod = _then_types(f, g)
         arrow = C.compose(arrow, C.tensor(C.id([PARAMETERS]), f.arrow))
         return Parametrised(C.compose(arrow, g.arrow), pair_init(f.init, g.init),
-                            (f.names, g.names))
+                            (f.names, g.names), dom, cod)
 
     def tensor(self, f: Parametrised, g: Parametrised) -> Parametrised:
         """``(p, q), a, c ↦ f(p, a), g(q, c)``."""
@@ -150,13 +170,14 @@ class Para:
                           C.tensor(C.tensor(C.id([PARAMETERS]),
                                             C.swap([PARAMETERS], a)), C.id(c)))
         arrow = C.compose(arrow, C.tensor(f.arrow, g.arrow))
-        return Parametrised(arrow, pair_init(f.init, g.init), (f.names, g.names))
+        return Parametrised(arrow, pair_init(f.init, g.init), (f.names, g.names),
+                            _both(f.dom, g.dom), _both(f.cod, g.cod))
 
     def reparametrise(self, f: Parametrised, r: Any, init: Init) -> Parametrised:
         """``(Q, (q, a) ↦ f(r(q), a))`` for a C-morphism ``r : Q -> P``."""
         C = self.base
         arrow = C.compose(C.tensor(r, C.id(self.wires(f.n_in))), f.arrow)
-        return Parametrised(arrow, init, f.names)
+        return Parametrised(arrow, init, f.names, f.dom, f.cod)
 
     def evaluate(self, graph: Hypergraph, images: Sequence[Parametrised], ob) -> Parametrised:
         """The diagram as one C-morphism whose boxes read their own parameter wire."""
@@ -174,12 +195,15 @@ class Para:
         inits = [image.init for image in images]
         names = tuple(jax.tree.map(lambda name, i=i: f"box {i} ({name})", image.names)
                       for i, image in enumerate(images))
-        return Parametrised(arrow, tuple_init(inits), names)
+        return Parametrised(arrow, tuple_init(inits), names, graph.dom_type, graph.cod_type)
 
     def lift(self, image: Any, box: Box) -> Parametrised:
         """A box's image: a :class:`Parametrised`, or a C-morphism without parameters."""
         if isinstance(image, Parametrised):
-            return image if image.names else Parametrised(image.arrow, image.init, box.name)
+            if image.names and image.dom is not None:
+                return image
+            return Parametrised(image.arrow, image.init, image.names or box.name, box.dom,
+                                box.cod)
         lift = getattr(self.base, "lift", None)
         return self.embed(lift(image, box) if lift is not None else image)
 

@@ -39,11 +39,11 @@ from catlearn.errors import InferenceError
 from catlearn.inference.importance import ImportanceSampling
 from catlearn.inference.mcmc import MCMC
 from catlearn.inference.posterior import Posterior
-from catlearn.inference.pmmh import pmmh
+from catlearn.inference import pmmh as _pmmh, rmsmc as _rmsmc, smc as _smc
 from catlearn.inference.prior import PriorSampling
-from catlearn.inference.rmsmc import rmsmc
-from catlearn.inference.smc import smc
 from catlearn.inference.target import Target
+from catlearn.keys import require_key
+from catlearn.options import checked_options
 from catlearn.sharding import Devices
 from catlearn.syntax.model import Model
 
@@ -58,24 +58,51 @@ class Method(Protocol):
     def run(self, target: Target, key: jax.Array) -> Posterior: ...
 
 
+@checked_options
 def infer(model: Model, args: Optional[Mapping[str, Any]] = None,
           data: Optional[Mapping[str, Any]] = None, method: Optional[Method] = None,
-          key: Optional[jax.Array] = None) -> Posterior:
-    """The posterior of ``model(args)`` given ``data``, by ``method``."""
+          key: Optional[jax.Array] = None,
+          given: Optional[Mapping[str, Any]] = None) -> Posterior:
+    """The posterior of ``model(args)`` given ``data``, by ``method``;
+    ``given`` is another name for ``data``, as the language writes it."""
+    if given is not None:
+        if data is not None:
+            raise InferenceError("infer: give the data once, as data= or as given=, not both")
+        data = given
+    if not isinstance(model, Model):
+        raise InferenceError(f"infer: the model must be a model (from cl.load(...)[name] or "
+                             f"@cl.model), got {_shown(model)}")
     if method is None:
         raise InferenceError(f"infer {model.name}: choose a method, e.g. "
                              "method=importance(particles=10000) or method=nuts()")
     if not isinstance(method, Method):
-        raise InferenceError(f"infer {model.name}: {method!r} is not an inference method")
+        name = getattr(method, "__name__", None)
+        hint = f"; call it: method={name}()" if callable(method) and name else ""
+        raise InferenceError(f"infer {model.name}: {_shown(method)} is not an inference "
+                             f"method{hint}")
+    if key is not None:
+        require_key(f"infer {model.name}", key)
     target = Target(model, args, data)
     return method.run(target, jax.random.key(method.seed) if key is None else key)
 
 
+def _shown(value: Any) -> str:
+    name = getattr(value, "__name__", None)
+    return f"the {type(value).__name__} {name or repr(value)}"[:120]
+
+
+smc = checked_options(_smc.smc)
+rmsmc = checked_options(_rmsmc.rmsmc)
+pmmh = checked_options(_pmmh.pmmh)
+
+
+@checked_options
 def prior(draws: int = 1000, seed: int = 0) -> PriorSampling:
     """Prior predictive sampling: ``draws`` independent runs of the model."""
     return PriorSampling(draws=draws, seed=seed)
 
 
+@checked_options
 def importance(particles: int = 1000, seed: int = 0) -> ImportanceSampling:
     """Importance sampling from the prior, self-normalised, with log evidence."""
     return ImportanceSampling(particles=particles, seed=seed)
@@ -83,6 +110,7 @@ def importance(particles: int = 1000, seed: int = 0) -> ImportanceSampling:
 
 # MCMC: chains of one kernel family after window adaptation (catlearn.inference.mcmc).
 
+@checked_options
 def rmh(chains: int = 4, warmup: int = 1000, samples: int = 1000,
         scale: Optional[float] = None, target_accept: float = 0.234, seed: int = 0,
         progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
@@ -91,6 +119,7 @@ def rmh(chains: int = 4, warmup: int = 1000, samples: int = 1000,
                 progress=progress, devices=devices)
 
 
+@checked_options
 def mala(chains: int = 4, warmup: int = 1000, samples: int = 1000,
          step_size: Optional[float] = None, target_accept: float = 0.574, seed: int = 0,
          progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
@@ -99,6 +128,7 @@ def mala(chains: int = 4, warmup: int = 1000, samples: int = 1000,
                 progress=progress, devices=devices)
 
 
+@checked_options
 def hmc(chains: int = 4, warmup: int = 1000, samples: int = 1000,
         step_size: Optional[float] = None, target_accept: float = 0.8, num_steps: int = 10,
         dense_mass: bool = False, seed: int = 0, progress: Optional[bool] = None,
@@ -109,6 +139,7 @@ def hmc(chains: int = 4, warmup: int = 1000, samples: int = 1000,
                 devices=devices)
 
 
+@checked_options
 def nuts(chains: int = 4, warmup: int = 1000, samples: int = 1000,
          step_size: Optional[float] = None, target_accept: float = 0.8,
          max_tree_depth: int = 10, dense_mass: bool = False, seed: int = 0,

@@ -175,7 +175,9 @@ class Train(Statement):
                               batch_size=self.options.get("batch", 32), key=key,
                               progress=False, devices=self.options.get("devices"))
         self.history = history
-        classes = self.learner.loss is cross_entropy or bool(np.all(self.y == np.round(self.y)))
+        single = learner.n_out == 1
+        classes = single and (self.learner.loss is cross_entropy
+                              or bool(np.all(self.y == np.round(self.y))))
         result = {"kind": "train", "line": self.line, "learner": self.learner.name,
                   "loss": float(history[-1]),
                   "accuracy": accuracy(learner, params, x, y) if classes else None,
@@ -583,13 +585,34 @@ def _composite(node: ast.LearnerComposite, env: dict) -> LearnerSpec:
                 raise ast.error_at(type(err), err.message, n.pos) from None
             return LearnerSpec(node.name, diagram, then.loss, first.learner >> then.learner)
         if isinstance(n, ast.DTensor):
-            raise ast.error_at(NotSupportedError, "not supported yet: training learners side "
-                               "by side (@) from the language, which needs one y per output; "
-                               "use learn(a) @ learn(b) in Python", n.pos)
+            first, then = kids
+            return LearnerSpec(node.name, first.diagram @ then.diagram, then.loss,
+                               first.learner @ then.learner)
         raise ast.error_at(CatlearnTypeError, "a composite learner names learners, as in "
                            "learner c = a >> b; to make one from a diagram, write "
                            "learner a = learn <diagram> with loss = ...", n.pos)
     return ast.postorder(node.expr, visit)
+
+
+def _split_columns(x: np.ndarray, dom: tuple, name: str, pos: ast.Pos) -> tuple:
+    """The columns of ``x`` cut by the widths of side-by-side inputs (``Real[4] * Real[3]``)."""
+    widths = [ob.shape[0] if len(ob.shape) == 1 and isinstance(ob.shape[0], int) else None
+              for ob in dom]
+    shown = " * ".join(map(str, dom))
+    if None in widths or x.ndim != 2 or x.shape[1] != sum(widths):
+        raise ast.error_at(DataError, f"x has shape {x.shape[1:]} per example, but {name} "
+                           f"takes {shown}: give {sum(w or 0 for w in widths)} columns, cut "
+                           "in that order", pos)
+    return tuple(np.split(x, np.cumsum(widths)[:-1], axis=1))
+
+
+def _split_targets(y: np.ndarray, n: int, name: str, pos: ast.Pos) -> tuple:
+    """One target column for each learner side by side."""
+    if y.ndim != 2 or y.shape[1] != n:
+        raise ast.error_at(DataError, f"{name} trains {n} learners side by side, so y must "
+                           f"give {n} columns, one target each, as in y = [a, b]; it has shape "
+                           f"{y.shape[1:]} per example", pos)
+    return tuple(y[:, i] for i in range(n))
 
 
 NLL_EXAMPLE = ("nll(Normal, scale = 1) for a model of the mean, nll(Normal) for one of the mean "
@@ -656,6 +679,11 @@ def _train(node: ast.TrainStmt, env: dict) -> Train:
             columns["x"].shape[1:] != dom[0].shape):
         raise ast.error_at(DataError, f"x has shape {columns['x'].shape[1:]} per example, but "
                            f"{learner.name} takes {dom[0]}", where["x"])
+    if len(dom) > 1:
+        columns["x"] = _split_columns(columns["x"], dom, learner.name, where["x"])
+    if learner.learner.n_targets > 1:
+        columns["y"] = _split_targets(columns["y"], learner.learner.n_targets, learner.name,
+                                      where["y"])
     options = {}
     for o in node.options:
         if o.name not in TRAIN_OPTIONS:

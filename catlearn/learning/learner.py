@@ -20,21 +20,27 @@ and learners chain by ``>>`` exactly as in *Backprop as Functor*.
 >>> params = clf.init(jax.random.key(0))
 >>> clf.predict(params, jnp.ones((2, 4))).shape
 (2, 3)
+>>> {name: sorted(layer) for name, layer in params.weights.items()}
+{'dense_0': ['b', 'w'], 'dense_1': ['b', 'w']}
+>>> clf
+Learner(Real[4] -> Real[3])
 """
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable, Mapping, Union
+from collections import Counter
+from typing import Any, Callable, Mapping, Optional, Union
 
-from catlearn.categories.learn import Learner
+from catlearn.categories.learn import Learner, Parameters
 from catlearn.categories.lens import lenses, parametric_lens
+from catlearn.categories.function import Function
 from catlearn.categories.para import Parametrised, para
 from catlearn.errors import CatlearnTypeError, UnknownNameError
 from catlearn.functor import Functor
 from catlearn.learning.backprop import batch_size, quadratic
 from catlearn.learning.losses import Loss, cross_entropy, mse, nll
 from catlearn.learning.optimisers import Optimiser, adam, learning_rate, momentum, sgd
-from catlearn.primitives import nn  # noqa: F401 (gives layer boxes their meaning in Para)
+from catlearn.primitives.nn import Layer  # (its module gives layer boxes their meaning in Para)
 from catlearn.syntax.diagram import Diagram
 
 OPTIMISER_STATE = "optimiser state"
@@ -61,17 +67,77 @@ def named(table: Mapping[str, Any], name: str, what: str) -> Any:
     return table[name]
 
 
+def layer_names(diagram: Diagram) -> list[Optional[str]]:
+    """The name of each box's weights, in the diagram's box order: ``dense_0``,
+    ``dense_1`` … for layers (each kind numbered apart), ``None`` for boxes
+    without parameters (activations, arithmetic)."""
+    seen: Counter = Counter()
+    names: list[Optional[str]] = []
+    for box in diagram.boxes:
+        if isinstance(box, Layer):
+            names.append(f"{box.name}_{seen[box.name]}")
+            seen[box.name] += 1
+        else:
+            names.append(None)
+    return names
+
+
+def named_weights(model: Union[Diagram, Parametrised]) -> tuple[Parametrised, list[str]]:
+    """``model`` in Para(Euc) re-parametrised by its named weights (a dict from
+    layer names to each layer's parameters), and those names."""
+    if isinstance(model, Diagram):
+        f, names = to_para(model), layer_names(model)
+        layers = [n for n in names if n is not None]
+
+        def to_weights(p):
+            return {n: part for n, part in zip(names, p) if n is not None}
+
+        def to_params(w):
+            return tuple(() if n is None else w[n] for n in names)
+    elif isinstance(model, Parametrised):
+        f = model
+        layers = [model.names if isinstance(model.names, str) and model.names else "params"]
+
+        def to_weights(p):
+            return {layers[0]: p}
+
+        def to_params(w):
+            return w[layers[0]]
+    elif getattr(model, "meets_wire", False):
+        raise CatlearnTypeError(f"learn({model!r}): an activation alone has no type; give "
+                                f"its size, as in learn({model!r}(4)), or compose it with a "
+                                f"layer, as in learn(dense(4, 8) >> {model!r})")
+    else:
+        raise CatlearnTypeError(f"learn takes a diagram (such as dense(4, 3)) or a Para "
+                                f"morphism, not the {type(model).__name__} {model!r}"[:200])
+    named = para.reparametrise(f, Function(1, 1, lambda w: (to_params(w),)),
+                               lambda key: to_weights(f.init(key)))
+    labels = [box.label for box in model.boxes if isinstance(box, Layer)] \
+        if isinstance(model, Diagram) else [repr(model)]
+    named.names = {n: f"{n} ({label})" for n, label in zip(layers, labels)}
+    return named, layers
+
+
 def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
           optimizer: Union[Optimiser, str] = "sgd") -> Learner:
     """The learner training ``model`` on ``loss`` with ``optimizer``; a name
     stands for the loss or the optimiser with its default settings.
 
-    Its parameters are the pair (optimiser state, model parameters).
+    Its parameters are :class:`~catlearn.categories.learn.Parameters`: the
+    weights, by layer name, and apart from them the optimiser's state.
     """
     loss = named(LOSSES, loss, "loss") if isinstance(loss, str) else loss
+    if not isinstance(loss, Loss):
+        raise CatlearnTypeError(f"learn: the loss must be a loss such as mse or "
+                                f"cross_entropy, or its name, not {loss!r}"[:200])
     if isinstance(optimizer, str):
         optimizer = named(OPTIMIZERS, optimizer, "optimizer")()
-    f = to_para(model) if isinstance(model, Diagram) else model
+    if not isinstance(optimizer, Optimiser):
+        hint = f"; call it: optimizer={optimizer.__name__}()" if callable(optimizer) and \
+            getattr(optimizer, "__name__", None) else ""
+        raise CatlearnTypeError(f"learn: the optimizer must be an optimiser such as adam(0.01) "
+                                f"or its name, not {optimizer!r}{hint}"[:200])
+    f, layers = named_weights(model)
     if loss.n_in - 1 != f.n_out:
         raise CatlearnTypeError(f"the loss {loss.name} compares {loss.n_in - 1} prediction(s) "
                                 f"with a label, but the model has {f.n_out} output(s)")
@@ -81,25 +147,28 @@ def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
     descent = error >> learning_rate(optimizer.rate)            # ... -> I, backwards -ε∇
     step = (optimizer.lens @ lenses.id([None] * (n_x + n_y))) >> descent
 
-    def implement(sp, *xs):
-        return tuple(f.arrow.fn(sp[1], *xs))
+    def implement(params, *xs):
+        return tuple(f.arrow.fn(params.weights, *xs))
 
-    def update(sp, xs, ys):
-        return step.put((sp,) + tuple(xs) + tuple(ys), ())[0]
+    def update(params, xs, ys):
+        sp = (params.state, params.weights)
+        state, weights = step.put((sp,) + tuple(xs) + tuple(ys), ())[0]
+        return Parameters(weights, state)
 
-    def request(sp, xs, ys):
+    def request(params, xs, ys):
         xs = tuple(xs)
-        grads = error.put((sp[1],) + xs + tuple(ys), (1.0,))[1:1 + n_x]
+        grads = error.put((params.weights,) + xs + tuple(ys), (1.0,))[1:1 + n_x]
         n = batch_size(xs)
         return tuple(quadratic.inverse(x, n * g) for x, g in zip(xs, grads))
 
     def init(key):
-        p = f.init(key)
-        return optimizer.init(p), p
+        weights = f.init(key)
+        return Parameters(weights, optimizer.init(weights))
 
     return Learner(init, implement, update, request, n_x, f.n_out,
                    lambda ys, targets: loss.fn(*ys, *targets),
-                   (OPTIMISER_STATE, f.names), lambda ys, targets: loss.check(ys, *targets))
+                   Parameters(f.names, OPTIMISER_STATE),
+                   lambda ys, targets: loss.check(ys, *targets), f.dom, f.cod, layers, n_y)
 
 
-__all__ = ["LOSSES", "OPTIMIZERS", "learn", "named", "to_para"]
+__all__ = ["LOSSES", "OPTIMIZERS", "layer_names", "learn", "named", "named_weights", "to_para"]

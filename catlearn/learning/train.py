@@ -13,7 +13,8 @@ naming the step and the layer whose parameters broke or blew up.
 >>> reg = learn(dense(1, 1), optimizer=sgd(0.5))
 >>> params, history = reg.fit(None, x, 3 * x - 1, epochs=20, batch_size=8,
 ...                           key=jax.random.key(0), progress=False)
->>> [round(float(v), 2) for v in (params[1][0]["w"][0, 0], params[1][0]["b"][0])]
+>>> [round(float(v), 2) for v in (params.weights["dense_0"]["w"][0, 0],
+...                                 params.weights["dense_0"]["b"][0])]
 [3.0, -1.0]
 """
 from __future__ import annotations
@@ -28,9 +29,11 @@ from jax import lax
 
 from catlearn import checkpoint as checkpoints
 from catlearn import sharding
-from catlearn.categories.learn import Learner
-from catlearn.errors import DataError, TrainingError
+from catlearn.categories.learn import Learner, Parameters
+from catlearn.errors import CatlearnTypeError, DataError, TrainingError
+from catlearn.keys import require_key
 from catlearn.learning.learner import OPTIMISER_STATE
+from catlearn.options import checked_options
 
 Data = Union[Any, Sequence[Any]]
 
@@ -42,6 +45,52 @@ def wires(data: Data, name: str = "x") -> tuple:
         return tuple(jnp.asarray(a) for a in arrays)
     except (TypeError, ValueError):
         raise DataError(f"{name} must hold numbers: arrays of one shape each") from None
+
+
+def as_wires(learner: Learner, x: Data, y: Data, owner: str) -> tuple[tuple, tuple]:
+    """``x`` and ``y`` as one tuple of arrays per wire, refused (a DataError
+    naming ``owner``) unless there is one array for each of the learner's
+    input wires and one target for each of its outputs."""
+    xs, ys = wires(x, "x"), wires(y, "y")
+    for name, arrays, wanted, what in (("x", xs, learner.n_in, "input wire"),
+                                       ("y", ys, learner.n_targets, "target")):
+        if len(arrays) != wanted:
+            raise DataError(f"{owner}: the learner {learner.signature} takes {wanted} {what}"
+                            f"{'s' if wanted != 1 else ''}, so {name} must give {wanted} "
+                            f"array{'s' if wanted != 1 else ''} (a tuple, one each); it gives "
+                            f"{len(arrays)}")
+    return xs, ys
+
+
+def check_params(learner: Learner, params: Any, owner: str) -> Any:
+    """``params``, refused unless it has the structure of the learner's own
+    (what ``learner.init`` or ``fit`` give; for prediction, the weights alone do)."""
+    expected = jax.eval_shape(learner.init, jax.random.key(0))
+    if isinstance(expected, Parameters) and isinstance(params, dict) and \
+            not isinstance(params, Parameters):
+        params = Parameters(params, None)  # the weights alone: enough to predict
+        expected = Parameters(expected.weights, None)
+    if params is None:
+        raise CatlearnTypeError(f"{owner}: params is None; give the parameters that fit "
+                                "returned (params, history = learner.fit(...)) or "
+                                "learner.init(key)")
+    want, got = (jax.tree_util.tree_structure(t) for t in (expected, params))
+    if want != got:
+        hint = ""
+        if isinstance(params, tuple) and len(params) == 2 and \
+                isinstance(params[1], np.ndarray) and params[1].ndim == 1:
+            hint = "; fit returns (params, history): unpack it, as in params, history = fit(...)"
+        raise CatlearnTypeError(f"{owner}: params does not have the structure of this "
+                                f"learner's parameters ({_outline(expected)}), it is "
+                                f"{_outline(params)}{hint}")
+    return params
+
+
+def _outline(tree: Any) -> str:
+    if isinstance(tree, Parameters):
+        return f"weights of {', '.join(tree.weights) or 'no layers'}"
+    text = str(jax.tree_util.tree_structure(tree))
+    return text if len(text) < 120 else text[:117] + "..."
 
 
 def examples(xs: tuple, ys: tuple) -> int:
@@ -65,6 +114,7 @@ def train_test_split(key: Any, x: Data, y: Data, test: float) -> tuple[tuple, tu
     >>> len(ya), len(yb), sorted(jnp.concatenate([ya, yb]).tolist()) == list(range(10))
     (8, 2, True)
     """
+    require_key("train_test_split", key)
     if isinstance(test, bool) or not isinstance(test, (float, int)) or not 0 < test < 1:
         raise DataError(f"test must be the fraction of the examples held out, a number "
                         f"strictly between 0 and 1; got {test!r}")
@@ -89,6 +139,7 @@ def _split(key: Any, xs: tuple, ys: tuple, held: int) -> tuple:
                  for part in (order[held:], order[:held]))
 
 
+@checked_options
 def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         batch_size: int = 32, key: Any = None, shuffle: bool = True,
         progress: bool = True, checkpoint: Optional[str] = None,
@@ -109,6 +160,9 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     that many devices, the parameters replicated: the gradients of the blocks
     are summed across devices inside the compiled step (data parallelism).
     """
+    if not isinstance(learner, Learner):
+        raise CatlearnTypeError(f"fit: the first argument must be a learner (made by learn), "
+                                f"not the {type(learner).__name__} {learner!r}"[:200])
     if learner.error is None:
         raise TrainingError("this learner has no error to train on: build it with learn(...)")
     for option, value, least in (("epochs", epochs, 0), ("batch_size", batch_size, 1),
@@ -116,18 +170,21 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
             raise TrainingError(f"fit: {option} must be a whole number >= {least}, "
                                 f"got {value!r}")
-    xs, ys = wires(x, "x"), wires(y, "y")
-    if len(xs) != learner.n_in:
-        raise DataError(f"x: the learner has {learner.n_in} input wires, the data gives "
-                        f"{len(xs)} arrays")
+    xs, ys = as_wires(learner, x, y, "fit")
     n = examples(xs, ys)
     for name, arrays in (("x", xs), ("y", ys)):
         for i, a in enumerate(arrays):
             _finite(f"{name}[{i}]" if len(arrays) > 1 else name, a)
-    key = jax.random.key(0) if key is None else key
+    key = jax.random.key(0) if key is None else require_key("fit", key)
     if params is None:
         key, init_key = jax.random.split(key)
         params = jax.jit(learner.init)(init_key)  # one program, not one per layer
+    elif isinstance(params, dict) and learner.layers is not None:
+        raise CatlearnTypeError("fit: params holds the weights alone; training also needs the "
+                                "optimiser's state: give what learner.init(key) or an earlier "
+                                "fit returned, or None to start afresh")
+    else:
+        params = check_params(learner, params, "fit")
     batch = min(batch_size, n)
     mesh = sharding.mesh_for(devices, batch, "examples in a minibatch", "fit",
                              option="batch_size", error=TrainingError)
@@ -189,7 +246,8 @@ def _check_shapes(learner: Learner, params: Any, xs: tuple, ys: tuple, batch: in
     if learner.check is not None:
         learner.check(outputs, ys)
     try:
-        jax.eval_shape(learner.loss, params, bx, by)
+        jax.eval_shape(lambda p, xs, ys: learner.error(tuple(learner.implement(p, *xs)), ys),
+                       params, bx, by)
     except (TypeError, ValueError) as err:
         raise DataError(f"y has shape {', '.join(str(a.shape[1:]) for a in ys)} per example, "
                         f"which the loss cannot compare with the learner's outputs "
@@ -210,7 +268,7 @@ def _epoch(learner: Learner, steps: int, batch: int, shuffle: bool, params: Any,
         bx, by = sharding.constrain((tuple(a[indices] for a in xs),
                                      tuple(a[indices] for a in ys)), mesh)
         return (sharding.replicate(learner.update(params, bx, by), mesh),
-                learner.loss(params, bx, by))
+                learner.error(tuple(learner.implement(params, *bx)), by))
 
     params, losses = lax.scan(step, params, batches)
     finite = jnp.isfinite(losses)
@@ -269,13 +327,22 @@ def _implement(learner: Learner, params: Any, xs: tuple) -> tuple:
 
 def predict(learner: Learner, params: Any, x: Data) -> Any:
     """The learner's implementation on ``x`` (a bare array when it has one output)."""
-    ys = _implement(learner, params, wires(x, "x"))
+    params = check_params(learner, params, "predict")
+    xs = wires(x, "x")
+    if len(xs) != learner.n_in:
+        raise DataError(f"predict: the learner {learner.signature} has {learner.n_in} input "
+                        f"wire(s), so x must give {learner.n_in} arrays; it gives {len(xs)}")
+    try:
+        ys = _implement(learner, params, xs)
+    except DataError as err:
+        raise DataError(f"predict: x does not fit the learner: {err.message}") from None
     return ys[0] if learner.n_out == 1 else ys
 
 
 def accuracy(learner: Learner, params: Any, x: Data, y: Any) -> float:
     """The fraction of examples whose predicted class (the argmax of the output,
     or the output rounded when it is one number) is ``y`` (labels or one-hot)."""
+    params = check_params(learner, params, "accuracy")
     return float(_accuracy(learner, params, wires(x, "x"), jnp.asarray(y)))
 
 
@@ -293,9 +360,10 @@ def _accuracy(learner: Learner, params: Any, xs: tuple, y: Any) -> Any:
 
 def loss(learner: Learner, params: Any, x: Data, y: Data) -> float:
     """The learner's error on all of ``(x, y)`` at once, e.g. on held-out data."""
-    return float(_loss(learner, params, wires(x, "x"), wires(y, "y")))
+    params = check_params(learner, params, "loss")
+    return float(_loss(learner, params, *as_wires(learner, x, y, "loss")))
 
 
 @partial(jax.jit, static_argnums=0)
 def _loss(learner: Learner, params: Any, xs: tuple, ys: tuple) -> Any:
-    return learner.loss(params, xs, ys)
+    return learner.error(tuple(learner.implement(params, *xs)), ys)

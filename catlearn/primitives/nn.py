@@ -33,8 +33,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn.categories.para import Para, Parametrised, parametrised
-from catlearn.errors import CatlearnTypeError, DataError, UnknownNameError
 from catlearn.categories.category import box_meaning
+from catlearn.errors import CatlearnTypeError, CompositionError, DataError, UnknownNameError
 from catlearn.syntax.diagram import Box, Diagram
 from catlearn.syntax.model import Prim
 from catlearn.syntax.ty import Ty
@@ -105,22 +105,51 @@ class Activation:
     type of the wire it meets.
     """
 
+    meets_wire = True  # a diagram's >> and @ let the activation answer
+
     def __init__(self, op: str):
         self.op = op
 
     def __call__(self, ty: Union[int, tuple, Ty]) -> Prim:
         if not isinstance(ty, Ty):
-            ty = Ty(REAL, shape=ty if isinstance(ty, tuple) else (ty,))
+            sizes = ty if isinstance(ty, tuple) else (ty,)
+            if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
+                       for n in sizes):
+                raise CatlearnTypeError(f"{self.op}(n): n is the number of inputs, a whole "
+                                        f"number >= 1 (or a Ty), got {ty!r}")
+            ty = Ty(REAL, shape=sizes)
         return Prim(self.op, ty, ty)
 
     def __rshift__(self, other: Diagram) -> Diagram:
-        return self(other.dom) >> other
+        return self(self._diagram(other, ">>").dom) >> other
 
     def __rrshift__(self, other: Diagram) -> Diagram:
-        return other >> self(other.cod)
+        return other >> self(self._diagram(other, ">>").cod)
+
+    def __matmul__(self, other: Any) -> Diagram:
+        raise self._untyped(f"{self.op} @ {_label(other)}")
+
+    def __rmatmul__(self, other: Any) -> Diagram:
+        raise self._untyped(f"{_label(other)} @ {self.op}")
+
+    def _diagram(self, other: Any, op: str) -> Diagram:
+        if not isinstance(other, Diagram):
+            raise CompositionError(f"cannot compose {self.op} {op} the "
+                                   f"{type(other).__name__} {other!r}: both sides must be "
+                                   "diagrams")
+        return other
+
+    def _untyped(self, written: str) -> CompositionError:
+        return CompositionError(f"{written}: {self.op} alone takes the type of the wire it "
+                                f"meets in >>, but side by side (@) it meets none; give its "
+                                f"size, as in {self.op}(2)")
 
     def __repr__(self) -> str:
         return self.op
+
+
+def _label(value: Any) -> str:
+    return value.label if isinstance(value, Diagram) else repr(value)
 
 
 relu = Activation("relu")

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from catlearn.errors import CompositionError
+from catlearn.errors import CatlearnTypeError, CompositionError
 from catlearn.syntax.hypergraph import Hypergraph
 from catlearn.syntax.ty import Ty
 
@@ -57,7 +57,7 @@ class Diagram:
     def then(self, other: "Diagram") -> "Diagram":
         """Sequential composition ``self >> other``."""
         if not isinstance(other, Diagram):
-            raise TypeError(f"cannot compose a diagram with {type(other).__name__}")
+            raise not_a_diagram(self, ">>", other)
         if self.cod != other.dom:
             raise CompositionError(
                 f"the codomain of {self.label} ({self.cod}) does not match "
@@ -71,7 +71,7 @@ class Diagram:
     def tensor(self, other: "Diagram") -> "Diagram":
         """Parallel composition ``self @ other``."""
         if not isinstance(other, Diagram):
-            raise TypeError(f"cannot tensor a diagram with {type(other).__name__}")
+            raise not_a_diagram(self, "@", other)
         if isinstance(self, Id) and not self.dom:
             return other
         if isinstance(other, Id) and not other.dom:
@@ -79,11 +79,17 @@ class Diagram:
         return _Tensor(self, other)
 
     def __rshift__(self, other):
-        # NotImplemented lets `other` (e.g. an activation typed by its input) answer
-        return self.then(other) if isinstance(other, Diagram) else NotImplemented
+        # NotImplemented lets `other` (an activation typed by the wire it meets) answer
+        return NotImplemented if _meets_wire(other) else self.then(other)
 
     def __matmul__(self, other):
-        return self.tensor(other) if isinstance(other, Diagram) else NotImplemented
+        return NotImplemented if _meets_wire(other) else self.tensor(other)
+
+    def __rrshift__(self, other):
+        raise not_a_diagram(other, ">>", self)
+
+    def __rmatmul__(self, other):
+        raise not_a_diagram(other, "@", self)
 
     def __lshift__(self, other: "Diagram") -> "Diagram":
         return other.then(self)
@@ -153,6 +159,8 @@ class Box(Diagram):
 
     def __init__(self, name: str, dom: Ty, cod: Ty, *, deterministic: bool = False,
                  discardable: bool = True, **data: Any):
+        if not (isinstance(dom, Ty) and isinstance(cod, Ty)):
+            _refuse_box(name, dom, cod)
         self.name, self.dom, self.cod = name, dom, cod
         self.deterministic, self.discardable = deterministic, discardable
         self.data = data
@@ -185,6 +193,14 @@ class Box(Diagram):
         if name in data:
             return data[name]
         raise AttributeError(name)
+
+
+def _refuse_box(name: Any, dom: Any, cod: Any) -> None:
+    for side, ty in (("domain", dom), ("codomain", cod)):
+        if not isinstance(ty, Ty):
+            hint = f"; write Ty({ty!r})" if isinstance(ty, str) else ""
+            raise CatlearnTypeError(f"Box {name!r}: its {side} must be a Ty, got the "
+                                    f"{type(ty).__name__} {ty!r}{hint}")
 
 
 class _Structural(Diagram):
@@ -265,6 +281,22 @@ class Graph(_Structural):
 
     def __repr__(self) -> str:
         return Diagram.__repr__(self)
+
+
+def _meets_wire(value: Any) -> bool:
+    """Whether ``value`` takes its type from the diagram it meets (``relu``)."""
+    return getattr(value, "meets_wire", False)
+
+
+def not_a_diagram(left: Any, op: str, right: Any) -> CompositionError:
+    """``left op right`` where one side is not a diagram: name what it is."""
+    def shown(v):
+        return v.label if isinstance(v, Diagram) else f"the {type(v).__name__} {v!r}"[:80]
+    hint = ""
+    if getattr(left, "n_in", None) is not None or getattr(right, "n_in", None) is not None:
+        hint = "; a learner composes with learners: learn(...) the diagram first"
+    return CompositionError(f"cannot compose {shown(left)} {op} {shown(right)}: both sides "
+                            f"must be diagrams{hint}")
 
 
 def _flatten(diagram: Diagram) -> Hypergraph:

@@ -59,6 +59,11 @@ class Ty:
             from catlearn.errors import CatlearnTypeError
             raise CatlearnTypeError(
                 f"a shape applies to exactly one atom, not to {len(objects)}")
+        for o in objects:
+            if not isinstance(o, (str, Ob)):
+                from catlearn.errors import CatlearnTypeError
+                raise CatlearnTypeError(f"Ty: an atom is named by a str such as 'Real', got "
+                                        f"the {type(o).__name__} {o!r}")
         self.objects: tuple[Ob, ...] = tuple(
             Ob(o, tuple(shape)) if isinstance(o, str) else o for o in objects)
         self._hash = None
