@@ -453,3 +453,11 @@ def test_numbers_in_range_keep_their_value(source, mean):
         {"n": 2} if "n:" in source else {"a": 0.0}
     post = api.infer(cl.parse(source)["m"], args=args, method=api.prior(draws=20))
     assert np.isclose(float(np.mean(post.samples["s"])), mean, rtol=1e-3)
+
+
+def test_too_few_draws_leave_the_ess_undefined():
+    # 4 draws in one chain split into halves of 2: no autocorrelation pair to sum
+    few = api.infer(cl.parse(NORMAL)["m"], args={"x": 0.0}, method=api.prior(draws=4))
+    assert few.summary_dict()["s"]["ess"] is None
+    enough = api.infer(cl.parse(NORMAL)["m"], args={"x": 0.0}, method=api.prior(draws=8))
+    assert enough.summary_dict()["s"]["ess"] is not None  # the negative control
