@@ -69,6 +69,8 @@ def resolve_data_path(path: str, folder: str, allow_paths: Iterable[str] = ()) -
     ...
     catlearn.errors.DataError: the data path '../secret.csv' leads outside the program's folder; allow it with --allow-path DIR (allow_paths=[DIR] in Python)
     """
+    if "\0" in path:
+        raise DataError(f"the data path {path!r} holds a NUL byte, which no file name can")
     roots = [os.path.realpath(root) for root in (folder, *allow_paths)]
     full = os.path.realpath(os.path.join(folder, path))
     if not any(os.path.commonpath([full, root]) == root for root in roots):
@@ -83,8 +85,13 @@ def load_table(path: str, format: Optional[str] = None, name: Optional[str] = No
     name = name or os.path.basename(path)
     if format not in FORMATS:
         raise DataError(f"unknown data format '{format}'; use csv(...) or json(...)")
+    if "\0" in path:
+        raise DataError(f"the data path {path!r} holds a NUL byte, which no file name can")
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        # a FIFO or a device would block or never end
+        raise DataError(f"cannot read {path}: it is not a regular file (a pipe or a device?)")
     try:
-        with open(path, newline="", encoding="utf-8") as file:
+        with open(path, newline="", encoding="utf-8-sig") as file:  # a BOM is dropped
             columns = _read_csv(file, path) if format == "csv" else _read_json(file, path)
     except OSError as err:
         raise DataError(f"cannot read {path}: {err.strerror or err}") from None
@@ -132,6 +139,8 @@ def _read_json(file, path: str) -> dict[str, np.ndarray]:
         document = json.load(file)
     except json.JSONDecodeError as err:
         raise DataError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from None
+    except RecursionError:
+        raise DataError(f"{path}: the JSON is nested too deeply to read") from None
     if not isinstance(document, dict):
         raise DataError(f"{path}: the JSON document must be an object of named values")
     out = {}

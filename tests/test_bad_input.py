@@ -4,10 +4,12 @@ message naming the user's own word (and, for programs, its line and column).
 Cases that the library does not refuse cleanly yet are marked ``xfail(strict=True)``
 with the module that should refuse them, so that fixing one turns it green.
 """
+import os
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 import jax.numpy as jnp
+
 import numpy as np
 import pytest
 
@@ -40,6 +42,9 @@ FILES = {
     "nan.json": '{"a": [1, NaN]}',
     "inf.json": '{"a": Infinity}',
     "null.json": '{"a": null}',
+    "big.csv": "k\n4294967297\n",
+    "huge.csv": "x\n1e39\n",
+    "deep.json": '{"a": ' + "[" * 100000 + "]" * 100000 + "}",
 }
 
 
@@ -196,6 +201,34 @@ PROGRAMS = [
             "importance(particles = 100)", DataError, ("'s'", "infinite"), 4, 1),
     Program("infinite argument", NORMAL + "sample m(x = 1e999) with prior(draws = 10)", DataError,
             ("'x'", "infinite"), 4, 1),
+    # -- numbers JAX cannot hold (they would wrap silently)
+    Program("integer literal beyond int32", "model m(a: Real) {\n    s ~ Normal(4294967297, 0.001)\n}",
+            CatlearnSyntaxError, ("4294967297", "2147483647"), 2, 16),
+    Program("scale literal beyond int32", "model m(a: Real) {\n    s ~ Normal(0, 10000000000)\n}",
+            CatlearnSyntaxError, ("10000000000", "2147483647"), 2, 19),
+    Program("Nat argument beyond int32", MODEL + "sample m(n = 4294967299) with prior",
+            CatlearnSyntaxError, ("4294967299", "2147483647"), 7, 14),
+    Program("integer literal beyond int64", NORMAL + "sample m(x = 1234567890123456789012345678901234567890)"
+            " with prior", CatlearnSyntaxError, ("40 digits", "2147483647"), 4, 14),
+    Program("count in data beyond int32", 'data d = csv("big.csv")\nmodel m(r: Pos) {\n'
+            "    for i in range(1) {\n        k[i] ~ Poisson(r)\n    }\n}\n"
+            "infer m(r = 2.0) given (k = d.k) with importance(particles = 10)", DataError,
+            ("'k'", "4294967297", "2147483647"), 7, 1),
+    Program("real in data beyond float32", 'data d = csv("huge.csv")\nmodel m(r: Real[1]) {\n'
+            "    s ~ Normal(r[0], 1)\n}\nsample m(r = d.x) with prior(draws = 10)", DataError,
+            ("'r'", "1e+39", "float32"), 5, 1),
+    # -- indices and axes out of range (JAX would clamp them)
+    Program("index beyond the length", "model m(x: Real[3]) {\n    s ~ Normal(x[5], 1)\n}",
+            CatlearnTypeError, ("index 5", "length 3"), 2, 16),
+    Program("negative index beyond the length", "model m(x: Real[3]) {\n    s ~ Normal(x[-4], 1)\n}",
+            CatlearnTypeError, ("index -4", "length 3"), 2, 16),
+    Program("sum over an axis of a scalar", "model m(x: Real) {\n    s ~ Normal(sum(x, axis = 0), 1)\n}",
+            CatlearnTypeError, ("axis = 0", "scalar"), 2, 16),
+    Program("softmax of a scalar", "model m(x: Real) {\n    s ~ Normal(softmax(x), 1)\n}",
+            CatlearnTypeError, ("softmax", "scalar"), 2, 16),
+    # -- data files that are not text
+    Program("deeply nested JSON", 'data d = json("deep.json")', DataError, ("deep.json", "nested"),
+            1, 1),
     # -- distributions and impossible models
     Program("negative scale", "model m(a: Real) {\n    s ~ Normal(0, -1)\n}\nsample m(a = 0) with "
             "prior(draws = 10)", DistributionError, ("Normal", "scale", "-1"), 4, 1),
@@ -298,6 +331,8 @@ CALLS = [
         jnp.zeros(2), jnp.array([[1.0, 2.0], [2.0, 1.0]])), DistributionError, ("cov",)),
     Call("missing table file", lambda: load_table("missing.csv"), DataError, ("missing.csv",)),
     Call("unknown table format", lambda: load_table("data.txt"), DataError, ("'txt'",)),
+    Call("NUL byte in a data path", lambda: load_table("a\0b.csv"), DataError, ("NUL",)),
+    Call("program not UTF-8", lambda: cl.load("latin1.cat"), DataError, ("UTF-8", "0xe9")),
     Call("missing column", lambda: load_table("good.csv")["z"], UnknownNameError, ("'z'", "x, y")),
     Call("missing checkpoint", lambda: checkpoint.load("none"), DataError, ("none.json",)),
     Call("composition mismatch", lambda: Box("f", Ty("Real"), Ty("Pos")) >> Box(
@@ -349,6 +384,7 @@ def folder(tmp_path_factory):
     (root / "good.csv").write_text(FILES["good.csv"])  # outside the program's folder
     for name, text in FILES.items():
         (root / "program" / name).write_text(text)
+    (root / "program" / "latin1.cat").write_bytes("box f : Real -> Real # é\n".encode("latin-1"))
     return root / "program"
 
 
@@ -388,3 +424,40 @@ def test_refusals_print_without_a_traceback(folder, capsys):
     assert main(["run", str(folder / "bad.cat")]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and f"bad.cat:1:14" in err
+
+
+def test_a_fifo_is_not_read(folder):
+    fifo = folder / "pipe.csv"
+    os.mkfifo(fifo)  # opening it would block until a writer came
+    with pytest.raises(DataError, match="not a regular file"):
+        load_table(str(fifo))
+
+
+def test_files_with_a_byte_order_mark_read_as_without(folder):
+    (folder / "bom.csv").write_bytes(b"\xef\xbb\xbfx,y\n1,2\n")
+    assert load_table(str(folder / "bom.csv"))["x"].tolist() == [1]
+    (folder / "bom.cat").write_bytes(b"\xef\xbb\xbf" + NORMAL.encode())
+    assert "m" in cl.load(str(folder / "bom.cat"))
+
+
+@pytest.mark.parametrize("source, mean", [
+    # negative controls of the checks above: the largest int32, an index in range
+    ("model m(a: Real) {\n    s ~ Normal(2147483647, 1)\n}", 2147483647.0),
+    ("model m(x: Real[3]) {\n    s ~ Normal(x[2] + x[-3], 0.001)\n}", 4.0),
+    # integers promoted where the result is real: sigmoid of an Int, n ** -1 of a Nat
+    ("model m(n: Int) {\n    s ~ Normal(sigmoid(n) + n ** -1 + n / 4, 0.001)\n}",
+     1 / (1 + np.exp(-2)) + 0.5 + 0.5),
+])
+def test_numbers_in_range_keep_their_value(source, mean):
+    args = {"x": np.array([1.0, 2.0, 3.0])} if "x:" in source else \
+        {"n": 2} if "n:" in source else {"a": 0.0}
+    post = api.infer(cl.parse(source)["m"], args=args, method=api.prior(draws=20))
+    assert np.isclose(float(np.mean(post.samples["s"])), mean, rtol=1e-3)
+
+
+def test_too_few_draws_leave_the_ess_undefined():
+    # 4 draws in one chain split into halves of 2: no autocorrelation pair to sum
+    few = api.infer(cl.parse(NORMAL)["m"], args={"x": 0.0}, method=api.prior(draws=4))
+    assert few.summary_dict()["s"]["ess"] is None
+    enough = api.infer(cl.parse(NORMAL)["m"], args={"x": 0.0}, method=api.prior(draws=8))
+    assert enough.summary_dict()["s"]["ess"] is not None  # the negative control

@@ -58,10 +58,22 @@ def _as_array(name: str, value: Any, integral: bool, what: str) -> np.ndarray:
     if integral:
         if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
             raise DataError(f"{what} '{name}' must be integers (it is discrete)")
+        _within(name, array, np.iinfo(np.int32), what)
         return array.astype(np.int32)
     if not np.all(np.isfinite(array)):
         raise DataError(f"{what} '{name}' contains NaN or infinite values")
+    _within(name, array, np.finfo(jnp.result_type(float)), what)
     return array.astype(jnp.result_type(float))
+
+
+def _within(name: str, array: np.ndarray, limits, what: str) -> None:
+    """Refuse values the dtype JAX computes in cannot hold (they would wrap or overflow)."""
+    outside = (array > limits.max) | (array < limits.min)
+    if np.any(outside):
+        bad = array[outside].flat[0]
+        raise DataError(f"{what} '{name}' holds {bad.item()!r}, beyond the limit "
+                        f"{limits.max} of {limits.dtype} (catlearn computes in "
+                        f"{limits.dtype})")
 
 
 def bind_args(signature: Sequence[tuple[str, Ty]], args: Mapping[str, Any],

@@ -73,6 +73,8 @@ def _ess(draws: jax.Array) -> jax.Array:
     # Pairs Γ_j = ρ_2j + ρ_2j+1 are summed up to the first that is not positive
     # (at most the pairs whose odd lag is below n - 1), made monotone by a running minimum.
     num_pairs = (n - 1) // 2
+    if num_pairs == 0:  # fewer than three draws per (split) chain: no estimate
+        return jnp.full(draws.shape[2:], jnp.nan, draws.dtype)
     pairs = rho[0:2 * num_pairs:2] + rho[1:2 * num_pairs:2]        # [pair, k]
     j = jnp.arange(num_pairs)[:, None]
     candidates = (pairs <= 0) | (j == num_pairs - 1)

@@ -32,6 +32,8 @@ from lark.parsers.lalr_analysis import Shift
 from catlearn.errors import CatlearnSyntaxError
 from catlearn.lang import ast
 
+INT_LIMIT = 2 ** 31 - 1  # the largest int32
+
 
 def _pos(token: Token) -> ast.Pos:
     return (token.line, token.column)
@@ -178,8 +180,15 @@ class _Build(Transformer):
     # -- expressions
     def number(self, ch):
         text = str(ch[0])
-        is_int = not any(c in text for c in ".eE")
-        return ast.Num(int(text) if is_int else float(text), _pos(ch[0]))
+        if any(c in text for c in ".eE"):
+            return ast.Num(float(text), _pos(ch[0]))
+        value = int(text)
+        if value > INT_LIMIT:  # JAX computes in 32 bits: a larger integer would wrap
+            shown = text if len(text) <= 30 else f"{text[:12]}...{text[-6:]} ({len(text)} digits)"
+            raise CatlearnSyntaxError(f"the integer {shown} is beyond the limit {INT_LIMIT} "
+                                      f"(catlearn's integers have 32 bits); for a real number "
+                                      "write it with a decimal point", line=ch[0].line, column=ch[0].column)
+        return ast.Num(value, _pos(ch[0]))
 
     def string(self, ch):
         return ast.Str(str(ch[0])[1:-1], _pos(ch[0]))

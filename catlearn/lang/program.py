@@ -321,8 +321,11 @@ def parse(source: str, filename: Optional[str] = None,
 def load(path: str, allow_paths: Sequence[str] = ()) -> Program:
     """Read and parse the program in ``path`` (see :func:`parse` for ``allow_paths``)."""
     try:
-        with open(path, encoding="utf-8") as file:
+        with open(path, encoding="utf-8-sig") as file:  # a BOM is accepted and dropped
             source = file.read()
+    except UnicodeDecodeError as err:
+        raise DataError(f"cannot read {path}: it is not UTF-8 text (byte "
+                        f"{err.object[err.start]:#04x} at offset {err.start})") from None
     except OSError as err:
         raise DataError(f"cannot read {path}: {err.strerror or err}") from None
     return parse(source, path, allow_paths)

@@ -101,6 +101,10 @@ def broadcast_rule(name: str) -> Callable[[Sequence[Shape], dict], Shape]:
 
 def _reduce_rule(shapes, options):
     axis = options.get("axis")
+    if axis is not None and not -len(shapes[0]) <= axis < len(shapes[0]):
+        raise CatlearnTypeError(f"axis = {axis} is out of range for an array of shape "
+                                f"{_fmt(shapes[0])} ({len(shapes[0])} axes)")
+    axis = axis % len(shapes[0]) if axis is not None else None
     return () if axis is None else tuple(d for i, d in enumerate(shapes[0]) if i != axis)
 
 
@@ -130,6 +134,11 @@ def _index_rule(shapes, options):
     n = len(indices) + len(options.get("static", ()))
     if n > len(array):
         raise CatlearnTypeError(f"indexing: {n} indices into an array of shape {_fmt(array)}")
+    for axis, (index, size) in enumerate(zip(options.get("static", ()), array)):
+        # JAX clamps an index out of range: refuse it while its bound is known
+        if isinstance(size, int) and not -size <= index < size:
+            raise CatlearnTypeError(f"index {index} is out of range for axis {axis} of "
+                                    f"length {size} (valid: 0 to {size - 1})")
     return tuple(array[n:])
 
 
@@ -145,6 +154,15 @@ def _slice_rule(shapes, options):
     else:
         length = ("-", array[0], start or 0) if start else array[0]
     return (length,) + tuple(array[1:])
+
+
+def _vector_rule(name):
+    def rule(shapes, options):
+        (a,) = shapes
+        if not a:
+            raise CatlearnTypeError(f"{name}: needs a vector, got a scalar")
+        return a
+    return rule
 
 
 def _square_rule(name):
@@ -175,6 +193,14 @@ def _gp_rule(shapes, options):
     return (x[0], x[0])
 
 
+def _real(fn: Callable) -> Callable:
+    """``fn`` of real numbers: integers are promoted first (the language types the result
+    Real, and JAX refuses ``2 ** -1`` or ``sigmoid`` of an int32)."""
+    def of_reals(*args, **options):
+        return fn(*(jnp.asarray(a, jnp.result_type(float)) for a in args), **options)
+    return of_reals
+
+
 def _index(array, *indices, static=()):
     return array[tuple(static) + tuple(indices)]
 
@@ -190,15 +216,16 @@ def _exp_quad_cov(x, alpha, rho):
     return alpha ** 2 * jnp.exp(-0.5 * sq / rho ** 2)
 
 
-for _name, _fn in {"add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply,
-                   "div": jnp.divide, "pow": jnp.power}.items():
+for _name, _fn in {"add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply}.items():
     register_primitive(_name, _fn, 2)
+for _name, _fn in {"div": jnp.divide, "pow": jnp.power}.items():
+    register_primitive(_name, _real(_fn), 2)
 for _name, _fn in {"neg": jnp.negative, "exp": jnp.exp, "log": jnp.log,
                    "log1p": jnp.log1p, "expm1": jnp.expm1, "sqrt": jnp.sqrt,
                    "abs": jnp.abs, "square": jnp.square, "sigmoid": jax.nn.sigmoid,
-                   "softplus": jax.nn.softplus, "tanh": jnp.tanh, "relu": jax.nn.relu,
-                   "softmax": jax.nn.softmax}.items():
-    register_primitive(_name, _fn, 1)
+                   "softplus": jax.nn.softplus, "tanh": jnp.tanh, "relu": jax.nn.relu}.items():
+    register_primitive(_name, _fn if _name in ("neg", "abs", "square") else _real(_fn), 1)
+register_primitive("softmax", _real(jax.nn.softmax), 1, _vector_rule("softmax"))
 register_primitive("sum", lambda a, axis=None: jnp.sum(a, axis=axis), 1, _reduce_rule)
 register_primitive("mean", lambda a, axis=None: jnp.mean(a, axis=axis), 1, _reduce_rule)
 register_primitive("dot", jnp.dot, 2, _dot_rule)
