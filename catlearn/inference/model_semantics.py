@@ -194,7 +194,7 @@ class SiteSamplers:
 
 @box_meaning.register((Prim, Const), SiteSamplers, object)
 def _deterministic(box, cat, functor) -> SiteSampler:
-    fn = prim_function(box)
+    fn = prim_function(box, cat.dims)
     return SiteSampler(len(box.dom), len(box.cod),
                        lambda key, given, *xs: (tuple(fn(*xs)), Trace.empty()))
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -44,6 +45,10 @@ from catlearn.syntax.model import INT, Const, DimExpr, Model, Plate, Prim, Sampl
 from catlearn.syntax.ty import Ob, Ty
 
 _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+_DEFINING = (ast.Draw, ast.Declare, ast.Let)
+#: the types a parameter may be declared with (a flat prior), and their bounds
+_DECLARABLE = {"Real": (None, None), "Pos": (0.0, None), "Prob": (0.0, 1.0)}
+_DECLARED_BASE = {"Pos": "Pos", "Prob": "Prob"}
 _MAX_LOOP_DEPTH = 32
 
 
@@ -152,10 +157,11 @@ class _ModelElaborator:
         self.node = node
         self.definitions: dict[str, ast.Pos] = {}
         for stmt in _walk_statements(node.body):
-            if isinstance(stmt, (ast.Draw, ast.Let)):
+            if isinstance(stmt, _DEFINING):
                 self.definitions.setdefault(stmt.target.name, stmt.target.pos)
         self.top = _Scope(_Builder())
         self.dims: set[str] = set()
+        self.shape_dims: set[str] = set()  # symbols of the arguments' shapes (x: Real[N])
         self.family_reads: dict[int, int] = {}  # subscript node -> its wire, between passes
 
     def run(self) -> Model:
@@ -168,6 +174,7 @@ class _ModelElaborator:
             self._define(self.top, param.name, param.pos, _Value(self.top.builder.wire(ty.objects[0])))
             if ty.objects[0].name in INTEGRAL and not ty.objects[0].shape:
                 self.dims.add(param.name)
+            self.shape_dims.update(d for d in ty.objects[0].shape if isinstance(d, str))
             args.append((param.name, ty))
             dom.append(self.top.names[param.name].wire)
         returns, cod = [], []
@@ -187,6 +194,8 @@ class _ModelElaborator:
     def statement(self, stmt: Any, scope: _Scope, depth: int) -> None:
         if isinstance(stmt, ast.Draw):
             self.draw(stmt, scope)
+        elif isinstance(stmt, ast.Declare):
+            self.declare(stmt, scope)
         elif isinstance(stmt, ast.Let):
             self.bind(stmt.target, self.expr(stmt.expr, scope), scope, sampled=False)
         elif isinstance(stmt, ast.Factor):
@@ -221,6 +230,54 @@ class _ModelElaborator:
                      index=static)
         (out,) = scope.builder.add(box, wires)
         self.bind(target, out, scope, sampled=True)
+
+    def declare(self, stmt: ast.Declare, scope: _Scope) -> None:
+        """``x : Real[K](lower = a, upper = b)``: a site with the flat prior on the
+        declared set, as a parameter declared in Stan with no statement about it."""
+        atom, name = stmt.type, stmt.target.name
+        if atom.name not in _DECLARABLE:
+            if atom.name == "Simplex":
+                raise ast.error_at(NotSupportedError, f"not supported yet: a flat prior on a "
+                                   f"simplex; write {name} ~ Dirichlet(...) (Dirichlet of "
+                                   "ones is the flat one)", atom.pos)
+            if atom.name in INTEGRAL:
+                raise ast.error_at(CatlearnTypeError, f"{name} : {atom.name}: only continuous "
+                                   "parameters (Real, Pos, Prob) can be declared without a "
+                                   f"distribution; draw a discrete one, as in {name} ~ "
+                                   "Poisson(...)", atom.pos)
+            elaborate_type(ast.TypeExpr((atom,), atom.pos))  # an unknown type: its error
+        bounds = dict(zip(("lower", "upper"), _DECLARABLE[atom.name]))
+        for key, value, pos in stmt.kwargs:
+            if key not in bounds:
+                close = difflib.get_close_matches(key, bounds, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ast.error_at(UnknownNameError, f"a declaration takes the bounds lower "
+                                   f"and upper, not '{key}'{hint}", pos)
+            if atom.name != "Real":
+                raise ast.error_at(CatlearnTypeError, f"{atom.name} has its bounds already; "
+                                   f"bounds go on Real, as in {name} : Real({key} = ...)", pos)
+            bounds[key] = value
+        for d in atom.dims:
+            if isinstance(d, str) and d not in self.dims | self.shape_dims:
+                raise ast.error_at(UnknownNameError, f"{name} : {atom.name}[...]: the "
+                                   f"dimension {d} is neither a number nor a dimension of "
+                                   "the model's arguments", atom.pos)
+        shape = tuple(atom.dims)
+        b = scope.builder
+        wires = []
+        for key, default in zip(("lower", "upper"), (-math.inf, math.inf)):
+            bound = default if bounds[key] is None else bounds[key]
+            written = not isinstance(bound, float)  # an expression of the program
+            wire = self.expr(bound, scope) if written else b.add(Const(bound), [])[0]
+            if b.wires[wire].shape != shape:
+                wire = self.prim("broadcast_to", [wire], {"shape": shape},
+                                 bound.pos if written else atom.pos, scope)
+            wires.append(wire)
+        value = Ob(_DECLARED_BASE.get(atom.name, "Real"), shape)
+        box = Sample(name, "Flat", b.type_of(wires), Ty.of([value]),
+                     index=self.target_index(stmt.target, scope))
+        (out,) = b.add(box, wires)
+        self.bind(stmt.target, out, scope, sampled=True)
 
     def target_index(self, target: ast.Target, scope: _Scope) -> tuple:
         """The static index of a top-level ``x[0]``; ``()`` otherwise (checked)."""
@@ -278,7 +335,7 @@ class _ModelElaborator:
         stop = self.dim(stmt.stop)
         families = []
         for inner in _walk_statements(stmt.body):
-            if isinstance(inner, (ast.Draw, ast.Let)) and inner.target.indices \
+            if isinstance(inner, _DEFINING) and inner.target.indices \
                     and inner.target.name not in families:
                 families.append(inner.target.name)
         body = _Builder()

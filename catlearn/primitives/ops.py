@@ -16,7 +16,7 @@ are passed to both as keyword arguments. Users add primitives with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -26,7 +26,7 @@ from catlearn.categories.function import Function, JaxFunctions
 from catlearn.errors import CatlearnTypeError, UnknownNameError
 from catlearn.functor import box_meaning
 from catlearn.syntax.diagram import Box
-from catlearn.syntax.model import Const, Prim
+from catlearn.syntax.model import Const, Prim, resolve_dim
 
 Shape = tuple
 
@@ -40,6 +40,8 @@ class Primitive:
     fn: Callable[..., Any]
     shape: Callable[[Sequence[Shape], dict], Shape]
     doc: str = ""
+    #: options holding dimensions (``eye(N)``'s ``n``), resolved when a query binds them
+    dims: tuple[str, ...] = ()
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -47,9 +49,11 @@ PRIMITIVES: dict[str, Primitive] = {}
 
 def register_primitive(name: str, fn: Callable[..., Any], arity: Optional[int] = None,
                        shape: Optional[Callable[[Sequence[Shape], dict], Shape]] = None,
-                       doc: str = "") -> Primitive:
-    """Make ``name`` callable from the language; the default shape rule broadcasts."""
-    prim = Primitive(name, arity, fn, shape or broadcast_rule(name), doc)
+                       doc: str = "", dims: tuple[str, ...] = ()) -> Primitive:
+    """Make ``name`` callable from the language; the default shape rule broadcasts.
+    ``dims`` names the options that are dimensions (a number, an argument's name,
+    or ``(op, a, b)``), which reach ``fn`` as integers."""
+    prim = Primitive(name, arity, fn, shape or broadcast_rule(name), doc, tuple(dims))
     PRIMITIVES[name] = prim
     return prim
 
@@ -166,6 +170,14 @@ def _eye_rule(shapes, options):
     return (n, n)
 
 
+def _broadcast_to_rule(shapes, options):
+    (a,), shape = shapes, tuple(options["shape"])
+    if broadcast([a, shape], "broadcast_to") != shape:
+        raise CatlearnTypeError(f"a value of shape {_fmt(a)} does not fit the shape "
+                                f"{_fmt(shape)}")
+    return shape
+
+
 def _gp_rule(shapes, options):
     x = shapes[0]
     return (x[0], x[0])
@@ -202,16 +214,21 @@ register_primitive("matmul", jnp.matmul, 2, _matmul_rule)
 register_primitive("transpose", jnp.transpose, 1, _transpose_rule)
 register_primitive("cholesky", jnp.linalg.cholesky, 1, _square_rule("cholesky"))
 register_primitive("diag", jnp.diag, 1, _diag_rule)
-register_primitive("eye", lambda n: jnp.eye(n), 0, _eye_rule)
+register_primitive("eye", lambda n: jnp.eye(n), 0, _eye_rule, dims=("n",))
+register_primitive("broadcast_to", lambda a, shape: jnp.broadcast_to(a, shape), 1,
+                   _broadcast_to_rule, doc="a broadcast to the static `shape`",
+                   dims=("shape",))
 register_primitive("exp_quad_cov", _exp_quad_cov, 3, _gp_rule)
 register_primitive("index", _index, None, _index_rule,
                    doc="a[i, …]: dynamic indices are wires, static ones the option `static`")
 register_primitive("slice", _slice, 1, _slice_rule, doc="a[start:stop] with static bounds")
 
 
-def prim_function(box: Box) -> Callable[..., tuple]:
+def prim_function(box: Box, dims: Optional[Mapping[str, Any]] = None
+                  ) -> Callable[..., tuple]:
     """The meaning of a :class:`Prim` or :class:`Const` box as a function
-    returning the tuple of its outputs; every function-like category uses it."""
+    returning the tuple of its outputs; every function-like category uses it.
+    ``dims`` binds the model's symbolic dimensions (``eye(N)``)."""
     if isinstance(box, Const):
         # A NumPy array, not a JAX one: made while a program is being traced,
         # a JAX array would belong to that trace and leak into every later
@@ -220,9 +237,23 @@ def prim_function(box: Box) -> Callable[..., tuple]:
         value = np.asarray(box.value)
         value = value.astype(jax.dtypes.canonicalize_dtype(value.dtype))
         return lambda: (value,)
-    fn = get_primitive(box.op).fn
+    prim = get_primitive(box.op)
     options = {k: v for k, v in box.data.items() if k != "op"}
+    for name in prim.dims:
+        options[name] = _resolve(options[name], dims or {}, box.op)
+    fn = prim.fn
     return lambda *xs: (fn(*xs, **options),)
+
+
+def _resolve(dim: Any, dims: Mapping[str, Any], op: str) -> Any:
+    """A dimension option (or a tuple of them, a shape) as integers."""
+    if isinstance(dim, tuple) and not (dim and dim[0] in ("+", "-", "*")):
+        return tuple(_resolve(d, dims, op) for d in dim)
+    try:
+        return resolve_dim(dim, dims)
+    except KeyError as err:
+        raise CatlearnTypeError(f"{op}: the dimension {err.args[0]} is not bound here "
+                                "(bind it as an argument of the model's query)") from None
 
 
 @box_meaning.register((Prim, Const), JaxFunctions, object)
