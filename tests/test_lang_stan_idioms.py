@@ -76,6 +76,8 @@ def test_methods_that_draw_from_the_prior_refuse_a_flat_one():
             cl.infer(model, args={"K": 2}, method=method)
 
 
+DATA = 'data d = csv("linreg.csv")\nmodel m(x: Real[N]) { y ~ Normal(x, 1) }\n'
+
 # -- expressions on data in queries ---------------------------------------------------
 
 QUERY = """
@@ -108,9 +110,50 @@ def test_an_inline_matrix_is_read_row_by_row_and_a_list_of_columns_as_a_table():
     np.testing.assert_array_equal(X[:, 1], program["d"]["y"])
 
 
-# -- refusals -------------------------------------------------------------------------
+# -- slicing, comparisons, integer-array indexing ------------------------------------
 
-DATA = 'data d = csv("linreg.csv")\nmodel m(x: Real[N]) { y ~ Normal(x, 1) }\n'
+INDEXING = """
+model m(N: Nat, K: Nat, X: Real[N, 3], g: Nat[N], x: Real[N]) {
+    alpha ~ Normal(0, 1)
+    column = X[:, 1]
+    row = X[0, :]
+    block = X[1:K, 0:2]
+    picked = X[g, 0]
+    for i in range(N) {
+        looked_up[i] = x[g[i]]
+    }
+    positive = x > 0
+    folded = where(x > 1, x, 0 - x)
+    count = (x <= 1) + (x == 2)
+    y ~ Normal(alpha + column, 1)
+    return column, row, block, picked, looked_up, positive, folded, count
+}
+"""
+ARGS = {"N": 4, "K": 2, "X": np.arange(1.0, 13.0).reshape(4, 3), "g": np.array([3, 2, 1, 0]),
+        "x": np.array([-1.0, 2.0, 3.0, 0.5])}
+
+
+def test_slices_comparisons_and_integer_arrays_compute_what_numpy_does():
+    model = parse(INDEXING)["m"]
+    assert str(model.diagram.cod) == ("Real[N] * Real[3] * Real[K - 1, 2] * Real[N] * Real[N]"
+                                      " * Bool[N] * Real[N] * Int[N]")
+    out = cl.infer(model, args=ARGS, method=cl.prior(draws=1)).predictive()
+    X, g, x = ARGS["X"], ARGS["g"], ARGS["x"]
+    expected = {"column": X[:, 1], "row": X[0, :], "block": X[1:2, 0:2], "picked": X[g, 0],
+                "looked_up": x[g], "positive": (x > 0).astype(int),
+                "folded": np.where(x > 1, x, -x),
+                "count": (x <= 1).astype(int) + (x == 2).astype(int)}
+    for name, value in expected.items():
+        np.testing.assert_array_equal(np.asarray(out[name])[0, 0], value, err_msg=name)
+
+
+def test_comparisons_work_on_data_in_queries():
+    program = parse(DATA + "sample m(x = (d.x > 0.5) * d.x) with prior", "examples/q.cat")
+    x = program["d"]["x"]
+    np.testing.assert_allclose(program.queries()[0].args["x"], (x > 0.5) * x)
+
+
+# -- refusals -------------------------------------------------------------------------
 
 BAD = [
     ("model m() {\n k : Nat\n}", CatlearnTypeError, 2, 6, ["only continuous", "k ~ Poisson"]),
@@ -135,6 +178,17 @@ BAD = [
     (DATA + "sample m(x = Normal(0, 1)) with prior", CatlearnTypeError, 3, 14,
      ["Normal is a distribution"]),
     (DATA + "sample m(x = [[1, 2], d.x]) with prior", DataError, 3, 16, ["one length"]),
+    # indexing and comparisons
+    ("model m(X: Real[3, 3], s: Real) { y = X[s, :] }", CatlearnTypeError, 1, 41,
+     ["an index must be an integer or an array of integers, not Real"]),
+    ("model m(X: Real[3, 3], s: Real) { y = X[0:s] }", CatlearnTypeError, 1, 43,
+     ["slice bounds must be whole numbers or integer arguments"]),
+    ("model m(X: Real[3, 3]) { y = X[0:5, 0] }", CatlearnTypeError, 1, 30,
+     ["0:5 is not inside an axis of length 3"]),
+    ("model m(X: Real[3]) { y = X[:, 0] }", CatlearnTypeError, 1, 27, ["2 indices"]),
+    ("model m(x: Real[3]) { y = where(x > 0, x) }", CatlearnTypeError, 1, 27,
+     ["where takes 3 arguments"]),
+    ("model m(x: Real) { y = x < 1 < 2 }", CatlearnSyntaxError, 1, 30, ["'<'"]),
 ]
 
 

@@ -41,10 +41,10 @@ from catlearn.lang.types import INTEGRAL, elaborate_type
 from catlearn.primitives import ops
 from catlearn.syntax.diagram import Graph
 from catlearn.syntax.hypergraph import Hypergraph
-from catlearn.syntax.model import INT, Const, DimExpr, Model, Plate, Prim, Sample, Scan, Score
+from catlearn.syntax.model import (INT, Const, DimExpr, Model, Plate, Prim, Sample, Scan, Score,
+                                   simplify)
 from catlearn.syntax.ty import Ob, Ty
 
-_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 _DEFINING = (ast.Draw, ast.Declare, ast.Let)
 #: the types a parameter may be declared with (a flat prior), and their bounds
 _DECLARABLE = {"Real": (None, None), "Pos": (0.0, None), "Prob": (0.0, 1.0)}
@@ -410,11 +410,10 @@ class _ModelElaborator:
             return node.args  # keyword arguments are static options
         if isinstance(node, ast.Neg) and isinstance(node.operand, ast.Num):
             return ()  # a negative literal
-        if isinstance(node, ast.Subscript) and len(node.indices) == 1 \
-                and isinstance(node.indices[0], ast.Slice):
-            return (node.target,)
-        if isinstance(node, ast.Subscript) and _static(node.indices):
-            return (node.target,)
+        if isinstance(node, ast.Subscript):  # slices and whole numbers are static
+            return (node.target,) + tuple(i for i in node.indices
+                                          if not isinstance(i, ast.Slice)
+                                          and _static_int(i) is None)
         return node.kids()
 
     def visit(self, node: Any, kids: list, scope: _Scope) -> int:
@@ -425,7 +424,7 @@ class _ModelElaborator:
         if isinstance(node, ast.Name):
             return self.name(node, scope)
         if isinstance(node, ast.BinOp):
-            return self.prim(_BINARY[node.op], kids, {}, node.pos, scope)
+            return self.prim(ops.OPERATORS[node.op], kids, {}, node.pos, scope)
         if isinstance(node, ast.Neg) and not kids:
             value = -node.operand.value
             return b.add(Const(value, Ty("Int" if isinstance(value, int) else "Real")), [])[0]
@@ -456,8 +455,12 @@ class _ModelElaborator:
             shown = ", ".join(str(ob) for ob in obs)
             raise ast.error_at(CatlearnTypeError, f"{op} cannot take {shown}", pos) from None
         integral = obs and all(ob.name in INTEGRAL for ob in obs)
-        if op in ("index", "slice"):
+        if op in ops.INDEXING:
             base = obs[0].name
+        elif op in ops.COMPARISONS:
+            base = "Bool"
+        elif op == "where":  # the type of its two branches
+            base = "Int" if all(ob.name in INTEGRAL for ob in obs[1:]) else "Real"
         elif op in ("add", "sub", "mul", "neg") and integral:
             base = "Int"
         else:
@@ -466,11 +469,11 @@ class _ModelElaborator:
         return b.add(Prim(op, b.type_of(wires), cod, **options), wires)[0]
 
     def call(self, node: ast.Call, wires: list[int], scope: _Scope) -> int:
-        if node.func not in ops.PRIMITIVES or node.func in ("index", "slice"):
+        if node.func not in ops.PRIMITIVES or node.func in ops.NOT_BY_NAME:
             if node.func in distributions.DISTRIBUTIONS:
                 raise ast.error_at(CatlearnTypeError, f"{node.func} is a distribution: draw "
                                    f"from it with ~, as in x ~ {node.func}(...)", node.pos)
-            callable_ = [k for k in ops.PRIMITIVES if k not in ("index", "slice")]
+            callable_ = [k for k in ops.PRIMITIVES if k not in ops.NOT_BY_NAME]
             close = difflib.get_close_matches(node.func, callable_, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ast.error_at(UnknownNameError, f"unknown function '{node.func}'{hint}",
@@ -494,31 +497,34 @@ class _ModelElaborator:
     def subscript(self, node: ast.Subscript, kids: list, scope: _Scope) -> int:
         if id(node) in self.family_reads:
             return self.family_reads.pop(id(node))
-        if len(node.indices) == 1 and isinstance(node.indices[0], ast.Slice):
-            bounds = {}
-            for key in ("start", "stop"):
-                bound = getattr(node.indices[0], key)
-                if bound is None:
-                    continue
-                value = _static_int(bound)
-                if value is None:
-                    raise ast.error_at(CatlearnTypeError, "slice bounds must be whole "
-                                       "numbers", bound.pos)
-                bounds[key] = value
-            return self.prim("slice", kids, bounds, node.pos, scope)
-        if any(isinstance(i, ast.Slice) for i in node.indices):
-            raise ast.error_at(NotSupportedError, "not supported yet: a slice together with "
-                               "other indices", node.pos)
-        if _static(node.indices):
-            static = tuple(_static_int(i) for i in node.indices)
-            return self.prim("index", kids, {"static": static}, node.pos, scope)
         array, *indices = kids
-        for wire, index in zip(indices, node.indices):
+        dynamic = [i for i in node.indices if not isinstance(i, ast.Slice)
+                   and _static_int(i) is None]
+        for wire, index in zip(indices, dynamic):
             ob = scope.builder.wires[wire]
-            if ob.name not in INTEGRAL or ob.shape:
-                raise ast.error_at(CatlearnTypeError, f"an index must be an integer, not "
-                                   f"{ob}", index.pos)
-        return self.prim("index", kids, {}, node.pos, scope)
+            if ob.name not in INTEGRAL:
+                raise ast.error_at(CatlearnTypeError, f"an index must be an integer or an "
+                                   f"array of integers, not {ob}", index.pos)
+        if not any(isinstance(i, ast.Slice) for i in node.indices) and not any(
+                scope.builder.wires[w].shape for w in indices):
+            static = tuple(_static_int(i) for i in node.indices if _static_int(i) is not None)
+            if len(static) == len(node.indices) or not static:
+                return self.prim("index", kids, {"static": static} if static else {},
+                                 node.pos, scope)
+        axes = tuple((self.slice_bound(i.start), self.slice_bound(i.stop))
+                     if isinstance(i, ast.Slice) else _static_int(i) for i in node.indices)
+        return self.prim("subscript", kids, {"axes": axes}, node.pos, scope)
+
+    def slice_bound(self, bound: Any) -> Optional[DimExpr]:
+        """A bound of ``a[i:j]``: absent, a whole number, or a dimension (``a[0:K]``)."""
+        if bound is None:
+            return None
+        try:
+            return simplify(self.dim(bound))
+        except CatlearnTypeError:
+            raise ast.error_at(CatlearnTypeError, "slice bounds must be whole numbers or "
+                               "integer arguments of the model (Nat or Int), or + - * of "
+                               "those", bound.pos) from None
 
     # -- names
     def _lookup(self, name: str, scope: _Scope) -> tuple[Optional[_Scope], Any]:
@@ -666,10 +672,6 @@ def _static_int(node: Any) -> Optional[int]:
             and isinstance(node.operand.value, int):
         return -node.operand.value
     return None
-
-
-def _static(indices: tuple) -> bool:
-    return all(_static_int(i) is not None for i in indices)
 
 
 def _lag(indices: tuple) -> Optional[tuple[str, int]]:

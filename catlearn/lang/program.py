@@ -472,9 +472,6 @@ def _stack(items: list, node: ast.ListExpr) -> np.ndarray:
     return array.T if array.ndim == 2 and not any(rows) else array
 
 
-_QUERY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
-
-
 def _compute(node: Any, kids: list) -> np.ndarray:
     """Arithmetic or a function of the language on query values, computed once
     by the primitive's own function; a result that is not finite is refused
@@ -486,11 +483,11 @@ def _compute(node: Any, kids: list) -> np.ndarray:
     if isinstance(node, ast.Neg):
         name, args, kwargs = "neg", kids, {}
     elif isinstance(node, ast.BinOp):
-        name, args, kwargs = _QUERY_OPERATORS[node.op], kids, {}
+        name, args, kwargs = ops.OPERATORS[node.op], kids, {}
     else:
         name, args = node.func, kids[:len(node.args)]
         kwargs = {key: value for (key, _, _), value in zip(node.kwargs, kids[len(node.args):])}
-        callable_ = [k for k in ops.PRIMITIVES if k not in ("index", "slice")]
+        callable_ = [k for k in ops.PRIMITIVES if k not in ops.NOT_BY_NAME]
         if name not in callable_:
             from catlearn.distributions import DISTRIBUTIONS
             if name in DISTRIBUTIONS:
