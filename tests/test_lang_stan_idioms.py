@@ -200,3 +200,29 @@ def test_misuse_is_refused_where_it_is_written(source, cls, line, column, words)
     assert type(err) is cls and (err.line, err.column) == (line, column), str(err)
     for word in words:
         assert word in err.message, err.message
+
+
+# -- a start needs a finite gradient too ------------------------------------------------
+
+def test_a_chain_starts_only_where_the_gradient_is_finite():
+    """Finite everywhere, with a NaN gradient for x > 0 (the branch jnp.where
+    leaves still enters the gradient): half of the uniform starts have a finite
+    density there, none of them a usable gradient."""
+    from catlearn.inference.chains import finite_start
+
+    def logdensity(x):
+        return jnp.sum(jnp.where(x > 0, 0.0, jnp.sqrt(-x)))
+    assert jnp.isfinite(logdensity(jnp.ones(1)))
+    assert not jnp.isfinite(jax.grad(logdensity)(jnp.ones(1))).all()
+    starts = [finite_start(logdensity, jax.random.key(seed), jnp.full(1, jnp.nan))
+              for seed in range(20)]
+    assert all(float(x[0]) < 0 and jnp.isfinite(value) for x, value in starts)
+
+
+def test_eye_of_a_nat_argument_runs():
+    model = parse("model m(N: Nat) {\n s ~ HalfNormal(1)\n K = s * eye(N)\n"
+                  " z ~ MultivariateNormal(0 * diag(K), K)\n return K\n}")["m"]
+    draws = cl.infer(model, args={"N": 3}, method=cl.prior(draws=4)).predictive()
+    K, s = np.asarray(draws["K"]), np.asarray(draws["s"])
+    assert np.asarray(draws["z"]).shape == (1, 4, 3)
+    np.testing.assert_allclose(K, s[..., None, None] * np.eye(3))

@@ -159,9 +159,11 @@ class MCMC:
             dense_mass=bool(self.dense_mass), progress=_show_progress(self.progress),
             transform=Partial(Target.constrain, target)), mesh)(starts, key)
         if not np.all(np.isfinite(stats["start_logdensity"])):
-            raise InferenceError(f"{what}: the log density is not finite at any of "
-                                 f"{START_TRIES} initial points; the data are impossible "
-                                 "under the model "
+            raise InferenceError(f"{what}: the log density or its gradient is not finite "
+                                 f"at any of {START_TRIES} initial points (uniform on "
+                                 "(-2, 2) in unconstrained space); the data may be "
+                                 "impossible under the model, or a function of it not "
+                                 "differentiable there "
                                  f"(observed: {', '.join(target.observed) or 'none'})")
         if not all(np.all(np.isfinite(value)) for value in draws.values()):
             raise InferenceError(f"{what}: a chain reached a point where the log density "
