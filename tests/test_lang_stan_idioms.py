@@ -226,3 +226,15 @@ def test_eye_of_a_nat_argument_runs():
     K, s = np.asarray(draws["K"]), np.asarray(draws["s"])
     assert np.asarray(draws["z"]).shape == (1, 4, 3)
     np.testing.assert_allclose(K, s[..., None, None] * np.eye(3))
+
+
+def test_nuts_runs_in_double_precision_when_jax_does():
+    """With JAX in float64 (JAX_ENABLE_X64=1, here its context manager), the
+    chains start and move in float64 (a float32 start once broke the loop)."""
+    model = parse("model m() {\n mu ~ Normal(0, 1)\n y ~ Normal(mu, 1)\n}")["m"]
+    with jax.enable_x64(True):
+        post = cl.infer(model, data={"y": 1.0},
+                        method=cl.nuts(chains=1, warmup=100, samples=200, progress=False))
+        draws = np.asarray(post.samples["mu"])
+    assert draws.dtype == np.float64
+    assert abs(draws.mean() - 0.5) < 0.25  # N(0.5, 1/2)

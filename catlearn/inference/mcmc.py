@@ -144,13 +144,14 @@ class MCMC:
     def run(self, target: Target, key: jax.Array) -> Posterior:
         what = f"{self.kernel} on {target.model.name}"
         # The target refuses discrete latents here, as it traces its log density.
-        jax.eval_shape(target.logdensity, jax.ShapeDtypeStruct((target.dim,), jnp.float32))
+        real = jnp.result_type(float)  # float64 when JAX runs in double precision
+        jax.eval_shape(target.logdensity, jax.ShapeDtypeStruct((target.dim,), real))
         if target.dim == 0:
             raise InferenceError(f"{what}: the model has no latent variables to sample "
                                  "(every site is observed); use prior for its predictions")
         # No start given: each chain draws Stan's uniform start inside the compiled
         # run (chains.finite_start), with no program compiled for it here.
-        starts = np.full((self.chains, target.dim), np.nan, np.float32)
+        starts = np.full((self.chains, target.dim), np.nan, real)
         mesh = sharding.mesh_for(self.devices, self.chains, "chains", self.kernel)
         draws, stats = sharding.independent(lambda positions, k: sample(
             self.factory(), Partial(Target.logdensity, target), positions, k,
