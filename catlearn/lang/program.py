@@ -104,6 +104,7 @@ class Infer(Statement):
     method: str
     options: dict
     options_at: dict = field(default_factory=dict)
+    precision: Optional[str] = None  # "float64": the query runs in double precision
     #: the Posterior of the last run, for plots (``catlearn run --plot``)
     posterior: Any = field(default=None, init=False, repr=False, compare=False)
 
@@ -116,10 +117,12 @@ class Infer(Statement):
         start = time.perf_counter()
         method = _make_method(getattr(api, self.method), self.method, self.options,
                               self.options_at)
-        posterior = self.posterior = api.infer(self.model, args=self.args, data=self.data,
-                                               method=method)
+        with _in_precision(self.precision):
+            posterior = self.posterior = api.infer(self.model, args=self.args,
+                                                   data=self.data, method=method)
+            params = _summary(posterior)
         result = {"kind": "infer", "line": self.line, "model": self.model.name,
-                  "method": self.method, "params": _summary(posterior),
+                  "method": self.method, "params": params,
                   "log_evidence": _maybe_float(getattr(posterior, "log_evidence", None)),
                   "seconds": round(time.perf_counter() - start, 3)}
         if "divergences" in posterior.stats:
@@ -135,6 +138,7 @@ class SampleQuery(Statement):
     args: dict
     options: dict
     options_at: dict = field(default_factory=dict)
+    precision: Optional[str] = None
     #: the draws of the last run, a Posterior, for plots
     posterior: Any = field(default=None, init=False, repr=False, compare=False)
 
@@ -142,9 +146,12 @@ class SampleQuery(Statement):
         api = _engine("catlearn.inference.api", f"sample {self.model.name} with prior")
         start = time.perf_counter()
         method = _make_method(api.prior, "prior", self.options, self.options_at)
-        draws = self.posterior = api.infer(self.model, args=self.args, data={}, method=method)
+        with _in_precision(self.precision):
+            draws = self.posterior = api.infer(self.model, args=self.args, data={},
+                                               method=method)
+            params = _summary(draws)
         return {"kind": "sample", "line": self.line, "model": self.model.name,
-                "method": "prior", "params": _summary(draws), "log_evidence": None,
+                "method": "prior", "params": params, "log_evidence": None,
                 "seconds": round(time.perf_counter() - start, 3)}
 
 
@@ -364,12 +371,16 @@ def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
         args = _bind_args(model, node.args, env, node.model_pos)
         data = _bind_data(model, node.given, env)
         method, options = _method(node.method, INFERENCE_METHODS)
-        return Infer(line, column, model, args, data, method, options, _positions(node.method))
+        precision = _precision(options, node.method)
+        return Infer(line, column, model, args, data, method, options, _positions(node.method),
+                     precision)
     if isinstance(node, ast.SampleStmt):
         model = _lookup(env, node.model, Model, "a model", node.model_pos)
         args = _bind_args(model, node.args, env, node.model_pos)
         _, options = _method(node.method, ("prior",))
-        return SampleQuery(line, column, model, args, options, _positions(node.method))
+        precision = _precision(options, node.method)
+        return SampleQuery(line, column, model, args, options, _positions(node.method),
+                           precision)
     if isinstance(node, ast.TrainStmt):
         return _train(node, env)
     raise AssertionError(f"no elaboration for {type(node).__name__}")
@@ -591,6 +602,30 @@ def _method(node: ast.Method, allowed: tuple) -> tuple[str, dict]:
         raise ast.error_at(CatlearnTypeError, f"{node.name}: the seed must be a whole number, "
                            f"got {options['seed']!r}", _positions(node)["seed"])
     return node.name, options
+
+
+PRECISIONS = ("float32", "float64")
+
+
+def _precision(options: dict, node: ast.Method) -> Optional[str]:
+    """The option ``precision = "float64"`` of a query (taken out of the method's)."""
+    precision = options.pop("precision", None)
+    if precision is not None and precision not in PRECISIONS:
+        raise ast.error_at(CatlearnTypeError, f"precision is \"float32\" or \"float64\", "
+                           f"got {precision!r}", _positions(node)["precision"])
+    return precision
+
+
+@contextlib.contextmanager
+def _in_precision(precision: Optional[str]) -> Iterator[None]:
+    """JAX in double precision for a query with ``precision = "float64"`` (single
+    with "float32"; as the process is, otherwise)."""
+    if precision is None:
+        yield
+        return
+    import jax
+    with jax.enable_x64(precision == "float64"):
+        yield
 
 
 def _positions(node: ast.Method) -> dict:
