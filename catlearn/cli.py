@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the checks and queries of a program")
     _program_arguments(run)
     run.add_argument("--json", action="store_true", help="print one JSON document")
+    run.add_argument("--x64", action="store_true", help="run the whole program in double "
+                     "precision (float64)")
     run.add_argument("--plot", metavar="DIR", help="write trace, density and loss plots and "
                      "the diagrams of the models and learners queried into DIR as PNG files")
     run.add_argument("--no-cache", action="store_true", help="do not keep compiled programs "
@@ -102,6 +104,9 @@ def _run(args: argparse.Namespace) -> int:
             pass
     results: list[dict] = []
     drawn: set[str] = set()  # the diagrams already plotted
+    if args.x64:
+        import jax
+        jax.config.update("jax_enable_x64", True)
     try:
         if args.plot:  # refuse a folder that cannot be made before running anything
             os.makedirs(args.plot, exist_ok=True)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 from hypothesis.extra.numpy import arrays
 
-from catlearn.distributions import (DISTRIBUTIONS, Bernoulli, Beta, Binomial, Categorical,
+from catlearn.distributions import (DISTRIBUTIONS, Bernoulli, Beta, Binomial, Categorical, Flat,
                                     Cauchy, Dirichlet, Distribution, Exponential, Gamma,
                                     HalfCauchy, HalfNormal, InverseGamma, LogNormal,
                                     MultivariateNormal, Normal, Poisson, StudentT, Uniform,
@@ -241,7 +241,8 @@ def _example(cls):
     """A valid instance of any registered family, and a point of its support."""
     examples = {Categorical: (jnp.array([0.2, 0.8]),), Dirichlet: (jnp.array([1.0, 2.0]),),
                 MultivariateNormal: (jnp.zeros(2), jnp.eye(2)), Uniform: (0.0, 1.0),
-                Binomial: (5.0, 0.3), Bernoulli: (0.3,), Beta: (2.0, 3.0)}
+                Binomial: (5.0, 0.3), Bernoulli: (0.3,), Beta: (2.0, 3.0),
+                Flat: (0.0, jnp.inf)}
     points = {Dirichlet: jnp.array([0.4, 0.6]), MultivariateNormal: jnp.zeros(2)}
     point = points.get(cls, jnp.array(1 if cls.is_discrete else 0.5))
     return cls(*examples.get(cls, [1.0] * len(cls.arg_names))), point

@@ -108,6 +108,52 @@ class SigmoidAffine(Bijector):
         return f"SigmoidAffine({self.low}, {self.high})"
 
 
+class Bounded(Bijector):
+    """Onto ``(low, high)`` where either bound may be infinite, element by element:
+    the identity on the real line, ``low + exp(u)`` above a lower bound,
+    ``high - exp(u)`` below an upper one, and :class:`SigmoidAffine` between two
+    (Stan's transforms of its bounded declarations). Each element's branch is
+    chosen by which of its bounds are finite, so the bounds may be arrays and
+    may be traced values (``upper = 1 - alpha``)."""
+
+    def __init__(self, low, high):
+        self.low, self.high = jnp.asarray(low), jnp.asarray(high)
+
+    def _branches(self):
+        has_low, has_high = jnp.isfinite(self.low), jnp.isfinite(self.high)
+        # finite stand-ins where a bound is infinite, so that no branch (chosen or
+        # not) makes a NaN that a gradient through jnp.where would carry
+        low = jnp.where(has_low, self.low, 0.0)
+        high = jnp.where(has_high, self.high, 1.0)
+        width = jnp.where(has_low & has_high, high - low, 1.0)
+        return has_low, has_high, low, high, width
+
+    def forward(self, u):
+        has_low, has_high, low, high, width = self._branches()
+        between = low + width * jax.nn.sigmoid(u)
+        one_sided = jnp.where(has_low, low + jnp.exp(u), high - jnp.exp(u))
+        return jnp.where(has_low & has_high, between,
+                         jnp.where(has_low | has_high, one_sided, u))
+
+    def inverse(self, x):
+        has_low, has_high, low, high, width = self._branches()
+        z = (x - low) / width
+        between = jnp.log(z) - jnp.log1p(-z)
+        one_sided = jnp.log(jnp.where(has_low, x - low, high - x))
+        return jnp.where(has_low & has_high, between,
+                         jnp.where(has_low | has_high, one_sided, x))
+
+    def log_abs_det_jacobian(self, u):
+        has_low, has_high, _, _, width = self._branches()
+        u = jnp.asarray(u, dtype=jnp.result_type(float))
+        between = jnp.log(width) + log_sigmoid(u) + log_sigmoid(-u)
+        return jnp.where(has_low & has_high, between,
+                         jnp.where(has_low | has_high, u, jnp.zeros_like(u)))
+
+    def __repr__(self):
+        return f"Bounded({self.low}, {self.high})"
+
+
 class Independent(Bijector):
     """An elementwise bijector applied to whole vectors (or arrays of rank ``n``)."""
 

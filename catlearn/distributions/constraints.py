@@ -99,6 +99,35 @@ class _Interval(Constraint):
         return bijectors.SigmoidAffine(self.low, self.high)
 
 
+class _Bounded(Constraint):
+    """``[low, high]`` with bounds that may be infinite (``-inf``/``inf`` for none)."""
+
+    def __init__(self, low, high):
+        self.low, self.high = low, high
+        self.description = f"in [{low}, {high}]"
+
+    def check(self, x):
+        return (x >= self.low) & (x <= self.high) & ~jnp.isnan(x)
+
+    def feasible_like(self, x):
+        return bijectors.Bounded(self.low, self.high).forward(jnp.zeros_like(x))
+
+    def bijector(self):
+        return bijectors.Bounded(self.low, self.high)
+
+
+class _ExtendedReal(Constraint):
+    """The reals with ``-inf`` and ``inf``: a bound that may be absent."""
+
+    description = "a real number or an infinite bound"
+
+    def check(self, x):
+        return ~jnp.isnan(x)
+
+    def feasible_like(self, x):
+        return jnp.zeros_like(x)
+
+
 def _is_integer(x):
     return x == jnp.floor(x)
 
@@ -187,6 +216,14 @@ positive_vector = _Independent(positive, 1, "a vector of positive reals")
 def interval(low, high) -> Constraint:
     """The closed interval ``[low, high]``."""
     return _Interval(low, high)
+
+
+def bounded(low, high) -> Constraint:
+    """``[low, high]`` where a bound may be infinite, with :class:`~bijectors.Bounded`."""
+    return _Bounded(low, high)
+
+
+extended_real = _ExtendedReal()
 
 
 def integer_interval(low, high) -> Constraint:

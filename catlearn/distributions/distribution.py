@@ -74,6 +74,8 @@ class Distribution(ABC):
     aliases: ClassVar[Mapping[str, str]] = {}  # other keywords accepted for a parameter
     support: Constraint
     is_discrete: ClassVar[bool] = False
+    #: False for a flat (improper) density, which methods drawing from the prior refuse
+    is_proper: ClassVar[bool] = True
     name: ClassVar[str] = "Distribution"  # in messages; the class name unless set
 
     def __init_subclass__(cls, **kwargs):

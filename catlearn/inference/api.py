@@ -35,6 +35,7 @@ from typing import Any, Mapping, Optional, Protocol, runtime_checkable
 
 import jax
 
+from catlearn.distributions import get as get_distribution
 from catlearn.errors import InferenceError
 from catlearn.inference.importance import ImportanceSampling
 from catlearn.inference.mcmc import MCMC
@@ -83,7 +84,28 @@ def infer(model: Model, args: Optional[Mapping[str, Any]] = None,
     if key is not None:
         require_key(f"infer {model.name}", key)
     target = Target(model, args, data)
+    _refuse_improper_prior(target, method.name)
     return method.run(target, jax.random.key(method.seed) if key is None else key)
+
+
+#: methods that read only the log density, never draws from the prior
+DENSITY_METHODS = ("rmh", "mala", "hmc", "nuts")
+
+
+def _refuse_improper_prior(target: Target, method: str) -> None:
+    """A flat prior (``x : Real``) has no draws: methods that sample the prior
+    (prior, importance, SMC, PMMH) would read Stan's initial points as prior draws."""
+    flat = list(dict.fromkeys(box.site for box in target.model.sites()
+                              if box.site in target.latent_names
+                              and not get_distribution(box.dist).is_proper))
+    if flat and method not in DENSITY_METHODS:
+        many = len(flat) > 1
+        raise InferenceError(
+            f"{method} on {target.model.name}: {', '.join(flat)} "
+            f"{'have flat (improper) priors' if many else 'has a flat (improper) prior'}, "
+            f"which cannot be sampled; use {', '.join(DENSITY_METHODS)}, or give "
+            f"{'them' if many else 'it'} a proper prior (as in {flat[0]} ~ Normal(0, 10))")
+
 
 
 def _shown(value: Any) -> str:

@@ -109,10 +109,16 @@ def uniform_start(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32,
 
 def finite_start(logdensity_fn: LogDensity, key: jax.Array, position: Position,
                  tries: int = START_TRIES) -> tuple[Position, jax.Array]:
-    """``position`` if its log density is finite, else the first of ``tries``
-    :func:`uniform_start` draws where it is; with the log density there (still
-    not finite if every try failed). A NaN ``position`` asks for the draws alone."""
+    """``position`` if its log density and its gradient are finite (as Stan
+    requires: a finite density with a NaN gradient freezes a chain), else the
+    first of ``tries`` :func:`uniform_start` draws where they are; with the log
+    density there (``-inf`` if every try failed). A NaN ``position`` asks for
+    the draws alone."""
     flat, unravel = ravel_pytree(position)
+
+    def usable(x):
+        logdensity, grad = jax.value_and_grad(lambda y: logdensity_fn(unravel(y)))(x)
+        return jnp.where(jnp.all(jnp.isfinite(grad)), logdensity, -jnp.inf)
 
     def failing(carry):
         i, _, logdensity = carry
@@ -122,7 +128,7 @@ def finite_start(logdensity_fn: LogDensity, key: jax.Array, position: Position,
         i, x, _ = carry
         draw = uniform_start(jax.random.fold_in(key, i), x.shape, x.dtype)
         x = jnp.where(i == 0, x, draw)  # the first try is the position itself
-        return i + 1, x, logdensity_fn(unravel(x))
+        return i + 1, x, usable(x)
 
     _, flat, logdensity = jax.lax.while_loop(
         failing, redraw, (0, flat, jnp.full((), -jnp.inf, flat.dtype)))

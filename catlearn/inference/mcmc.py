@@ -144,13 +144,14 @@ class MCMC:
     def run(self, target: Target, key: jax.Array) -> Posterior:
         what = f"{self.kernel} on {target.model.name}"
         # The target refuses discrete latents here, as it traces its log density.
-        jax.eval_shape(target.logdensity, jax.ShapeDtypeStruct((target.dim,), jnp.float32))
+        real = jnp.result_type(float)  # float64 when JAX runs in double precision
+        jax.eval_shape(target.logdensity, jax.ShapeDtypeStruct((target.dim,), real))
         if target.dim == 0:
             raise InferenceError(f"{what}: the model has no latent variables to sample "
                                  "(every site is observed); use prior for its predictions")
         # No start given: each chain draws Stan's uniform start inside the compiled
         # run (chains.finite_start), with no program compiled for it here.
-        starts = np.full((self.chains, target.dim), np.nan, np.float32)
+        starts = np.full((self.chains, target.dim), np.nan, real)
         mesh = sharding.mesh_for(self.devices, self.chains, "chains", self.kernel)
         draws, stats = sharding.independent(lambda positions, k: sample(
             self.factory(), Partial(Target.logdensity, target), positions, k,
@@ -159,9 +160,11 @@ class MCMC:
             dense_mass=bool(self.dense_mass), progress=_show_progress(self.progress),
             transform=Partial(Target.constrain, target)), mesh)(starts, key)
         if not np.all(np.isfinite(stats["start_logdensity"])):
-            raise InferenceError(f"{what}: the log density is not finite at any of "
-                                 f"{START_TRIES} initial points; the data are impossible "
-                                 "under the model "
+            raise InferenceError(f"{what}: the log density or its gradient is not finite "
+                                 f"at any of {START_TRIES} initial points (uniform on "
+                                 "(-2, 2) in unconstrained space); the data may be "
+                                 "impossible under the model, or a function of it not "
+                                 "differentiable there "
                                  f"(observed: {', '.join(target.observed) or 'none'})")
         if not all(np.all(np.isfinite(value)) for value in draws.values()):
             raise InferenceError(f"{what}: a chain reached a point where the log density "

@@ -258,6 +258,16 @@ class Draw:
 
 
 @dataclass(frozen=True)
+class Declare:
+    """``target : Type(lower = a, upper = b)``: a parameter with a flat prior."""
+
+    target: Target
+    type: TypeAtom
+    kwargs: tuple  # of (name, expr, pos)
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class Let:
     target: Target
     expr: Any

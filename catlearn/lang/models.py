@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -40,10 +41,14 @@ from catlearn.lang.types import INTEGRAL, elaborate_type
 from catlearn.primitives import ops
 from catlearn.syntax.diagram import Graph
 from catlearn.syntax.hypergraph import Hypergraph
-from catlearn.syntax.model import INT, Const, DimExpr, Model, Plate, Prim, Sample, Scan, Score
+from catlearn.syntax.model import (INT, Const, DimExpr, Model, Plate, Prim, Sample, Scan, Score,
+                                   simplify)
 from catlearn.syntax.ty import Ob, Ty
 
-_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+_DEFINING = (ast.Draw, ast.Declare, ast.Let)
+#: the types a parameter may be declared with (a flat prior), and their bounds
+_DECLARABLE = {"Real": (None, None), "Pos": (0.0, None), "Prob": (0.0, 1.0)}
+_DECLARED_BASE = {"Pos": "Pos", "Prob": "Prob"}
 _MAX_LOOP_DEPTH = 32
 
 
@@ -152,10 +157,11 @@ class _ModelElaborator:
         self.node = node
         self.definitions: dict[str, ast.Pos] = {}
         for stmt in _walk_statements(node.body):
-            if isinstance(stmt, (ast.Draw, ast.Let)):
+            if isinstance(stmt, _DEFINING):
                 self.definitions.setdefault(stmt.target.name, stmt.target.pos)
         self.top = _Scope(_Builder())
         self.dims: set[str] = set()
+        self.shape_dims: set[str] = set()  # symbols of the arguments' shapes (x: Real[N])
         self.family_reads: dict[int, int] = {}  # subscript node -> its wire, between passes
 
     def run(self) -> Model:
@@ -168,6 +174,7 @@ class _ModelElaborator:
             self._define(self.top, param.name, param.pos, _Value(self.top.builder.wire(ty.objects[0])))
             if ty.objects[0].name in INTEGRAL and not ty.objects[0].shape:
                 self.dims.add(param.name)
+            self.shape_dims.update(d for d in ty.objects[0].shape if isinstance(d, str))
             args.append((param.name, ty))
             dom.append(self.top.names[param.name].wire)
         returns, cod = [], []
@@ -187,6 +194,8 @@ class _ModelElaborator:
     def statement(self, stmt: Any, scope: _Scope, depth: int) -> None:
         if isinstance(stmt, ast.Draw):
             self.draw(stmt, scope)
+        elif isinstance(stmt, ast.Declare):
+            self.declare(stmt, scope)
         elif isinstance(stmt, ast.Let):
             self.bind(stmt.target, self.expr(stmt.expr, scope), scope, sampled=False)
         elif isinstance(stmt, ast.Factor):
@@ -221,6 +230,54 @@ class _ModelElaborator:
                      index=static)
         (out,) = scope.builder.add(box, wires)
         self.bind(target, out, scope, sampled=True)
+
+    def declare(self, stmt: ast.Declare, scope: _Scope) -> None:
+        """``x : Real[K](lower = a, upper = b)``: a site with the flat prior on the
+        declared set, as a parameter declared in Stan with no statement about it."""
+        atom, name = stmt.type, stmt.target.name
+        if atom.name not in _DECLARABLE:
+            if atom.name == "Simplex":
+                raise ast.error_at(NotSupportedError, f"not supported yet: a flat prior on a "
+                                   f"simplex; write {name} ~ Dirichlet(...) (Dirichlet of "
+                                   "ones is the flat one)", atom.pos)
+            if atom.name in INTEGRAL:
+                raise ast.error_at(CatlearnTypeError, f"{name} : {atom.name}: only continuous "
+                                   "parameters (Real, Pos, Prob) can be declared without a "
+                                   f"distribution; draw a discrete one, as in {name} ~ "
+                                   "Poisson(...)", atom.pos)
+            elaborate_type(ast.TypeExpr((atom,), atom.pos))  # an unknown type: its error
+        bounds = dict(zip(("lower", "upper"), _DECLARABLE[atom.name]))
+        for key, value, pos in stmt.kwargs:
+            if key not in bounds:
+                close = difflib.get_close_matches(key, bounds, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ast.error_at(UnknownNameError, f"a declaration takes the bounds lower "
+                                   f"and upper, not '{key}'{hint}", pos)
+            if atom.name != "Real":
+                raise ast.error_at(CatlearnTypeError, f"{atom.name} has its bounds already; "
+                                   f"bounds go on Real, as in {name} : Real({key} = ...)", pos)
+            bounds[key] = value
+        for d in atom.dims:
+            if isinstance(d, str) and d not in self.dims | self.shape_dims:
+                raise ast.error_at(UnknownNameError, f"{name} : {atom.name}[...]: the "
+                                   f"dimension {d} is neither a number nor a dimension of "
+                                   "the model's arguments", atom.pos)
+        shape = tuple(atom.dims)
+        b = scope.builder
+        wires = []
+        for key, default in zip(("lower", "upper"), (-math.inf, math.inf)):
+            bound = default if bounds[key] is None else bounds[key]
+            written = not isinstance(bound, float)  # an expression of the program
+            wire = self.expr(bound, scope) if written else b.add(Const(bound), [])[0]
+            if b.wires[wire].shape != shape:
+                wire = self.prim("broadcast_to", [wire], {"shape": shape},
+                                 bound.pos if written else atom.pos, scope)
+            wires.append(wire)
+        value = Ob(_DECLARED_BASE.get(atom.name, "Real"), shape)
+        box = Sample(name, "Flat", b.type_of(wires), Ty.of([value]),
+                     index=self.target_index(stmt.target, scope))
+        (out,) = b.add(box, wires)
+        self.bind(stmt.target, out, scope, sampled=True)
 
     def target_index(self, target: ast.Target, scope: _Scope) -> tuple:
         """The static index of a top-level ``x[0]``; ``()`` otherwise (checked)."""
@@ -278,7 +335,7 @@ class _ModelElaborator:
         stop = self.dim(stmt.stop)
         families = []
         for inner in _walk_statements(stmt.body):
-            if isinstance(inner, (ast.Draw, ast.Let)) and inner.target.indices \
+            if isinstance(inner, _DEFINING) and inner.target.indices \
                     and inner.target.name not in families:
                 families.append(inner.target.name)
         body = _Builder()
@@ -353,11 +410,10 @@ class _ModelElaborator:
             return node.args  # keyword arguments are static options
         if isinstance(node, ast.Neg) and isinstance(node.operand, ast.Num):
             return ()  # a negative literal
-        if isinstance(node, ast.Subscript) and len(node.indices) == 1 \
-                and isinstance(node.indices[0], ast.Slice):
-            return (node.target,)
-        if isinstance(node, ast.Subscript) and _static(node.indices):
-            return (node.target,)
+        if isinstance(node, ast.Subscript):  # slices and whole numbers are static
+            return (node.target,) + tuple(i for i in node.indices
+                                          if not isinstance(i, ast.Slice)
+                                          and _static_int(i) is None)
         return node.kids()
 
     def visit(self, node: Any, kids: list, scope: _Scope) -> int:
@@ -368,7 +424,7 @@ class _ModelElaborator:
         if isinstance(node, ast.Name):
             return self.name(node, scope)
         if isinstance(node, ast.BinOp):
-            return self.prim(_BINARY[node.op], kids, {}, node.pos, scope)
+            return self.prim(ops.OPERATORS[node.op], kids, {}, node.pos, scope)
         if isinstance(node, ast.Neg) and not kids:
             value = -node.operand.value
             return b.add(Const(value, Ty("Int" if isinstance(value, int) else "Real")), [])[0]
@@ -399,8 +455,12 @@ class _ModelElaborator:
             shown = ", ".join(str(ob) for ob in obs)
             raise ast.error_at(CatlearnTypeError, f"{op} cannot take {shown}", pos) from None
         integral = obs and all(ob.name in INTEGRAL for ob in obs)
-        if op in ("index", "slice"):
+        if op in ops.INDEXING:
             base = obs[0].name
+        elif op in ops.COMPARISONS:
+            base = "Bool"
+        elif op == "where":  # the type of its two branches
+            base = "Int" if all(ob.name in INTEGRAL for ob in obs[1:]) else "Real"
         elif op in ("add", "sub", "mul", "neg") and integral:
             base = "Int"
         else:
@@ -409,11 +469,11 @@ class _ModelElaborator:
         return b.add(Prim(op, b.type_of(wires), cod, **options), wires)[0]
 
     def call(self, node: ast.Call, wires: list[int], scope: _Scope) -> int:
-        if node.func not in ops.PRIMITIVES or node.func in ("index", "slice"):
+        if node.func not in ops.PRIMITIVES or node.func in ops.NOT_BY_NAME:
             if node.func in distributions.DISTRIBUTIONS:
                 raise ast.error_at(CatlearnTypeError, f"{node.func} is a distribution: draw "
                                    f"from it with ~, as in x ~ {node.func}(...)", node.pos)
-            callable_ = [k for k in ops.PRIMITIVES if k not in ("index", "slice")]
+            callable_ = [k for k in ops.PRIMITIVES if k not in ops.NOT_BY_NAME]
             close = difflib.get_close_matches(node.func, callable_, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ast.error_at(UnknownNameError, f"unknown function '{node.func}'{hint}",
@@ -437,31 +497,34 @@ class _ModelElaborator:
     def subscript(self, node: ast.Subscript, kids: list, scope: _Scope) -> int:
         if id(node) in self.family_reads:
             return self.family_reads.pop(id(node))
-        if len(node.indices) == 1 and isinstance(node.indices[0], ast.Slice):
-            bounds = {}
-            for key in ("start", "stop"):
-                bound = getattr(node.indices[0], key)
-                if bound is None:
-                    continue
-                value = _static_int(bound)
-                if value is None:
-                    raise ast.error_at(CatlearnTypeError, "slice bounds must be whole "
-                                       "numbers", bound.pos)
-                bounds[key] = value
-            return self.prim("slice", kids, bounds, node.pos, scope)
-        if any(isinstance(i, ast.Slice) for i in node.indices):
-            raise ast.error_at(NotSupportedError, "not supported yet: a slice together with "
-                               "other indices", node.pos)
-        if _static(node.indices):
-            static = tuple(_static_int(i) for i in node.indices)
-            return self.prim("index", kids, {"static": static}, node.pos, scope)
         array, *indices = kids
-        for wire, index in zip(indices, node.indices):
+        dynamic = [i for i in node.indices if not isinstance(i, ast.Slice)
+                   and _static_int(i) is None]
+        for wire, index in zip(indices, dynamic):
             ob = scope.builder.wires[wire]
-            if ob.name not in INTEGRAL or ob.shape:
-                raise ast.error_at(CatlearnTypeError, f"an index must be an integer, not "
-                                   f"{ob}", index.pos)
-        return self.prim("index", kids, {}, node.pos, scope)
+            if ob.name not in INTEGRAL:
+                raise ast.error_at(CatlearnTypeError, f"an index must be an integer or an "
+                                   f"array of integers, not {ob}", index.pos)
+        if not any(isinstance(i, ast.Slice) for i in node.indices) and not any(
+                scope.builder.wires[w].shape for w in indices):
+            static = tuple(_static_int(i) for i in node.indices if _static_int(i) is not None)
+            if len(static) == len(node.indices) or not static:
+                return self.prim("index", kids, {"static": static} if static else {},
+                                 node.pos, scope)
+        axes = tuple((self.slice_bound(i.start), self.slice_bound(i.stop))
+                     if isinstance(i, ast.Slice) else _static_int(i) for i in node.indices)
+        return self.prim("subscript", kids, {"axes": axes}, node.pos, scope)
+
+    def slice_bound(self, bound: Any) -> Optional[DimExpr]:
+        """A bound of ``a[i:j]``: absent, a whole number, or a dimension (``a[0:K]``)."""
+        if bound is None:
+            return None
+        try:
+            return simplify(self.dim(bound))
+        except CatlearnTypeError:
+            raise ast.error_at(CatlearnTypeError, "slice bounds must be whole numbers or "
+                               "integer arguments of the model (Nat or Int), or + - * of "
+                               "those", bound.pos) from None
 
     # -- names
     def _lookup(self, name: str, scope: _Scope) -> tuple[Optional[_Scope], Any]:
@@ -609,10 +672,6 @@ def _static_int(node: Any) -> Optional[int]:
             and isinstance(node.operand.value, int):
         return -node.operand.value
     return None
-
-
-def _static(indices: tuple) -> bool:
-    return all(_static_int(i) is not None for i in indices)
 
 
 def _lag(indices: tuple) -> Optional[tuple[str, int]]:

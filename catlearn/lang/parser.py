@@ -125,6 +125,16 @@ class _Build(Transformer):
         positional, keywords = _split_args(args)
         return ast.Draw(target, str(dist), positional, keywords, _pos(tilde), _pos(dist))
 
+    def declare(self, ch):
+        target, colon, ty, args = ch
+        positional, keywords = _split_args(args)
+        if positional:
+            line, column = positional[0].pos
+            raise CatlearnSyntaxError(f"the bounds of {target.name} must be named, as in "
+                                      f"{target.name} : {ty.name}(lower = 0)",
+                                      line=line, column=column)
+        return ast.Declare(target, ty, keywords, _pos(colon))
+
     def let(self, ch):
         target, expr = ch
         return ast.Let(target, expr, target.pos)

@@ -104,6 +104,7 @@ class Infer(Statement):
     method: str
     options: dict
     options_at: dict = field(default_factory=dict)
+    precision: Optional[str] = None  # "float64": the query runs in double precision
     #: the Posterior of the last run, for plots (``catlearn run --plot``)
     posterior: Any = field(default=None, init=False, repr=False, compare=False)
 
@@ -116,10 +117,12 @@ class Infer(Statement):
         start = time.perf_counter()
         method = _make_method(getattr(api, self.method), self.method, self.options,
                               self.options_at)
-        posterior = self.posterior = api.infer(self.model, args=self.args, data=self.data,
-                                               method=method)
+        with _in_precision(self.precision):
+            posterior = self.posterior = api.infer(self.model, args=self.args,
+                                                   data=self.data, method=method)
+            params = _summary(posterior)
         result = {"kind": "infer", "line": self.line, "model": self.model.name,
-                  "method": self.method, "params": _summary(posterior),
+                  "method": self.method, "params": params,
                   "log_evidence": _maybe_float(getattr(posterior, "log_evidence", None)),
                   "seconds": round(time.perf_counter() - start, 3)}
         if "divergences" in posterior.stats:
@@ -135,6 +138,7 @@ class SampleQuery(Statement):
     args: dict
     options: dict
     options_at: dict = field(default_factory=dict)
+    precision: Optional[str] = None
     #: the draws of the last run, a Posterior, for plots
     posterior: Any = field(default=None, init=False, repr=False, compare=False)
 
@@ -142,9 +146,12 @@ class SampleQuery(Statement):
         api = _engine("catlearn.inference.api", f"sample {self.model.name} with prior")
         start = time.perf_counter()
         method = _make_method(api.prior, "prior", self.options, self.options_at)
-        draws = self.posterior = api.infer(self.model, args=self.args, data={}, method=method)
+        with _in_precision(self.precision):
+            draws = self.posterior = api.infer(self.model, args=self.args, data={},
+                                               method=method)
+            params = _summary(draws)
         return {"kind": "sample", "line": self.line, "model": self.model.name,
-                "method": "prior", "params": _summary(draws), "log_evidence": None,
+                "method": "prior", "params": params, "log_evidence": None,
                 "seconds": round(time.perf_counter() - start, 3)}
 
 
@@ -369,12 +376,16 @@ def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
         args = _bind_args(model, node.args, env, node.model_pos)
         data = _bind_data(model, node.given, env)
         method, options = _method(node.method, INFERENCE_METHODS)
-        return Infer(line, column, model, args, data, method, options, _positions(node.method))
+        precision = _precision(options, node.method)
+        return Infer(line, column, model, args, data, method, options, _positions(node.method),
+                     precision)
     if isinstance(node, ast.SampleStmt):
         model = _lookup(env, node.model, Model, "a model", node.model_pos)
         args = _bind_args(model, node.args, env, node.model_pos)
         _, options = _method(node.method, ("prior",))
-        return SampleQuery(line, column, model, args, options, _positions(node.method))
+        precision = _precision(options, node.method)
+        return SampleQuery(line, column, model, args, options, _positions(node.method),
+                           precision)
     if isinstance(node, ast.TrainStmt):
         return _train(node, env)
     raise AssertionError(f"no elaboration for {type(node).__name__}")
@@ -392,14 +403,15 @@ def _lookup(env: dict, name: str, kind: type, what: str, pos: ast.Pos) -> Any:
 
 
 def _value(node: Any, env: dict, table: Optional[DataTable] = None) -> Any:
-    """The value of a query argument: numbers, lists, ``d.x`` (or a column of ``table``)."""
+    """The value of a query argument: numbers, lists, ``d.x`` (or a column of ``table``),
+    and arithmetic and functions of those (``log(d.y)``, ``d.x - mean(d.x)``)."""
     def visit(n, kids):
         if isinstance(n, ast.Num):
             return n.value
-        if isinstance(n, ast.Neg) and isinstance(kids[0], (int, float, np.ndarray)):
-            return -kids[0]
+        if isinstance(n, (ast.Neg, ast.BinOp, ast.Call)):
+            return _compute(n, kids)
         if isinstance(n, ast.ListExpr):
-            return _stack(kids, n.pos)
+            return _stack(kids, n)
         if isinstance(n, ast.Attr) and isinstance(n.target, ast.Name):
             data = _lookup(env, n.target.id, DataTable, "data", n.target.pos)
             return _column(data, n.name, n.pos)
@@ -456,15 +468,67 @@ def _column(table: DataTable, name: str, pos: ast.Pos) -> np.ndarray:
         raise ast.error_at(type(err), err.message, pos) from None
 
 
-def _stack(items: list, pos: ast.Pos) -> np.ndarray:
+def _stack(items: list, node: ast.ListExpr) -> np.ndarray:
+    """A list's value. Written out, ``[[1, 2], [3, 4]]`` is read row by row, as
+    NumPy and Stan read it; a list of data columns ``[d.a, d.b]`` is a table, one
+    row per example (each column one column of the matrix)."""
     try:
         array = np.asarray(items)
     except ValueError:
         array = None
     if array is None or array.dtype.kind not in "iufb":
-        raise ast.error_at(DataError, "a list must hold numbers or columns of one length", pos)
-    # a list of columns is a table: one row per example
-    return array.T if array.ndim == 2 and any(np.ndim(i) for i in items) else array
+        raise ast.error_at(DataError, "a list must hold numbers or columns of one length",
+                           node.pos)
+    rows = [isinstance(item, ast.ListExpr) or not np.ndim(value)
+            for item, value in zip(node.items, items)]
+    if array.ndim == 2 and not all(rows) and any(rows):
+        raise ast.error_at(DataError, "a list mixes rows written out with data columns; "
+                           "write a matrix row by row, [[1, 2], [3, 4]], or list columns, "
+                           "[d.a, d.b]", node.pos)
+    return array.T if array.ndim == 2 and not any(rows) else array
+
+
+def _compute(node: Any, kids: list) -> np.ndarray:
+    """Arithmetic or a function of the language on query values, computed once
+    by the primitive's own function; a result that is not finite is refused
+    where it is written (``log`` of a zero)."""
+    import jax
+    from catlearn.primitives import ops
+    if isinstance(node, ast.Neg) and isinstance(kids[0], (int, float)):
+        return -kids[0]  # a negative literal stays a Python number (seed = -1)
+    if isinstance(node, ast.Neg):
+        name, args, kwargs = "neg", kids, {}
+    elif isinstance(node, ast.BinOp):
+        name, args, kwargs = ops.OPERATORS[node.op], kids, {}
+    else:
+        name, args = node.func, kids[:len(node.args)]
+        kwargs = {key: value for (key, _, _), value in zip(node.kwargs, kids[len(node.args):])}
+        callable_ = [k for k in ops.PRIMITIVES if k not in ops.NOT_BY_NAME]
+        if name not in callable_:
+            from catlearn.distributions import DISTRIBUTIONS
+            if name in DISTRIBUTIONS:
+                raise ast.error_at(CatlearnTypeError, f"{name} is a distribution; a query "
+                                   "argument is a value", node.pos)
+            close = difflib.get_close_matches(name, callable_, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"unknown function '{name}'{hint}", node.pos)
+    shown = ("-" if name == "neg" else getattr(node, "op", None) or f"{name}(...)")
+    if any(isinstance(a, str) for a in (*args, *kwargs.values())):
+        raise ast.error_at(CatlearnTypeError, f"{shown} takes numbers, not a string", node.pos)
+    try:
+        # in double precision, as data prepared with NumPy would be; the query's
+        # precision applies when the values enter the model
+        with jax.enable_x64(True):
+            value = np.asarray(ops.PRIMITIVES[name].fn(*args, **kwargs))
+    except (TypeError, ValueError) as err:
+        shapes = " and ".join(str(np.shape(a)) for a in args)
+        raise ast.error_at(CatlearnTypeError, f"{shown} cannot take values of shape "
+                           f"{shapes}: {err}", node.pos) from None
+    if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+        at = np.argwhere(~np.isfinite(value))
+        where = f" (at index {tuple(int(i) for i in at[0])})" if value.ndim else ""
+        raise ast.error_at(DataError, f"{shown} is not finite on these data{where}", node.pos)
+    return value.item() if value.ndim == 0 else value
 
 
 def _bind_args(model: Model, given: tuple, env: dict, pos: ast.Pos) -> dict:
@@ -543,6 +607,30 @@ def _method(node: ast.Method, allowed: tuple) -> tuple[str, dict]:
         raise ast.error_at(CatlearnTypeError, f"{node.name}: the seed must be a whole number, "
                            f"got {options['seed']!r}", _positions(node)["seed"])
     return node.name, options
+
+
+PRECISIONS = ("float32", "float64")
+
+
+def _precision(options: dict, node: ast.Method) -> Optional[str]:
+    """The option ``precision = "float64"`` of a query (taken out of the method's)."""
+    precision = options.pop("precision", None)
+    if precision is not None and precision not in PRECISIONS:
+        raise ast.error_at(CatlearnTypeError, f"precision is \"float32\" or \"float64\", "
+                           f"got {precision!r}", _positions(node)["precision"])
+    return precision
+
+
+@contextlib.contextmanager
+def _in_precision(precision: Optional[str]) -> Iterator[None]:
+    """JAX in double precision for a query with ``precision = "float64"`` (single
+    with "float32"; as the process is, otherwise)."""
+    if precision is None:
+        yield
+        return
+    import jax
+    with jax.enable_x64(precision == "float64"):
+        yield
 
 
 def _positions(node: ast.Method) -> dict:

@@ -16,7 +16,7 @@ are passed to both as keyword arguments. Users add primitives with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -30,7 +30,7 @@ from catlearn.categories.traced import Traced, TracedSamplers
 from catlearn.categories.weighted import Weighted, WeightedSamplers
 from catlearn.errors import CatlearnTypeError, UnknownNameError
 from catlearn.syntax.diagram import Box
-from catlearn.syntax.model import Const, Prim
+from catlearn.syntax.model import Const, Prim, resolve_dim, simplify
 
 Shape = tuple
 
@@ -44,16 +44,28 @@ class Primitive:
     fn: Callable[..., Any]
     shape: Callable[[Sequence[Shape], dict], Shape]
     doc: str = ""
+    #: options holding dimensions (``eye(N)``'s ``n``), resolved when a query binds them
+    dims: tuple[str, ...] = ()
 
 
 PRIMITIVES: dict[str, Primitive] = {}
+#: primitives that subscripts elaborate to, not callable by name
+INDEXING = ("index", "subscript")
+#: the primitive of each binary operator of the language
+OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "<": "lt",
+             "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
+COMPARISONS = ("lt", "le", "gt", "ge", "eq", "ne")
+#: primitives a program reaches by their syntax only (a subscript, an operator)
+NOT_BY_NAME = INDEXING + COMPARISONS
 
 
 def register_primitive(name: str, fn: Callable[..., Any], arity: Optional[int] = None,
                        shape: Optional[Callable[[Sequence[Shape], dict], Shape]] = None,
-                       doc: str = "") -> Primitive:
-    """Make ``name`` callable from the language; the default shape rule broadcasts."""
-    prim = Primitive(name, arity, fn, shape or broadcast_rule(name), doc)
+                       doc: str = "", dims: tuple[str, ...] = ()) -> Primitive:
+    """Make ``name`` callable from the language; the default shape rule broadcasts.
+    ``dims`` names the options that are dimensions (a number, an argument's name,
+    or ``(op, a, b)``), which reach ``fn`` as integers."""
+    prim = Primitive(name, arity, fn, shape or broadcast_rule(name), doc, tuple(dims))
     PRIMITIVES[name] = prim
     return prim
 
@@ -142,18 +154,44 @@ def _index_rule(shapes, options):
     return tuple(array[n:])
 
 
-def _slice_rule(shapes, options):
-    (array,) = shapes
-    if not array:
-        raise CatlearnTypeError("slicing: cannot slice a scalar")
-    start, stop = options.get("start"), options.get("stop")
+def _slice_length(size, start, stop):
+    """The length of ``a[start:stop]`` along an axis of ``size`` (symbols allowed)."""
     if isinstance(start, int) and isinstance(stop, int):
-        length = stop - start
-    elif stop is not None:
-        length = stop if not start else ("-", stop, start)
+        if isinstance(size, int) and not (0 <= start <= stop <= size):
+            raise CatlearnTypeError(f"slicing: {start}:{stop} is not inside an axis of "
+                                    f"length {size}")
+        return stop - start
+    if stop is not None:
+        return stop if not start else simplify(("-", stop, start))
+    return simplify(("-", size, start)) if start else size
+
+
+def _subscript_rule(shapes, options):
+    """NumPy's indexing: a slice keeps its axis (shortened), an index drops it;
+    integer arrays index together, their broadcast shape where they stand when
+    they are adjacent, and first otherwise."""
+    array, *index_shapes = shapes
+    axes = options["axes"]
+    if len(axes) > len(array):
+        raise CatlearnTypeError(f"indexing: {len(axes)} indices into an array of shape "
+                                f"{_fmt(array)}")
+    given = iter(index_shapes)
+    parts, advanced, at = [], [], []
+    for k, (axis, size) in enumerate(zip(axes, array)):
+        if isinstance(axis, tuple):
+            parts.append(_slice_length(size, *axis))
+            continue
+        advanced.append(next(given) if axis is None else ())
+        at.append(k)
+        parts.append(None)
+    block = list(broadcast(advanced, "indexing")) if advanced else []
+    kept = [d for d in parts if d is not None]
+    if at and at == list(range(at[0], at[-1] + 1)):
+        where = sum(1 for d in parts[:at[0]] if d is not None)
+        out = kept[:where] + block + kept[where:]
     else:
-        length = ("-", array[0], start or 0) if start else array[0]
-    return (length,) + tuple(array[1:])
+        out = block + kept
+    return tuple(out) + tuple(array[len(axes):])
 
 
 def _vector_rule(name):
@@ -188,6 +226,14 @@ def _eye_rule(shapes, options):
     return (n, n)
 
 
+def _broadcast_to_rule(shapes, options):
+    (a,), shape = shapes, tuple(options["shape"])
+    if broadcast([a, shape], "broadcast_to") != shape:
+        raise CatlearnTypeError(f"a value of shape {_fmt(a)} does not fit the shape "
+                                f"{_fmt(shape)}")
+    return shape
+
+
 def _gp_rule(shapes, options):
     x = shapes[0]
     return (x[0], x[0])
@@ -205,8 +251,10 @@ def _index(array, *indices, static=()):
     return array[tuple(static) + tuple(indices)]
 
 
-def _slice(array, start=None, stop=None):
-    return array[start:stop]
+def _subscript(array, *indices, axes):
+    given = iter(indices)
+    return array[tuple(next(given) if axis is None else slice(*axis) if isinstance(axis, tuple)
+                       else axis for axis in axes)]
 
 
 def _exp_quad_cov(x, alpha, rho):
@@ -220,6 +268,12 @@ for _name, _fn in {"add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply}.ite
     register_primitive(_name, _fn, 2)
 for _name, _fn in {"div": jnp.divide, "pow": jnp.power}.items():
     register_primitive(_name, _real(_fn), 2)
+for _name, _fn in {"lt": jnp.less, "le": jnp.less_equal, "gt": jnp.greater,
+                   "ge": jnp.greater_equal, "eq": jnp.equal, "ne": jnp.not_equal}.items():
+    # 0 or 1, as Stan's comparisons: a number that arithmetic takes as it is
+    register_primitive(_name, lambda a, b, _fn=_fn: _fn(a, b).astype(jnp.int32), 2)
+register_primitive("where", lambda c, a, b: jnp.where(c, a, b), 3,
+                   doc="where(c, a, b): a where c is nonzero, else b (elementwise)")
 for _name, _fn in {"neg": jnp.negative, "exp": jnp.exp, "log": jnp.log,
                    "log1p": jnp.log1p, "expm1": jnp.expm1, "sqrt": jnp.sqrt,
                    "abs": jnp.abs, "square": jnp.square, "sigmoid": jax.nn.sigmoid,
@@ -233,16 +287,23 @@ register_primitive("matmul", jnp.matmul, 2, _matmul_rule)
 register_primitive("transpose", jnp.transpose, 1, _transpose_rule)
 register_primitive("cholesky", jnp.linalg.cholesky, 1, _square_rule("cholesky"))
 register_primitive("diag", jnp.diag, 1, _diag_rule)
-register_primitive("eye", lambda n: jnp.eye(n), 0, _eye_rule)
+register_primitive("eye", lambda n: jnp.eye(n), 0, _eye_rule, dims=("n",))
+register_primitive("broadcast_to", lambda a, shape: jnp.broadcast_to(a, shape), 1,
+                   _broadcast_to_rule, doc="a broadcast to the static `shape`",
+                   dims=("shape",))
 register_primitive("exp_quad_cov", _exp_quad_cov, 3, _gp_rule)
 register_primitive("index", _index, None, _index_rule,
                    doc="a[i, …]: dynamic indices are wires, static ones the option `static`")
-register_primitive("slice", _slice, 1, _slice_rule, doc="a[start:stop] with static bounds")
+register_primitive("subscript", _subscript, None, _subscript_rule, dims=("axes",),
+                   doc="a[i, j:k, :]: `axes` has per axis None (an index wire, an integer or "
+                       "an integer array), a static integer, or (start, stop) bounds")
 
 
-def prim_function(box: Box) -> Callable[..., tuple]:
+def prim_function(box: Box, dims: Optional[Mapping[str, Any]] = None
+                  ) -> Callable[..., tuple]:
     """The meaning of a :class:`Prim` or :class:`Const` box as a function
-    returning the tuple of its outputs; every function-like category uses it."""
+    returning the tuple of its outputs; every function-like category uses it.
+    ``dims`` binds the model's symbolic dimensions (``eye(N)``)."""
     if isinstance(box, Const):
         # A NumPy array, not a JAX one: made while a program is being traced,
         # a JAX array would belong to that trace and leak into every later
@@ -251,9 +312,25 @@ def prim_function(box: Box) -> Callable[..., tuple]:
         value = np.asarray(box.value)
         value = value.astype(jax.dtypes.canonicalize_dtype(value.dtype))
         return lambda: (value,)
-    fn = get_primitive(box.op).fn
+    prim = get_primitive(box.op)
     options = {k: v for k, v in box.data.items() if k != "op"}
+    for name in prim.dims:
+        options[name] = _resolve(options[name], dims or {}, box.op)
+    fn = prim.fn
     return lambda *xs: (fn(*xs, **options),)
+
+
+def _resolve(dim: Any, dims: Mapping[str, Any], op: str) -> Any:
+    """A dimension option (or a tuple of them, a shape) as integers; None stays."""
+    if dim is None:
+        return None
+    if isinstance(dim, tuple) and not (dim and dim[0] in ("+", "-", "*")):
+        return tuple(_resolve(d, dims, op) for d in dim)
+    try:
+        return resolve_dim(dim, dims)
+    except KeyError as err:
+        raise CatlearnTypeError(f"{op}: the dimension {err.args[0]} is not bound here "
+                                "(bind it as an argument of the model's query)") from None
 
 
 @box_meaning.register((Prim, Const), JaxFunctions, object)
@@ -274,4 +351,4 @@ def _prim_as_weighted(box, cat, functor) -> Weighted:
 
 @box_meaning.register((Prim, Const), TracedSamplers, object)
 def _prim_as_traced(box, cat, functor) -> Traced:
-    return traced.deterministic(len(box.dom), len(box.cod), prim_function(box))
+    return traced.deterministic(len(box.dom), len(box.cod), prim_function(box, cat.dims))
