@@ -35,7 +35,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from catlearn import display
 from catlearn.categories.lens import Lens, simple_lenses
+from catlearn.errors import NotSupportedError
+from catlearn.syntax.diagram import Diagram
 from catlearn.categories.para import Init, Para, Parametrised, no_parameters, pair_init
 
 Error = Callable[[tuple, tuple], Any]
@@ -49,10 +52,11 @@ class Learner:
                  update: Callable[[Any, tuple, tuple], Any],
                  request: Callable[[Any, tuple, tuple], tuple],
                  n_in: int = 1, n_out: int = 1, error: Optional[Error] = None,
-                 names: Any = (), check: Optional[Check] = None):
+                 names: Any = (), check: Optional[Check] = None,
+                 picture: Optional[Diagram] = None):
         self.init, self.implement, self.update, self.request = init, implement, update, request
         self.n_in, self.n_out, self.error, self.names = n_in, n_out, error, names
-        self.check = check
+        self.check, self.picture = check, picture
 
     def then(self, other: "Learner") -> "Learner":
         """The composite learner ``self ; other`` (``self >> other``)."""
@@ -91,6 +95,32 @@ class Learner:
 
     def __repr__(self) -> str:
         return f"Learner({self.n_in} -> {self.n_out})"
+
+    # -- pictures: a learner made by learn() keeps the diagram it trains -------------
+
+    def draw(self, path: Optional[str] = None, **options: Any) -> Any:
+        """The learner's picture: its parameters as wires from above into the
+        boxes that own them, the loss at the bottom (a matplotlib Figure)."""
+        if self.picture is None:
+            raise NotSupportedError(f"{self!r} has no picture: only learners made by "
+                                    "learn(diagram, ...) know the diagram they train")
+        return self.picture.draw(path, **options)
+
+    def _repr_svg_(self) -> Optional[str]:
+        from catlearn.syntax.drawing import svg_of
+        return None if self.picture is None else svg_of(self.draw())
+
+    def _repr_html_(self) -> str:
+        names = ", ".join(_leaves(self.names)) or "none"
+        return display.block(repr(self), [display.text(f"parameters: {names}")],
+                             picture=self._repr_svg_())
+
+
+def _leaves(names: Any) -> list[str]:
+    """The names of a learner's parameters, flattened."""
+    if isinstance(names, str):
+        return [names] if names else []
+    return [leaf for part in (names or ()) for leaf in _leaves(part)]
 
 
 class Learn:

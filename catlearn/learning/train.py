@@ -30,6 +30,7 @@ from catlearn import checkpoint as checkpoints
 from catlearn import sharding
 from catlearn.categories.learn import Learner
 from catlearn.errors import DataError, TrainingError
+from catlearn.learning.history import History
 from catlearn.learning.learner import OPTIMISER_STATE
 
 Data = Union[Any, Sequence[Any]]
@@ -92,13 +93,13 @@ def _split(key: Any, xs: tuple, ys: tuple, held: int) -> tuple:
 def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         batch_size: int = 32, key: Any = None, shuffle: bool = True,
         progress: bool = True, checkpoint: Optional[str] = None,
-        checkpoint_every: int = 1, devices: sharding.Devices = None) -> tuple[Any, np.ndarray]:
+        checkpoint_every: int = 1, devices: sharding.Devices = None) -> tuple[Any, History]:
     """Train for ``epochs`` passes over ``(x, y)`` in minibatches of ``batch_size``
     (the last incomplete minibatch of an epoch is dropped).
 
     ``params=None`` draws initial parameters from ``key``; ``key=None`` means
     ``jax.random.key(0)``. Returns the trained parameters and the mean loss of
-    each epoch. A tqdm bar shows the loss unless ``progress=False``.
+    each epoch (a :class:`~catlearn.learning.history.History`). A tqdm bar shows the loss unless ``progress=False``.
 
     With ``checkpoint="path"`` the parameters, key and history are saved every
     ``checkpoint_every`` epochs (see :mod:`catlearn.checkpoint`), and a run
@@ -160,7 +161,7 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
                                        or epoch + 1 == epochs):
             checkpoints.save(checkpoint, (params, key), {"epoch": epoch + 1,
                                                          "history": history})
-    return params, np.asarray(history)
+    return params, History(history)
 
 
 def _finite(name: str, values: Any) -> None:

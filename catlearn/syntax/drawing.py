@@ -138,7 +138,7 @@ def _width(box) -> float:
     ports = max(len(box.dom), len(box.cod), 1) * PORT_GAP
     if not isinstance(box, Box):  # a copy, discard or swap: room for its ports
         return ports - 0.3
-    return max(ports - 0.3, 0.12 * len(box.name) + 0.3)
+    return max(ports - 0.3, 0.12 * len(box.label) + 0.3)
 
 
 def _barycentre(sources: list[float], pull: float | None) -> float | None:
@@ -292,7 +292,7 @@ def _render(ax, graph: Hypergraph, place: Layout, dx: float, span: tuple[float, 
                                 facecolor="white", edgecolor="black", linewidth=scale,
                                 linestyle="--" if isinstance(box, loop) else "-",
                                 zorder=2, gid=f"{prefix}box:{b}"))
-        ax.add_artist(Text(x, y, box.name, ha="center", va="center", fontsize=font,
+        ax.add_artist(Text(x, y, box.label, ha="center", va="center", fontsize=font,
                            zorder=3))
     ax.add_collection(LineCollection(segments, colors="black", linewidths=scale,
                                      gid=f"{prefix}wires"), autolim=False)
