@@ -32,6 +32,7 @@ from catlearn.categories.learn import Learner
 from catlearn.errors import DataError, TrainingError
 from catlearn.learning.history import History
 from catlearn.learning.learner import OPTIMISER_STATE
+from catlearn.progress import wanted
 
 Data = Union[Any, Sequence[Any]]
 
@@ -92,14 +93,15 @@ def _split(key: Any, xs: tuple, ys: tuple, held: int) -> tuple:
 
 def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         batch_size: int = 32, key: Any = None, shuffle: bool = True,
-        progress: bool = True, checkpoint: Optional[str] = None,
+        progress: Optional[bool] = None, checkpoint: Optional[str] = None,
         checkpoint_every: int = 1, devices: sharding.Devices = None) -> tuple[Any, History]:
     """Train for ``epochs`` passes over ``(x, y)`` in minibatches of ``batch_size``
     (the last incomplete minibatch of an epoch is dropped).
 
     ``params=None`` draws initial parameters from ``key``; ``key=None`` means
     ``jax.random.key(0)``. Returns the trained parameters and the mean loss of
-    each epoch (a :class:`~catlearn.learning.history.History`). A tqdm bar shows the loss unless ``progress=False``.
+    each epoch (a :class:`~catlearn.learning.history.History`). A tqdm bar shows the loss, by default in a terminal or a notebook
+    (:func:`catlearn.progress.wanted`); ``progress=False`` hides it.
 
     With ``checkpoint="path"`` the parameters, key and history are saved every
     ``checkpoint_every`` epochs (see :mod:`catlearn.checkpoint`), and a run
@@ -141,7 +143,7 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     if checkpoint is not None and checkpoints.exists(checkpoint):
         (params, key), saved = checkpoints.load(checkpoint, like=(params, key))
         start, history = saved["epoch"], saved["history"]
-    bar = tqdm(range(start, epochs), initial=start, total=epochs, disable=not progress,
+    bar = tqdm(range(start, epochs), initial=start, total=epochs, disable=not wanted(progress),
                unit="epoch", leave=False)
     for epoch in bar:
         key, epoch_key = jax.random.split(key)
