@@ -106,6 +106,15 @@ class Bar:
             self.bar.close()
 
 
+def run(what: str, jitted: Callable, *args: Any, show: bool) -> Any:
+    """``jitted(*args)`` for a method whose loop lives inside one program: a bar
+    of one step, compiled first as its own phase, full when the run is done."""
+    with Bar(what, 1, show=show) as bar:
+        if show:
+            bar.compile(jitted, *args)
+        return jax.block_until_ready(jitted(*args))
+
+
 def _advance(t, phase) -> None:
     bar = Bar.active
     if bar is not None:

@@ -50,3 +50,41 @@ def test_a_failing_run_leaves_its_bar_where_it_was():
         with progress.Bar("failing", total=5, show=False) as bar:
             raise RuntimeError("boom")
     assert bar.n == 0 and progress.Bar.active is None
+
+
+def test_importance_compiles_as_its_own_phase_then_fills_its_bar(monkeypatch):
+    import catlearn as cl
+    from catlearn.syntax import Ty
+    from catlearn.syntax.model import Const, Model, Sample
+    bars = []
+    real = progress.Bar.__init__
+
+    def spy(self, *args, **kwargs):
+        real(self, *args, **{**kwargs, "show": False})
+        bars.append(self)
+    monkeypatch.setattr(progress.Bar, "__init__", spy)
+    monkeypatch.setattr(progress.Bar, "compile", lambda self, f, *a: setattr(
+        self, "compile_seconds", 0.0))
+    R = Ty("Real")
+    m = Model("m", [], (Const(0.0) @ Const(1.0)) >> Sample("z", "Normal", R @ R, R))
+    cl.infer(m, method=cl.importance(particles=20, progress=True))
+    (bar,) = bars
+    assert bar.what == "importance on m" and bar.compile_seconds == 0.0 and bar.n == 1
+    bars.clear()
+    cl.infer(m, method=cl.importance(particles=20, progress=False))
+    assert bars[0].compile_seconds is None      # progress=False: no phase compiled apart
+
+
+def test_smc_runs_under_a_bar_when_asked(monkeypatch):
+    import catlearn as cl
+    ran = []
+    real = progress.run
+
+    def spy(what, jitted, *args, show):
+        ran.append((what, show))
+        return real(what, jitted, *args, show=False)
+    monkeypatch.setattr(progress, "run", spy)
+    program = cl.parse("model m() {\n    z ~ Normal(0, 1)\n    y ~ Normal(z, 1)\n}\n")
+    cl.infer(program["m"], data={"y": 0.5}, method=cl.smc(particles=50, progress=True))
+    cl.infer(program["m"], data={"y": 0.5}, method=cl.smc(particles=50, progress=False))
+    assert ran == [("smc on m", True), ("smc on m", False)]
