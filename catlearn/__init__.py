@@ -15,7 +15,7 @@ from catlearn.errors import (CatlearnError, CatlearnSyntaxError, CatlearnTypeErr
 
 # syntax and functors
 from catlearn.syntax import (Ob, Ty, Box, Diagram, Id, Swap, Copy, Discard, Graph,
-                             Hypergraph)
+                             Hypergraph, Equation)
 from catlearn.functor import Functor, box_meaning
 from catlearn.categories.function import Function, jax_functions
 from catlearn.primitives.ops import PRIMITIVES, register_primitive

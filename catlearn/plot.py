@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
-from catlearn.lang.program import Infer, SampleQuery, Statement, Train
+from catlearn.lang.program import Check, Infer, SampleQuery, Statement, Train
+from catlearn.syntax.equation import Equation
 
 if TYPE_CHECKING:
     from catlearn.inference.posterior import Posterior
@@ -124,10 +125,14 @@ def loss_curve(history: Sequence[float], title: str = "") -> Any:
 
 def plot_query(statement: Statement, directory: str, drawn: set) -> list[str]:
     """Write the plots of a statement that has run into ``directory``; the paths
-    written. ``drawn`` holds the names whose diagram is already drawn (each is
+    written. A check draws its equation, ``line{n}_check.png``. ``drawn`` holds the names whose diagram is already drawn (each is
     drawn once): ``{model}_diagram.png`` or ``{learner}_diagram.png``."""
     figures: dict[str, Any] = {}
-    if isinstance(statement, (Infer, SampleQuery)) and statement.posterior is not None:
+    if isinstance(statement, Check):  # the law as written, both sides
+        figures[f"line{statement.line}_check.png"] = Equation(
+            statement.left, statement.right).draw()
+        name = None
+    elif isinstance(statement, (Infer, SampleQuery)) and statement.posterior is not None:
         posterior, model = statement.posterior, statement.model.name
         method = getattr(statement, "method", "prior")
         stem = f"line{statement.line}_{model}_{method}"
@@ -142,7 +147,7 @@ def plot_query(statement: Statement, directory: str, drawn: set) -> list[str]:
             statement.history, f"{name} (line {statement.line})")
     else:
         return []
-    if name not in drawn:
+    if name is not None and name not in drawn:
         drawn.add(name)
         figures[f"{name}_diagram.png"] = diagram.draw()
     os.makedirs(directory, exist_ok=True)

@@ -1,10 +1,13 @@
-"""Drawings show what the hypergraph holds: one rectangle per box, one dot per
-copy, one ground symbol per discard, and a layout by layers."""
+"""Drawings show the diagram as written: one rectangle per box, one dot per
+copy, one ground symbol per discard, crossing wires per swap, and a layout by
+layers; the normal form and equations are drawn on request."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catlearn import Box, Copy, Discard, Id, Ty
+import pytest
+
+from catlearn import Box, CatlearnTypeError, Copy, Discard, Equation, Id, Swap, Ty
 from catlearn.syntax.drawing import BOX_HEIGHT, layout
 from catlearn.syntax.model import INT, Plate
 
@@ -36,10 +39,56 @@ def test_boxes_copies_and_discards_are_drawn():
     assert texts(fig).count("Real") == 1 + 3   # one label per wire
 
 
-def test_copy_then_discard_is_a_plain_wire():
-    fig = (Copy(R) >> (f @ Discard(R))).draw()
+def test_copy_then_discard_is_drawn_as_written_and_its_normal_form_is_a_plain_wire():
+    d = Copy(R) >> (f @ Discard(R))
+    written = d.draw()
+    assert len(artists(written, "box")) == 1
+    assert len(artists(written, "copy")) == 1 and len(artists(written, "discard")) == 1
+    simple = d.normal_form()
+    assert simple == d
+    fig = simple.draw()
     assert len(artists(fig, "box")) == 1
     assert not artists(fig, "copy") and not artists(fig, "discard")
+
+
+def test_swaps_are_drawn_as_crossings_and_vanish_in_the_normal_form():
+    d = Swap(R, R) >> Swap(R, R)
+    assert len(artists(d.draw(), "swap")) == 2
+    assert not artists(d.normal_form().draw(), "swap")
+    assert d.normal_form() == Id(R @ R) and len(d.normal_form()) == 0
+
+
+def test_the_normal_form_shares_and_prunes_boxes():
+    det = Box("h", R, R, deterministic=True)
+    d = Copy(R) >> (det @ det) >> (Id(R) @ (f >> Discard(R)))
+    simple = d.normal_form()
+    assert simple == d and len(d) == 3 and len(simple) == 1
+    assert simple.dom == d.dom and simple.cod == d.cod
+
+
+def test_both_sides_of_coassociativity_show_two_copies_each():
+    c = Copy(R)
+    law = Equation(c >> (c @ Id(R)), c >> (Id(R) @ c))
+    assert law.holds
+    fig = law.draw()
+    for side in ("side0", "side1"):
+        assert len(artists(fig, f"{side}/copy")) == 2
+    assert "=" in texts(fig)
+
+
+def test_an_equation_that_fails_says_so():
+    law = Equation(f >> g, g >> f)
+    assert not law.holds and not law
+    assert "does not hold" in repr(law)
+    assert law._repr_svg_().count('id="side1/box:') == 2
+    assert not Equation(f, Box("f", R @ R, R)).holds   # types differ
+
+
+def test_an_equation_refuses_what_is_not_a_diagram():
+    with pytest.raises(CatlearnTypeError, match="side 2 of the equation is a int"):
+        Equation(f, 3)
+    with pytest.raises(CatlearnTypeError, match="two sides"):
+        Equation(f)
 
 
 def test_long_wires_split_where_they_are_copied():

@@ -15,7 +15,7 @@ import pytest
 from catlearn.cli import main
 from catlearn.errors import InferenceError
 from catlearn.inference.api import hmc, infer, mala, nuts, rmh
-from catlearn.inference.mcmc import _show_progress
+from catlearn.progress import wanted as _show_progress
 from catlearn.lang import load, parse
 
 CONJUGATE = """

@@ -9,6 +9,7 @@ import pytest
 from catlearn.cli import main
 from catlearn.inference.posterior import Posterior
 from catlearn.lang import parse
+from catlearn.syntax import Equation
 from catlearn.plot import MAX_ELEMENTS, density, kde, loss_curve, plot_query, trace
 
 COIN = """model coin(n: Nat) {
@@ -115,13 +116,22 @@ def test_the_loss_curve_has_one_point_per_epoch(ran):
     np.testing.assert_array_equal(line.get_ydata(), train.history)
 
 
-def test_plot_query_draws_each_diagram_once_and_skips_checks(tmp_path):
+def test_a_check_is_drawn_as_its_equation(tmp_path):
+    """Both sides as written: the copy and the discard of the left side are drawn,
+    though the law folds them into the bare wire on the right."""
     program = parse("box f : Real -> Real\n"
-                    "check f >> id(Real) == f\n")
+                    "check copy(Real) >> (f @ discard(Real)) == f\n")
     (check,) = program.queries()
     program.run_statement(check)
-    assert plot_query(check, str(tmp_path), set()) == []
-    assert list(tmp_path.iterdir()) == []
+    (path,) = plot_query(check, str(tmp_path), set())
+    assert path.endswith("line2_check.png") and open(path, "rb").read(4) == b"\x89PNG"
+    fig = Equation(check.left, check.right).draw()
+    gids = [a.get_gid() or "" for a in fig.axes[0].get_children()]
+    assert sum(g.startswith("side0/box:") for g in gids) == 1
+    assert sum(g.startswith("side0/copy:") for g in gids) == 1
+    assert sum(g.startswith("side0/discard:") for g in gids) == 1
+    assert not any(g.startswith(("side1/copy:", "side1/discard:")) for g in gids)
+    assert sum(g.startswith("separator:") for g in gids) == 1
 
 
 def test_an_unwritable_plot_folder_is_refused_before_running(ran, capsys):

@@ -50,7 +50,10 @@ import re
 from collections import Counter
 from typing import Any, Callable, NamedTuple, Optional, Sequence
 
+from catlearn import display
 from catlearn.categories.lens import Lens, simple_lenses
+from catlearn.errors import NotSupportedError
+from catlearn.syntax.diagram import Diagram
 from catlearn.categories.para import Init, Para, Parametrised, no_parameters, pair_init
 from catlearn.errors import CompositionError
 from catlearn.syntax.ty import Ty
@@ -141,10 +144,11 @@ class Learner:
                  n_in: int = 1, n_out: int = 1, error: Optional[Error] = None,
                  names: Any = (), check: Optional[Check] = None,
                  dom: Optional[Ty] = None, cod: Optional[Ty] = None,
-                 layers: Optional[Sequence[str]] = None, n_targets: Optional[int] = None):
+                 layers: Optional[Sequence[str]] = None, n_targets: Optional[int] = None,
+                 picture: Optional[Diagram] = None):
         self.init, self.implement, self.update, self.request = init, implement, update, request
         self.n_in, self.n_out, self.error, self.names = n_in, n_out, error, names
-        self.check = check
+        self.check, self.picture = check, picture
         self.dom, self.cod = dom, cod
         self.layers = None if layers is None else tuple(layers)
         #: how many target arrays its error compares with the outputs
@@ -228,6 +232,32 @@ def _merge(f: Learner, g: Learner):
 
 def _tensor_type(a: Optional[Ty], b: Optional[Ty]) -> Optional[Ty]:
     return None if a is None or b is None else a @ b
+
+    # -- pictures: a learner made by learn() keeps the diagram it trains -------------
+
+    def draw(self, path: Optional[str] = None, **options: Any) -> Any:
+        """The learner's picture: its parameters as wires from above into the
+        boxes that own them, the loss at the bottom (a matplotlib Figure)."""
+        if self.picture is None:
+            raise NotSupportedError(f"{self!r} has no picture: only learners made by "
+                                    "learn(diagram, ...) know the diagram they train")
+        return self.picture.draw(path, **options)
+
+    def _repr_svg_(self) -> Optional[str]:
+        from catlearn.syntax.drawing import svg_of
+        return None if self.picture is None else svg_of(self.draw())
+
+    def _repr_html_(self) -> str:
+        names = ", ".join(_leaves(self.names)) or "none"
+        return display.block(repr(self), [display.text(f"parameters: {names}")],
+                             picture=self._repr_svg_())
+
+
+def _leaves(names: Any) -> list[str]:
+    """The names of a learner's parameters, flattened."""
+    if isinstance(names, str):
+        return [names] if names else []
+    return [leaf for part in (names or ()) for leaf in _leaves(part)]
 
 
 class Learn:

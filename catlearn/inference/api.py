@@ -125,9 +125,11 @@ def prior(draws: int = 1000, seed: int = 0) -> PriorSampling:
 
 
 @checked_options
-def importance(particles: int = 1000, seed: int = 0) -> ImportanceSampling:
-    """Importance sampling from the prior, self-normalised, with log evidence."""
-    return ImportanceSampling(particles=particles, seed=seed)
+def importance(particles: int = 1000, seed: int = 0,
+               progress: Optional[bool] = None) -> ImportanceSampling:
+    """Importance sampling from the prior, self-normalised, with log evidence;
+    ``progress`` shows its compiling and running phases (by default when interactive)."""
+    return ImportanceSampling(particles=particles, seed=seed, progress=progress)
 
 
 # MCMC: chains of one kernel family after window adaptation (catlearn.inference.mcmc).

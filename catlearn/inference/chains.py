@@ -2,7 +2,8 @@
 
 Time runs under ``lax.scan``, the chains under ``vmap`` inside each step, so
 the whole run is one ``jax.jit`` program; a tqdm bar is advanced from inside
-it by ``jax.debug.callback`` every few iterations.
+it by ``jax.debug.callback`` every few iterations, after a phase of its own
+for compilation (:mod:`catlearn.progress`).
 
 >>> import jax, jax.numpy as jnp
 >>> from catlearn.inference.nuts import nuts
@@ -22,43 +23,9 @@ from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
 from catlearn.errors import InferenceError
+from catlearn.progress import Bar, tick
 from catlearn.inference.adaptation import KernelFactory, window_adaptation
 from catlearn.inference.kernel import LogDensity, Position
-
-
-class _ProgressBar:
-    """The tqdm bar of the running ``sample`` call, advanced from compiled code.
-
-    The compiled program calls the module-level ``_advance``, not a closure
-    over one bar, so it is cached across calls that differ only in their bar.
-    """
-    active = None
-
-    def __init__(self, total: int):
-        from tqdm.auto import tqdm
-        self.bar = tqdm(total=total, desc="warmup", unit="it")
-
-    def __enter__(self):
-        _ProgressBar.active = self
-        return self
-
-    def __exit__(self, *exc):
-        _ProgressBar.active = None
-        self.bar.update(self.bar.total - self.bar.n)
-        self.bar.close()
-
-
-def _advance(t, phase):
-    bar = _ProgressBar.active
-    if bar is not None:
-        bar.bar.set_description("sampling" if int(phase) else "warmup", refresh=False)
-        bar.bar.update(int(t) + 1 - bar.bar.n)
-
-
-def _tick(t, phase, every: int | None):
-    if every:
-        jax.lax.cond((t + 1) % every == 0, lambda: jax.debug.callback(_advance, t, phase),
-                     lambda: None)
 
 
 @partial(jax.jit, static_argnums=0, static_argnames=(
@@ -75,7 +42,7 @@ def _run(kernel_factory, logdensity_fn, transform, key, positions, *, warmup, sa
     def iteration(state, t_keys):
         t, keys = t_keys
         state, info = jax.vmap(adaptation.step, in_axes=(0, 0, None))(keys, state, t)
-        _tick(t, t >= warmup, progress_every)
+        tick(t, t >= warmup, progress_every)
         return state, (state.kernel_state.position, info._asdict())
 
     # Warm-up and sampling are one loop over one kernel: the program holds it once.
@@ -138,7 +105,7 @@ def finite_start(logdensity_fn: LogDensity, key: jax.Array, position: Position,
 def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
            init_positions: Position, key: jax.Array, *, warmup: int = 1000,
            samples: int = 1000, step_size: float | None = None, target_accept: float = 0.8,
-           dense_mass: bool = False, progress: bool = True,
+           dense_mass: bool = False, progress: bool | str = True,
            progress_every: int | None = None, transform: Callable[[Position], Any] | None = None
            ) -> tuple[Any, dict[str, jax.Array]]:
     """Run one chain per leading entry of ``init_positions``: ``warmup`` iterations
@@ -177,6 +144,9 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
                                 for f in (logdensity_fn, transform))
     if not progress:
         return _run(kernel_factory, logdensity_fn, transform, key, init_positions, **options)
-    with _ProgressBar(warmup + samples):
-        return jax.block_until_ready(
-            _run(kernel_factory, logdensity_fn, transform, key, init_positions, **options))
+    args = (kernel_factory, logdensity_fn, transform, key, init_positions)
+    with Bar(progress if isinstance(progress, str) else "mcmc", warmup + samples,
+             phases=("warmup", "sampling")) as bar:
+        if not isinstance(key, jax.core.Tracer):  # traced under shard_map: compiled there
+            bar.compile(_run, *args, **options)
+        return jax.block_until_ready(_run(*args, **options))

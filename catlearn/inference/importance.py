@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
 
+from catlearn import progress
 from catlearn.errors import InferenceError
 from catlearn.inference.options import positive_int, whole_seed
 from catlearn.inference.population import (effective_sample_size, log_evidence,
@@ -43,13 +45,16 @@ class ImportanceSampling:
     particles: int = 1000
     seed: int = 0
     name: str = "importance"
+    progress: Optional[bool] = None
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
         whole_seed(self.name, self.seed)
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
-        pop = jax.jit(lambda k: spawn(k, self.particles, target.weighted))(key)
+        pop = progress.run(f"importance on {target.model.name}",
+                           jax.jit(lambda k: spawn(k, self.particles, target.weighted)), key,
+                           show=progress.wanted(self.progress))
         if bool(jnp.isnan(pop.log_weights).any()):
             raise InferenceError(f"importance sampling on {target.model.name}: a log weight "
                                  "is NaN (a density was evaluated outside its domain)")

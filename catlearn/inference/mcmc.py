@@ -33,7 +33,6 @@ catlearn.errors.InferenceError: nuts: chains must be an integer >= 1, got 0
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Optional
@@ -53,6 +52,7 @@ from catlearn.inference.nuts import nuts
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.rmh import rmh
 from catlearn.inference.target import Target
+from catlearn.progress import wanted
 
 # The acceptance rates that are optimal for each family in high dimension
 # (Roberts & Rosenthal; Beskos et al.), and Stan's 0.8 for trajectories.
@@ -79,7 +79,7 @@ class MCMC:
     ``step_size`` is the initial step size (Stan's heuristic finds one when
     ``None``); ``target_accept`` the acceptance the warm-up aims at (the
     family's optimum when ``None``); ``progress`` draws a bar when true, and
-    by default when standard error is a terminal. ``devices`` (a count or a
+    by default in a terminal or a notebook (:func:`catlearn.progress.wanted`). ``devices`` (a count or a
     ``jax.sharding.Mesh``) splits the chains over that many devices.
     """
 
@@ -157,7 +157,8 @@ class MCMC:
             self.factory(), Partial(Target.logdensity, target), positions, k,
             warmup=self.warmup, samples=self.samples, step_size=self.step_size,
             target_accept=self.target_accept or DEFAULT_TARGET_ACCEPT[self.kernel],
-            dense_mass=bool(self.dense_mass), progress=_show_progress(self.progress),
+            dense_mass=bool(self.dense_mass),
+            progress=wanted(self.progress) and what,
             transform=Partial(Target.constrain, target)), mesh)(starts, key)
         if not np.all(np.isfinite(stats["start_logdensity"])):
             raise InferenceError(f"{what}: the log density or its gradient is not finite "
@@ -189,16 +190,6 @@ def _stats(raw: dict) -> dict:
     kept = ("step_size", "inverse_mass_matrix", "warmup_num_steps")
     return {**stats, "divergences": int(stats["diverging"].sum()),
             **{name: np.asarray(raw[name]) for name in kept if name in raw}}
-
-
-def _show_progress(progress: Optional[bool]) -> bool:
-    if progress is None:
-        try:
-            import tqdm  # noqa: F401  (an optional extra)
-        except ImportError:
-            return False
-        return sys.stderr.isatty()
-    return bool(progress)
 
 
 def _is_int(value) -> bool:

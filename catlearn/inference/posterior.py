@@ -26,12 +26,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import display
+from catlearn.display import names
 from catlearn.inference.diagnostics import ess_bulk, rhat
 
 if TYPE_CHECKING:
     from catlearn.inference.target import Target
 
 COLUMNS = ("mean", "sd", "q5", "q95", "ess", "r_hat")
+R_HAT_LIMIT = 1.01      # above it the chains disagree (Vehtari et al. 2021)
+ESS_PER_CHAIN = 100     # below 100 per chain quantiles are unreliable (the same paper)
+MAX_ROWS = 40           # rows of the HTML summary; the rest is counted
 
 
 @dataclass
@@ -117,6 +122,54 @@ class Posterior:
 
     def __str__(self) -> str:
         return self.summary()
+
+    # -- display -----------------------------------------------------------------------
+
+    def warnings(self, rows: Optional[dict] = None) -> list[str]:
+        """What a reader should not miss: divergences, R̂ above
+        :data:`R_HAT_LIMIT`, an effective sample size under
+        :data:`ESS_PER_CHAIN` per chain (``rows``: a ``summary_dict()``)."""
+        rows = self.summary_dict() if rows is None else rows
+        out = []
+        divergent = int(self.stats.get("divergences", 0))
+        if divergent:
+            out.append(f"{divergent} divergent transitions after warm-up: the draws may be "
+                       "biased; raise target_accept or reparametrise the model")
+        high = [n for n, s in rows.items() if s["r_hat"] is not None and s["r_hat"] > R_HAT_LIMIT]
+        if high:
+            out.append(f"r_hat above {R_HAT_LIMIT} for {names(high)}: the chains disagree; "
+                       "run them longer")
+        least = ESS_PER_CHAIN * max(self.chains, 1) if self.log_weights is None else ESS_PER_CHAIN
+        low = [n for n, s in rows.items() if s["ess"] is not None and s["ess"] < least]
+        if low:
+            out.append(f"effective sample size under {least} for {names(low)}: "
+                       "their quantiles are unreliable")
+        return out
+
+    def _header(self) -> str:
+        head = f"{self.method or 'draws'}: {self.chains} chains × {self.draws} draws"
+        if self.log_weights is not None:
+            head += ", weighted"
+        if self.log_evidence is not None:
+            head += f", log evidence {self.log_evidence:.4f}"
+        return head
+
+    def __repr__(self) -> str:
+        sites = [site + (f"[{', '.join(map(str, np.shape(v)[2:]))}]" if np.ndim(v) > 2 else "")
+                 for site, v in self.samples.items()]
+        return f"<Posterior {self._header()}; sites {names(sites)}>"
+
+    def _repr_html_(self) -> str:
+        rows = self.summary_dict()
+        shown = list(rows.items())[:MAX_ROWS]
+        body = [display.table(("parameter", "mean", "sd", "5%", "95%", "ess", "r_hat"), [
+            [name] + [_cell(s[c], 0, "{:.4g}").strip() for c in COLUMNS[:4]]
+            + [_cell(s["ess"], 0, "{:.0f}").strip(), _cell(s["r_hat"], 0, "{:.3f}").strip()]
+            for name, s in shown])]
+        if len(rows) > MAX_ROWS:
+            body.append(display.text(f"… and {len(rows) - MAX_ROWS} more (summary_dict() has "
+                                     "them all)"))
+        return display.block(f"Posterior by {self._header()}", body, self.warnings(rows))
 
     # -- equal-weight draws, arviz, prediction ----------------------------------------
 

@@ -30,13 +30,13 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn import sharding
+from catlearn import progress, sharding
 from catlearn.errors import InferenceError, NotSupportedError
 from catlearn.inference.options import fraction, positive_int, whole_seed
 from catlearn.inference.move import KernelFactory, move, scaled_rmh
@@ -216,6 +216,7 @@ class SMC:
     max_stages: int = 500
     name: str = "smc"
     devices: sharding.Devices = None
+    progress: Optional[bool] = None
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
@@ -226,6 +227,11 @@ class SMC:
         fraction(self.name, "target_ess", self.target_ess, closed=False)
         scheme(self.resampling)
         sharding.mesh_for(self.devices, self.particles, "particles", self.name)
+
+    def _run(self, target, jitted, key):
+        """The compiled run under its bar: compiling, then running."""
+        return progress.run(f"{self.name} on {target.model.name}", jitted, key,
+                            show=progress.wanted(self.progress))
 
     def run(self, target, key: jax.Array):
         from catlearn.inference.posterior import Posterior
@@ -239,13 +245,13 @@ class SMC:
                 k, static_view(target), self.particles, target_ess=self.target_ess,
                 moves=self.moves, resampling=self.resampling, max_stages=self.max_stages,
                 mesh=mesh))
-            return tempered_posterior(target, check(run(key)), self.name,
+            return tempered_posterior(target, check(self._run(target, run, key)), self.name,
                                       particles=self.particles)
         run = jax.jit(lambda k: bootstrap_filter(k, model, self.particles,
                                                  resampling=self.resampling,
                                                  ess_threshold=self.ess_threshold,
                                                  mesh=mesh))
-        result = check(run(key), model.stage_name)
+        result = check(self._run(target, run, key), model.stage_name)
         pop = result.population
         sites = {site: v[None] for site, v in pop.particles.sites.items()
                  if site in target.latent_names}
@@ -257,8 +263,10 @@ class SMC:
 
 def smc(particles: int = 1000, seed: int = 0, resampling: str = "systematic",
         ess_threshold: float = 0.5, target_ess: float = 0.5, moves: int = 10,
-        max_stages: int = 500, devices: sharding.Devices = None) -> SMC:
+        max_stages: int = 500, devices: sharding.Devices = None,
+        progress: Optional[bool] = None) -> SMC:
     """The :class:`SMC` method: ``infer(model, …, method=smc(particles=2000))``;
-    ``devices=4`` splits the particles over the first 4 devices."""
+    ``devices=4`` splits the particles over the first 4 devices; ``progress``
+    shows its compiling and running phases (by default when interactive)."""
     return SMC(particles, seed, resampling, ess_threshold, target_ess, moves, max_stages,
-               devices=devices)
+               devices=devices, progress=progress)

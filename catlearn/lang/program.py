@@ -31,6 +31,7 @@ from typing import Any, Iterator, Mapping, Optional, Sequence
 import numpy as np
 
 from catlearn.categories.learn import Learner
+from catlearn import display
 from catlearn.errors import (CatlearnError, CatlearnTypeError, DataError, NotSupportedError,
                              UnknownNameError)
 from catlearn.io import FORMATS, DataTable, load_table, resolve_data_path
@@ -62,8 +63,11 @@ class Statement:
         """Run a check or query: its JSON object; definitions return None."""
         return None
 
+    def __repr__(self) -> str:  # short: a statement's data can be large arrays
+        return f"<{type(self).__name__} at line {self.line}>"
 
-@dataclass
+
+@dataclass(repr=False)
 class Definition(Statement):
     """``box``, ``diagram``, ``model``, ``learner`` or ``data``: a name for a value."""
 
@@ -83,7 +87,7 @@ class LearnerSpec:
     learner: Learner = field(repr=False)
 
 
-@dataclass
+@dataclass(repr=False)
 class Check(Statement):
     """``check left == right``: equality in a Markov category."""
 
@@ -94,7 +98,7 @@ class Check(Statement):
         return {"kind": "check", "line": self.line, "holds": bool(self.left == self.right)}
 
 
-@dataclass
+@dataclass(repr=False)
 class Infer(Statement):
     """``infer model(args) given (data) with method(options)``."""
 
@@ -130,7 +134,7 @@ class Infer(Statement):
         return result
 
 
-@dataclass
+@dataclass(repr=False)
 class SampleQuery(Statement):
     """``sample model(args) with prior(options)``."""
 
@@ -155,7 +159,7 @@ class SampleQuery(Statement):
                 "seconds": round(time.perf_counter() - start, 3)}
 
 
-@dataclass
+@dataclass(repr=False)
 class Train(Statement):
     """``train learner on table(x = ..., y = ...) with epochs = ..., ...``."""
 
@@ -279,6 +283,26 @@ class Program(Mapping):
 
     def __repr__(self) -> str:
         return f"<Program {self.filename or ''} with {len(self.statements)} statements>"
+
+    def _repr_html_(self) -> str:
+        """Each statement's line and first line of source, and whether it has run."""
+        lines = self.source.splitlines()
+        rows = [(s.line, lines[s.line - 1].strip() if 0 < s.line <= len(lines) else "",
+                 _status(s)) for s in self.statements]
+        return display.block(f"program {self.filename or ''}",
+                             [display.table(("line", "statement", "status"), rows)])
+
+
+def _status(statement: Statement) -> str:
+    """How a program's table shows a statement: a definition's value, or a
+    query's last result."""
+    if isinstance(statement, Definition):
+        return type(statement.value).__name__
+    if getattr(statement, "posterior", None) is not None:
+        return repr(statement.posterior)
+    if getattr(statement, "history", None) is not None:
+        return f"trained, last loss {statement.history[-1]:.4g}"
+    return "not run"
 
 
 @contextlib.contextmanager

@@ -41,7 +41,9 @@ from catlearn.learning.backprop import batch_size, quadratic
 from catlearn.learning.losses import Loss, cross_entropy, mse, nll
 from catlearn.learning.optimisers import Optimiser, adam, learning_rate, momentum, sgd
 from catlearn.primitives.nn import Layer  # (its module gives layer boxes their meaning in Para)
-from catlearn.syntax.diagram import Diagram
+from catlearn.syntax.diagram import Box, Diagram, Graph, Id
+from catlearn.syntax.hypergraph import Hypergraph
+from catlearn.syntax.ty import Ob, Ty
 
 OPTIMISER_STATE = "optimiser state"
 """How a learner's names call the optimiser's part of its parameters."""
@@ -168,7 +170,44 @@ def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
     return Learner(init, implement, update, request, n_x, f.n_out,
                    lambda ys, targets: loss.fn(*ys, *targets),
                    Parameters(f.names, OPTIMISER_STATE),
-                   lambda ys, targets: loss.check(ys, *targets), f.dom, f.cod, layers, n_y)
+                   lambda ys, targets: loss.check(ys, *targets), f.dom, f.cod, layers, n_y,
+                   picture=picture(model, loss.name, optimizer.name)
+                   if isinstance(model, Diagram) else None)
+
+
+def picture(model: Diagram, loss: str, optimizer: str) -> Diagram:
+    """What a learner trains, drawn: each layer box reads its parameters on a
+    last wire ``θ`` from a box above it (``θ1 adam(0.01)``: the parameters the
+    optimiser updates), and the loss reads the outputs and the labels."""
+    graph = model.hypergraph
+    wires, boxes, inputs, outputs = list(graph.wires), [], [], []
+    rename = list(range(len(graph.wires)))  # the model's wires, in the picture
+    owned = 0
+    for box, ins, outs in zip(graph.boxes, graph.inputs, graph.outputs):
+        ins = tuple(rename[w] for w in ins)
+        if isinstance(box, Layer):
+            owned += 1
+            wires.append(THETA)
+            boxes.append(Box(f"θ{owned} {optimizer}", Ty(), Ty.of((THETA,))))
+            inputs.append(())
+            outputs.append((len(wires) - 1,))
+            ins = ins + (len(wires) - 1,)
+            box = Box(box.label, box.dom @ Ty.of((THETA,)), box.cod)
+        fresh = tuple(range(len(wires), len(wires) + len(outs)))
+        wires.extend(graph.wires[w] for w in outs)
+        for w, v in zip(outs, fresh):
+            rename[w] = v
+        boxes.append(box)
+        inputs.append(ins)
+        outputs.append(fresh)
+    para = Graph(Hypergraph(tuple(wires), tuple(boxes), tuple(inputs), tuple(outputs),
+                            graph.dom, tuple(rename[w] for w in graph.cod)))
+    labels = Ty("label")
+    return (para @ Id(labels)) >> Box(loss, para.cod @ labels, Ty("loss"))
+
+
+THETA = Ob("θ")
+"""The type of a parameter wire in a learner's picture."""
 
 
 __all__ = ["LOSSES", "OPTIMIZERS", "layer_names", "learn", "named", "named_weights", "to_para"]

@@ -32,8 +32,10 @@ from catlearn import sharding
 from catlearn.categories.learn import Learner, Parameters
 from catlearn.errors import CatlearnTypeError, DataError, TrainingError
 from catlearn.keys import require_key
+from catlearn.learning.history import History
 from catlearn.learning.learner import OPTIMISER_STATE
 from catlearn.options import checked_options
+from catlearn.progress import wanted
 
 Data = Union[Any, Sequence[Any]]
 
@@ -142,14 +144,15 @@ def _split(key: Any, xs: tuple, ys: tuple, held: int) -> tuple:
 @checked_options
 def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         batch_size: int = 32, key: Any = None, shuffle: bool = True,
-        progress: bool = True, checkpoint: Optional[str] = None,
-        checkpoint_every: int = 1, devices: sharding.Devices = None) -> tuple[Any, np.ndarray]:
+        progress: Optional[bool] = None, checkpoint: Optional[str] = None,
+        checkpoint_every: int = 1, devices: sharding.Devices = None) -> tuple[Any, History]:
     """Train for ``epochs`` passes over ``(x, y)`` in minibatches of ``batch_size``
     (the last incomplete minibatch of an epoch is dropped).
 
     ``params=None`` draws initial parameters from ``key``; ``key=None`` means
     ``jax.random.key(0)``. Returns the trained parameters and the mean loss of
-    each epoch. A tqdm bar shows the loss unless ``progress=False``.
+    each epoch (a :class:`~catlearn.learning.history.History`). A tqdm bar shows the loss, by default in a terminal or a notebook
+    (:func:`catlearn.progress.wanted`); ``progress=False`` hides it.
 
     With ``checkpoint="path"`` the parameters, key and history are saved every
     ``checkpoint_every`` epochs (see :mod:`catlearn.checkpoint`), and a run
@@ -197,7 +200,7 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     if checkpoint is not None and checkpoints.exists(checkpoint):
         (params, key), saved = checkpoints.load(checkpoint, like=(params, key))
         start, history = saved["epoch"], saved["history"]
-    bar = tqdm(range(start, epochs), initial=start, total=epochs, disable=not progress,
+    bar = tqdm(range(start, epochs), initial=start, total=epochs, disable=not wanted(progress),
                unit="epoch", leave=False)
     for epoch in bar:
         key, epoch_key = jax.random.split(key)
@@ -217,7 +220,7 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
                                        or epoch + 1 == epochs):
             checkpoints.save(checkpoint, (params, key), {"epoch": epoch + 1,
                                                          "history": history})
-    return params, np.asarray(history)
+    return params, History(history)
 
 
 def _finite(name: str, values: Any) -> None:

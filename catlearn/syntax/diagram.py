@@ -108,12 +108,26 @@ class Diagram:
     def __len__(self) -> int:
         return len(self.hypergraph.boxes)
 
+    @cached_property
+    def written(self) -> Hypergraph:
+        """The hypergraph of the diagram as it was written: every copy, discard
+        and swap is a node of its own (what a drawing shows), not folded into
+        the wiring as in :attr:`hypergraph`."""
+        return _flatten(self, written=True)
+
     # -- equality up to the axioms ----------------------------------------
     @cached_property
-    def normal_form(self) -> tuple:
+    def _canonical(self) -> tuple:
         """A canonical form: equal iff the diagrams are equal in a Markov category."""
         from catlearn.syntax.normal_form import normal_form
         return normal_form(self.hypergraph)
+
+    def normal_form(self) -> "Diagram":
+        """The simplest diagram equal to this one: copies, discards and swaps
+        folded into the wiring, equal deterministic boxes on equal inputs
+        shared, discarded discardable boxes removed."""
+        from catlearn.syntax.normal_form import simplify
+        return Graph(simplify(self.hypergraph))
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Diagram):
@@ -121,10 +135,10 @@ class Diagram:
         if self is other:
             return True
         return (self.dom == other.dom and self.cod == other.cod
-                and self.normal_form == other.normal_form)
+                and self._canonical == other._canonical)
 
     def __hash__(self) -> int:
-        return hash(self.normal_form)
+        return hash(self._canonical)
 
     # -- display -------------------------------------------------------------
     @property
@@ -140,7 +154,8 @@ class Diagram:
         return f"<Diagram {self.dom} -> {self.cod} with {len(self)} boxes>"
 
     def draw(self, path: str | None = None, **options):
-        """Draw the string diagram with matplotlib; write it to ``path`` if given."""
+        """Draw the string diagram as written (``d.normal_form().draw()`` draws
+        its simplest form) with matplotlib; write it to ``path`` if given."""
         from catlearn.syntax.drawing import draw
         return draw(self, path, **options)
 
@@ -183,7 +198,7 @@ class Box(Diagram):
 
     def __hash__(self) -> int:
         # agree with Diagram.__eq__, under which a box may equal a composite
-        return hash(self.normal_form)
+        return hash(self._canonical)
 
     def __repr__(self) -> str:
         return f"Box({self.name!r}, {self.dom!r}, {self.cod!r})"
@@ -299,12 +314,13 @@ def not_a_diagram(left: Any, op: str, right: Any) -> CompositionError:
                             f"must be diagrams{hint}")
 
 
-def _flatten(diagram: Diagram) -> Hypergraph:
+def _flatten(diagram: Diagram, written: bool = False) -> Hypergraph:
     """Flatten a diagram tree into a hypergraph, with an explicit stack.
 
     Each node is run on the list of wires feeding it and pushes the list of
     wires it produces, so depth is bounded by memory, not by Python's
-    recursion limit.
+    recursion limit. ``written`` keeps every swap, copy and discard as a node
+    reading its inputs and writing fresh wires, as a box would.
     """
     wires = list(diagram.dom.objects)
     boxes, inputs, outputs = [], [], []
@@ -327,7 +343,7 @@ def _flatten(diagram: Diagram) -> Hypergraph:
             k = len(node.left.dom)
             todo.append(("right", node.right, ins[k:]))
             todo.append(("run", node.left, ins[:k]))
-        elif isinstance(node, Box):
+        elif isinstance(node, Box) or (written and isinstance(node, (Swap, Copy, Discard))):
             outs = list(range(len(wires), len(wires) + len(node.cod)))
             wires.extend(node.cod.objects)
             boxes.append(node)

@@ -28,7 +28,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from catlearn.syntax.diagram import Diagram
+from catlearn.syntax.diagram import Box, Diagram, Discard, Swap
 from catlearn.syntax.hypergraph import Hypergraph
 
 BOX_HEIGHT = 0.5   # in rows; a row is one unit of height
@@ -136,7 +136,9 @@ def _place(graph: Hypergraph, rows: list[list[tuple[int, int]]],
 
 def _width(box) -> float:
     ports = max(len(box.dom), len(box.cod), 1) * PORT_GAP
-    return max(ports - 0.3, 0.12 * len(box.name) + 0.3)
+    if not isinstance(box, Box):  # a copy, discard or swap: room for its ports
+        return ports - 0.3
+    return max(ports - 0.3, 0.12 * len(box.label) + 0.3)
 
 
 def _barycentre(sources: list[float], pull: float | None) -> float | None:
@@ -172,29 +174,45 @@ def _spread(wanted: list[float | None], widths: list[float], gap: float) -> list
     return [p + shift for p in placed]
 
 
-def draw(diagram: Diagram, path: str | None = None, *, wire_labels: bool = True,
-         figsize: tuple[float, float] | None = None, fontsize: float = 10.0,
-         dpi: int = 100) -> Any:
-    """Draw ``diagram``; write it to ``path`` (format from its suffix) if given.
+SIDE_GAP = 1.6     # horizontal room between the sides of an equation
+
+
+def draw(diagram: Diagram, path: str | None = None, **options: Any) -> Any:
+    """Draw ``diagram`` as written; write it to ``path`` (format from its
+    suffix) if given. Options: ``wire_labels``, ``figsize``, ``fontsize``, ``dpi``.
 
     Returns the matplotlib ``Figure``. The figure has its own Agg canvas and
     never touches pyplot's global state, so drawing works headless and does
     not change the backend of a notebook.
     """
+    return draw_sides([diagram], path, **options)
+
+
+def draw_sides(diagrams: list[Diagram], path: str | None = None, *,
+               separator: str = "=", wire_labels: bool = True,
+               figsize: tuple[float, float] | None = None, fontsize: float = 10.0,
+               dpi: int = 100) -> Any:
+    """Draw several diagrams side by side, ``separator`` between neighbours
+    (an equation); with more than one side every gid is prefixed ``side<k>/``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
-    from matplotlib.patches import Rectangle
     from matplotlib.text import Text
 
-    graph = diagram.hypergraph
-    place = layout(graph)
-    xs = [x for route in place.route for x, _ in route.values()] + [
-        x for readers in place.readers for _, (x, _) in readers] + [
-        x + side * w / 2 for (x, _), w in zip(place.box_xy, place.box_width)
-        for side in (-1, 1)]
-    x_min, x_max = (min(xs), max(xs)) if xs else (0.0, 0.0)
-    width, height = x_max - x_min + 2.0, -place.bottom + 1.0
+    graphs = [d.written for d in diagrams]
+    places = [layout(graph) for graph in graphs]
+    offsets, spans, x = [], [], 0.0
+    for place in places:
+        lo, hi = _extent(place)
+        offsets.append(x - lo)
+        spans.append((x, x + hi - lo))
+        x += hi - lo + SIDE_GAP
+    x_max = x - SIDE_GAP
+    bottom = min(place.bottom for place in places)
+    for place in places:  # every side ends on one line: stretch the codomain wires
+        place.readers = [[(row, (px, bottom if py == place.bottom else py))
+                          for row, (px, py) in readers] for readers in place.readers]
+        place.bottom = bottom
+    width, height = x_max + 2.0, -bottom + 1.0
     scale = min(1.0, MAX_INCHES / (INCHES * max(width, height)))
     if figsize is None:
         figsize = (max(INCHES * width * scale, 1.0), max(INCHES * height * scale, 1.0))
@@ -203,21 +221,52 @@ def draw(diagram: Diagram, path: str | None = None, *, wire_labels: bool = True,
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(x_min - 1.0, x_max + 1.0)
-    ax.set_ylim(place.bottom - 0.5, 0.5)
+    ax.set_xlim(-1.0, x_max + 1.0)
+    ax.set_ylim(bottom - 0.5, 0.5)
     ax.axis("off")
+    for k, (graph, place, dx, span) in enumerate(zip(graphs, places, offsets, spans)):
+        prefix = f"side{k}/" if len(graphs) > 1 else ""
+        _render(ax, graph, place, dx, span, prefix, scale, font, wire_labels)
+        if k:
+            ax.add_artist(Text(span[0] - SIDE_GAP / 2, bottom / 2, separator, ha="center",
+                               va="center", fontsize=2 * font, gid=f"separator:{k}"))
+    if path is not None:
+        fig.savefig(path, dpi=dpi)
+    return fig
+
+
+def _extent(place: Layout) -> tuple[float, float]:
+    """The leftmost and rightmost points of a layout."""
+    xs = [x for route in place.route for x, _ in route.values()] + [
+        x for readers in place.readers for _, (x, _) in readers] + [
+        x + side * w / 2 for (x, _), w in zip(place.box_xy, place.box_width)
+        for side in (-1, 1)]
+    return (min(xs), max(xs)) if xs else (0.0, 0.0)
+
+
+def _render(ax, graph: Hypergraph, place: Layout, dx: float, span: tuple[float, float],
+            prefix: str, scale: float, font: float, wire_labels: bool) -> None:
+    """Draw one laid-out hypergraph on ``ax``, shifted right by ``dx``."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.patches import Rectangle
+    from matplotlib.text import Text
+
+    def at(point):
+        return (point[0] + dx, point[1])
 
     segments, dots = [], []
+    labelled = _labelled_wires(graph)
     for w, route in enumerate(place.route):
         leaving: dict[int, list] = {row: [] for row in route}
         for row, point in place.readers[w]:
-            leaving[row].append(point)
+            leaving[row].append(at(point))
         first = min(route)
-        if wire_labels:
-            x, y = route[first]
+        if wire_labels and labelled[w]:
+            x, y = at(route[first])
             ax.add_artist(Text(x + 0.06, y - STUB / 2, str(graph.wires[w]),
                                fontsize=0.8 * font, ha="left", va="center", color="0.3"))
-        for row, (x, y) in route.items():
+        for row, point in route.items():
+            x, y = at(point)
             if row != first:  # a bend: the wire crosses this row straight down
                 segments.append([(x, y + BOX_HEIGHT), (x, y)])
             ends = leaving[row]
@@ -227,29 +276,70 @@ def draw(diagram: Diagram, path: str | None = None, *, wire_labels: bool = True,
             split = (x, y - STUB)
             segments.append([(x, y), split])
             if not ends:
-                ax.add_line(_ground(split, gid=f"discard:{w}"))
+                ax.add_line(_ground(split, gid=f"{prefix}discard:w{w}"))
                 continue
-            dots.append((split, f"copy:{w}"))
+            dots.append((split, f"{prefix}copy:w{w}"))
             segments.extend(_wire(split, end, stub=False) for end in ends)
-    ax.add_collection(LineCollection(segments, colors="black", linewidths=scale,
-                                     gid="wires"), autolim=False)
-    for (x, y), gid in dots:
-        ax.plot([x], [y], "o", color="black", markersize=5 * scale, gid=gid)
 
     loop = _loop_kinds()
-    for b, ((x, y), w) in enumerate(zip(place.box_xy, place.box_width)):
-        box = graph.boxes[b]
+    for b, (centre, w) in enumerate(zip(place.box_xy, place.box_width)):
+        box, (x, y) = graph.boxes[b], at(centre)
+        if not isinstance(box, Box):
+            _structural(ax, box, (x, y), w, f"{prefix}{type(box).__name__.lower()}:{b}",
+                        scale, segments, dots)
+            continue
         ax.add_artist(Rectangle((x - w / 2, y - BOX_HEIGHT / 2), w, BOX_HEIGHT,
                                 facecolor="white", edgecolor="black", linewidth=scale,
                                 linestyle="--" if isinstance(box, loop) else "-",
-                                zorder=2, gid=f"box:{b}"))
-        ax.add_artist(Text(x, y, box.name, ha="center", va="center", fontsize=font,
+                                zorder=2, gid=f"{prefix}box:{b}"))
+        ax.add_artist(Text(x, y, box.label, ha="center", va="center", fontsize=font,
                            zorder=3))
+    ax.add_collection(LineCollection(segments, colors="black", linewidths=scale,
+                                     gid=f"{prefix}wires"), autolim=False)
+    for (x, y), gid in dots:
+        ax.plot([x], [y], "o", color="black", markersize=5 * scale, gid=gid)
     for y, gid in ((0.0, "dom"), (place.bottom, "cod")):
-        ax.axhline(y, color="0.75", linewidth=0.5 * scale, linestyle=":", gid=gid)
-    if path is not None:
-        fig.savefig(path, dpi=dpi)
-    return fig
+        ax.plot(span, (y, y), color="0.75", linewidth=0.5 * scale, linestyle=":",
+                gid=prefix + gid)
+
+
+def _labelled_wires(graph: Hypergraph) -> list[bool]:
+    """Which wires carry a type label: those of the domain and of box outputs
+    (what leaves a copy or a swap has the type of what entered it)."""
+    out = [False] * len(graph.wires)
+    for w in graph.dom:
+        out[w] = True
+    for box, outs in zip(graph.boxes, graph.outputs):
+        for w in outs:
+            out[w] = isinstance(box, Box)
+    return out
+
+
+def _structural(ax, node: Diagram, centre: tuple[float, float], width: float, gid: str,
+                scale: float, segments: list, dots: list) -> None:
+    """A copy as a dot per atom, a discard as a ground symbol per atom, a swap
+    as crossing wires: lines from the node's top ports to its bottom ports."""
+    x, y = centre
+    top = [(px, y + BOX_HEIGHT / 2) for px in _ports(x, width, len(node.dom))]
+    bottom = [(px, y - BOX_HEIGHT / 2) for px in _ports(x, width, len(node.cod))]
+    if isinstance(node, Swap):
+        from matplotlib.collections import LineCollection
+        k, n = len(node.left), len(node.dom)
+        # output p is input p + k, cyclically
+        ax.add_collection(LineCollection(
+            [[top[(p + k) % n], end] for p, end in enumerate(bottom)], colors="black",
+            linewidths=scale, gid=gid), autolim=False)
+        return
+    for j, (px, py) in enumerate(top):
+        split = (px, y)
+        segments.append([(px, py), split])
+        if isinstance(node, Discard) or node.n == 0:
+            ax.add_line(_ground(split, gid=f"{gid}.{j}"))
+            continue
+        ends = bottom[j::len(node.dom)]
+        if len(ends) > 1:
+            dots.append((split, f"{gid}.{j}"))
+        segments.extend([split, end] for end in ends)
 
 
 def _wire(start, end, stub: bool = True) -> list[tuple[float, float]]:
@@ -278,6 +368,11 @@ def _loop_kinds() -> type:
 
 def to_svg(diagram: Diagram, **options: Any) -> str:
     """The drawing of ``diagram`` as an SVG document (for Jupyter's ``_repr_svg_``)."""
+    return svg_of(draw(diagram, **options))
+
+
+def svg_of(figure: Any) -> str:
+    """A matplotlib figure as an SVG document."""
     buffer = io.StringIO()
-    draw(diagram, **options).savefig(buffer, format="svg")
+    figure.savefig(buffer, format="svg")
     return buffer.getvalue()

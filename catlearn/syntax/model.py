@@ -43,6 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
+from catlearn import display
 from catlearn.syntax.diagram import Box, Diagram
 from catlearn.syntax.ty import Ob, Ty, dim_str
 
@@ -70,9 +71,14 @@ class Sample(Box):
     """``site ~ dist(params)``: dom is the parameters' types, cod the value's."""
 
     def __init__(self, site: str, dist: str, dom: Ty, cod: Ty, index: tuple = ()):
-        label = site + ("[" + ", ".join(map(str, index)) + "]" if index else "")
-        super().__init__(f"{label} ~ {dist}", dom, cod, site=site, dist=dist,
+        address = site + ("[" + ", ".join(map(str, index)) + "]" if index else "")
+        super().__init__(f"{address} ~ {dist}", dom, cod, site=site, dist=dist,
                          index=tuple(index))
+
+    @property
+    def address(self) -> str:
+        """The site and, for one element of it, the index: ``y`` or ``x[0]``."""
+        return self.site + ("[" + ", ".join(map(str, self.index)) + "]" if self.index else "")
 
 
 class Score(Box):
@@ -165,7 +171,7 @@ def resolve_dim(dim: DimExpr, env: Mapping[str, Any]) -> int:
 _OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
 
 
-@dataclass
+@dataclass(repr=False)
 class Model:
     """A named model: a diagram ``args -> returns`` of :class:`Sample`,
     :class:`Prim`, :class:`Score`, :class:`Plate` and :class:`Scan` boxes.
@@ -178,6 +184,28 @@ class Model:
     args: list[tuple[str, Ty]]
     diagram: Diagram
     returns: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<Model {self.signature}; sites {display.names([s.site for s in self.sites()])}>"
+
+    @property
+    def signature(self) -> str:
+        """``name(arg: Type, …)`` as the program declares it."""
+        return f"{self.name}({', '.join(f'{a}: {t}' for a, t in self.args)})"
+
+    def draw(self, path: str | None = None, **options: Any) -> Any:
+        """The model's picture (a matplotlib Figure); written to ``path`` if given."""
+        return self.diagram.draw(path, **options)
+
+    def _repr_svg_(self) -> str:
+        from catlearn.syntax.drawing import svg_of
+        return svg_of(self.draw())
+
+    def _repr_html_(self) -> str:
+        rows = [(s.address, s.dist, str(s.cod)) for s in self.sites()]
+        return display.block(f"model {self.signature}",
+                             [display.table(("site", "distribution", "type"), rows)],
+                             picture=self._repr_svg_())
 
     def sites(self) -> list[Sample]:
         """Every sample box, loop bodies included, in program order."""

@@ -39,6 +39,22 @@ def normal_form(graph: Hypergraph) -> tuple:
     return _number(graph, rename, keep)
 
 
+def simplify(graph: Hypergraph) -> Hypergraph:
+    """The hypergraph that the normal form numbers: shared and pruned, with
+    the boxes in their original order and only the wires still in use."""
+    rename, keep = _share(graph)
+    alive = _prune(graph, rename, keep)
+    boxes = [b for b in range(len(graph.boxes)) if alive[b]]
+    used = list(graph.dom) + [w for b in boxes for w in graph.outputs[b]]
+    fresh = {w: i for i, w in enumerate(used)}
+    return Hypergraph(tuple(graph.wires[w] for w in used),
+                      tuple(graph.boxes[b] for b in boxes),
+                      tuple(tuple(fresh[rename[w]] for w in graph.inputs[b]) for b in boxes),
+                      tuple(tuple(fresh[w] for w in graph.outputs[b]) for b in boxes),
+                      tuple(range(len(graph.dom))),
+                      tuple(fresh[rename[w]] for w in graph.cod))
+
+
 def _share(graph: Hypergraph) -> tuple[list[int], list[bool]]:
     """Merge deterministic boxes with equal labels and equal inputs."""
     rename = list(range(len(graph.wires)))
