@@ -163,8 +163,8 @@ def test_numpyro_option_names_suggest_catlearn_ones(method, option, suggestion):
 
 
 def test_positional_options_are_named():
-    with raises(UnknownNameError, "importance takes at most 2"):
-        cl.importance(100, 0, 3)
+    with raises(UnknownNameError, "importance takes at most 3"):
+        cl.importance(100, 0, None, 3)
 
 
 MODEL = cl.load("examples/coin.cat")["coin"]

@@ -65,10 +65,10 @@ streamed = chunked_filter(jax.random.key(3), whole, 4000, chunk=33, mesh=four)
 result = {"runs": {d: post.log_evidence for d, post in posts.items()},
           "sample_specs": [spec(v) for v in posts["4"].samples.values()], "again": again, "refused": refused,
           "log_z": np.asarray(log_z, float).tolist(),
-          "particles_spec": spec(streamed.population.particles.carry[0]),
+          "particles_spec": spec(streamed.population.particles.env["carry0"]),
           "weights_spec": spec(streamed.population.log_weights),
           "streamed": streamed.log_evidence,
-          "streamed_means": np.asarray(streamed.means[0], float).tolist(),
+          "streamed_means": np.asarray(streamed.means.env["carry0"], float).tolist(),
           "streamed_ess": [float(streamed.ess.min()), float(streamed.ess.max())]}
 """
 

@@ -172,6 +172,25 @@ class Learner:
         xs, ys = as_wires(self, xs, ys, "loss")
         return self.error(tuple(self.implement(params, *xs)), ys)
 
+    # -- pictures: a learner made by learn() keeps the diagram it trains -------------
+
+    def draw(self, path: Optional[str] = None, **options: Any) -> Any:
+        """The learner's picture: its parameters as wires from above into the
+        boxes that own them, the loss at the bottom (a matplotlib Figure)."""
+        if self.picture is None:
+            raise NotSupportedError(f"{self!r} has no picture: only learners made by "
+                                    "learn(diagram, ...) know the diagram they train")
+        return self.picture.draw(path, **options)
+
+    def _repr_svg_(self) -> Optional[str]:
+        from catlearn.syntax.drawing import svg_of
+        return None if self.picture is None else svg_of(self.draw())
+
+    def _repr_html_(self) -> str:
+        names = ", ".join(_leaves(self.names)) or "none"
+        return display.block(repr(self), [display.text(f"parameters: {names}")],
+                             picture=self._repr_svg_())
+
     @property
     def signature(self) -> str:
         """``dom -> cod``, as error messages show a learner."""
@@ -232,25 +251,6 @@ def _merge(f: Learner, g: Learner):
 
 def _tensor_type(a: Optional[Ty], b: Optional[Ty]) -> Optional[Ty]:
     return None if a is None or b is None else a @ b
-
-    # -- pictures: a learner made by learn() keeps the diagram it trains -------------
-
-    def draw(self, path: Optional[str] = None, **options: Any) -> Any:
-        """The learner's picture: its parameters as wires from above into the
-        boxes that own them, the loss at the bottom (a matplotlib Figure)."""
-        if self.picture is None:
-            raise NotSupportedError(f"{self!r} has no picture: only learners made by "
-                                    "learn(diagram, ...) know the diagram they train")
-        return self.picture.draw(path, **options)
-
-    def _repr_svg_(self) -> Optional[str]:
-        from catlearn.syntax.drawing import svg_of
-        return None if self.picture is None else svg_of(self.draw())
-
-    def _repr_html_(self) -> str:
-        names = ", ".join(_leaves(self.names)) or "none"
-        return display.block(repr(self), [display.text(f"parameters: {names}")],
-                             picture=self._repr_svg_())
 
 
 def _leaves(names: Any) -> list[str]:
