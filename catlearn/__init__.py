@@ -17,6 +17,7 @@ from catlearn.errors import (CatlearnError, CatlearnSyntaxError, CatlearnTypeErr
 from catlearn.syntax import (Ob, Ty, Box, Diagram, Id, Swap, Copy, Discard, Graph,
                              Hypergraph, Equation)
 from catlearn.functor import Functor, box_meaning
+from catlearn.syntax.condition import condition
 from catlearn.categories.function import Function, jax_functions
 from catlearn.primitives.ops import PRIMITIVES, register_primitive
 

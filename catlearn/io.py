@@ -118,7 +118,15 @@ def _read_csv(file, path: str) -> dict[str, np.ndarray]:
     return {h: np.asarray(values) for h, values in columns.items()}
 
 
+MISSING = "NA"
+"""How a CSV file marks a missing value (JSON: ``null`` in a list). A site
+observed by data with missing values is observed in part
+(:func:`catlearn.inference.conditioning.bind_data`); an argument must be complete."""
+
+
 def _number(text: str, where: str):
+    if text == MISSING:
+        return float("nan")
     try:
         return int(text)
     except ValueError:
@@ -134,6 +142,17 @@ def _number(text: str, where: str):
     return value
 
 
+def _nulls_missing(value):
+    """A JSON list with ``null`` elements, the nulls made NaN (missing values)."""
+    if isinstance(value, list):
+        return [np.nan if v is None else _nulls_missing(v) for v in value]
+    return value
+
+
+def _has_null(value) -> bool:
+    return value is None or (isinstance(value, list) and any(map(_has_null, value)))
+
+
 def _read_json(file, path: str) -> dict[str, np.ndarray]:
     try:
         document = json.load(file)
@@ -146,15 +165,16 @@ def _read_json(file, path: str) -> dict[str, np.ndarray]:
     out = {}
     for key, value in document.items():
         try:
-            array = np.asarray(value)
+            array = np.asarray(_nulls_missing(value))
         except ValueError:
             array = None
         if array is None or array.dtype.kind not in "iufb":
             raise DataError(f"{path}: '{key}' must be a number or a rectangular list of "
                             "numbers")
-        if array.dtype.kind == "f" and np.isnan(array).any():
-            raise DataError(f"{path}: '{key}' has missing values (NaN)")
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
+        if array.dtype.kind == "f" and np.isnan(array).any() and not _has_null(value):
+            raise DataError(f"{path}: '{key}' has NaN values; mark a missing value "
+                            "with null")
+        if array.dtype.kind == "f" and np.isinf(array).any():
             raise DataError(f"{path}: '{key}' has infinite values; catlearn needs finite data")
         out[key] = array
     return out

@@ -19,22 +19,24 @@ structure:
   (shared wires broadcast, given values sliced along their leading axis);
 * ``Scan``: the body's image under ``lax.scan``, the state as the carry.
 
-A site with a value in ``given`` is read, not drawn; its *mode* says how:
-``OBSERVED`` data (likelihood), ``FIXED`` constrained values (prior;
-posterior predictive), ``LATENT`` unconstrained values pushed through the
-support's bijection, adding the log-Jacobian (prior; the log density). The
-sampler, likelihood-weighting and log-density semantics are this one
-category with different modes (see :mod:`catlearn.inference.target`).
+Which sites are given is said by the diagram, not by the category: a query
+rewrites the named sample boxes into ``Observe``, ``Latent`` or ``Fixed``
+boxes (:mod:`catlearn.syntax.condition`), which read their value from
+``given``; ``Sample`` boxes draw. A given value may be :class:`Partial`: data
+with missing elements. The sampler, likelihood-weighting, log-density and
+prediction semantics are this one category applied to rewritten diagrams
+(see :mod:`catlearn.inference.target`).
 Keys are derived, never shared: box ``i`` gets ``fold_in(key, i)`` and
 iteration ``t`` of a loop ``fold_in(key_box, t)``.
 
 >>> import jax, jax.numpy as jnp
 >>> from catlearn.functor import Functor
 >>> from catlearn.syntax import Ty
->>> from catlearn.syntax.model import Const, Sample
+>>> from catlearn.syntax.condition import Observe
+>>> from catlearn.syntax.model import Const
 >>> R = Ty("Real")
->>> d = (Const(0.0) @ Const(1.0)) >> Sample("z", "Normal", R @ R, R)
->>> run = Functor(cod=TracedSamplers(dims={}, modes={"z": OBSERVED}))(d)
+>>> d = (Const(0.0) @ Const(1.0)) >> Observe("z", "Normal", R @ R, R)
+>>> run = Functor(cod=TracedSamplers(dims={}))(d)
 >>> outs, trace = run.fn(jax.random.key(0), {"z": jnp.array(0.0)})
 >>> round(float(trace.log_likelihood), 4)
 -0.9189
@@ -54,9 +56,6 @@ from catlearn.syntax.diagram import Diagram
 from catlearn.syntax.hypergraph import Hypergraph
 from catlearn.syntax.model import Model, Plate, Sample, Scan, Score, resolve_dim
 
-OBSERVED, FIXED, LATENT = "observed", "fixed", "latent"
-
-
 @jax.tree_util.register_pytree_node_class
 class Piece:
     """The part of a site's value a box (or loop) produced, at a static index.
@@ -74,6 +73,22 @@ class Piece:
     @classmethod
     def tree_unflatten(cls, aux, children):
         return cls(children[0], *aux)
+
+
+@jax.tree_util.register_pytree_node_class
+class Partial:
+    """A given value with missing elements: ``data`` where ``observed`` holds;
+    elsewhere drawn, or read from ``free`` (unconstrained values, whole shape)."""
+
+    def __init__(self, data: jax.Array, observed: jax.Array, free: Any = None):
+        self.data, self.observed, self.free = data, observed, free
+
+    def tree_flatten(self):
+        return (self.data, self.observed, self.free), None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(*children)
 
 
 class Trace(NamedTuple):
@@ -150,9 +165,9 @@ def numpy_index(index: tuple) -> tuple:
     return tuple(slice(*i) if isinstance(i, tuple) else i for i in index)
 
 
-def slice_at(value: jax.Array, index: tuple) -> jax.Array:
-    """The part of a whole site's value at a piece's index."""
-    return value[numpy_index(index)]
+def slice_at(value: Any, index: tuple) -> Any:
+    """The part of a whole site's given value (an array or :class:`Partial`) at a piece's index."""
+    return jax.tree.map(lambda v: v[numpy_index(index)], value)
 
 
 class Traced:
@@ -172,12 +187,10 @@ def deterministic(n_in: int, n_out: int, fn: Callable[..., tuple]) -> Traced:
 
 class TracedSamplers:
     """The category of traced samplers, for one binding of the model's
-    dimensions (``dims``, argument name to int) and one choice of ``modes``
-    (site name to ``OBSERVED``/``FIXED``/``LATENT``; other sites are drawn)."""
+    dimensions (``dims``, argument name to int)."""
 
-    def __init__(self, dims: Mapping[str, Any], modes: Mapping[str, str],
-                 noise: Noise = independent):
-        self.dims, self.modes, self.noise = dict(dims), dict(modes), noise
+    def __init__(self, dims: Mapping[str, Any], noise: Noise = independent):
+        self.dims, self.noise = dict(dims), noise
 
     def range(self, loop) -> tuple[int, int]:
         return resolve_dim(loop.start, self.dims), resolve_dim(loop.stop, self.dims)
@@ -242,7 +255,8 @@ def _loop_inputs(cat: TracedSamplers, box, key, given):
     inner = {b.site for b in _sites(box.body)}
     index = jnp.arange(start, stop)
     keys = jax.vmap(lambda t: jax.random.fold_in(key, t))(index)
-    sliced = {site: value[start:stop] for site, value in given.items() if site in inner}
+    sliced = {site: jax.tree.map(lambda v: v[start:stop], value)
+              for site, value in given.items() if site in inner}
     return start, stop, keys, index, sliced
 
 

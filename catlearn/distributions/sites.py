@@ -3,11 +3,12 @@
 A ``Sample`` box names a site and a distribution family; its inputs are the
 family's parameters. In the sampler and weighted-sampler categories it draws
 (weight 0). In the traced category (:mod:`catlearn.categories.traced`) a
-site with no given value draws and records its value; a given value is read,
-not drawn, and its log density is added to the trace — to the likelihood
-for ``OBSERVED`` data, to the prior for ``FIXED`` values and for ``LATENT``
-unconstrained values, pushed through the support's bijection with their
-log-Jacobian.
+sample box draws and records its value; the boxes conditioning rewrites it
+into (:mod:`catlearn.syntax.condition`) read their value instead and add its
+log density to the trace — to the likelihood for ``Observe`` (data; only its
+observed elements, when it has missing ones), to the prior for ``Fixed``
+values and for ``Latent`` unconstrained values, pushed through the
+support's bijection with their log-Jacobian.
 
 >>> import jax
 >>> from catlearn.functor import Functor
@@ -26,11 +27,11 @@ import jax.numpy as jnp
 
 from catlearn.categories.category import box_meaning
 from catlearn.categories.sampler import Sampler, Samplers
-from catlearn.categories.traced import (LATENT, OBSERVED, Piece, Trace, Traced, TracedSamplers,
-                                        slice_at)
+from catlearn.categories.traced import Partial, Piece, Trace, Traced, TracedSamplers, slice_at
 from catlearn.categories.weighted import Weighted, WeightedSamplers
 from catlearn.distributions.distribution import Distribution
 from catlearn.distributions.registry import get as get_distribution
+from catlearn.syntax.condition import Fixed, Latent, Observe
 from catlearn.syntax.model import Sample
 
 
@@ -53,27 +54,66 @@ def _draw_unweighted(box: Sample, cat: WeightedSamplers, functor) -> Weighted:
                     lambda key, *params: ((family_at(box, params).sample(key),), 0.0))
 
 
+def _piece(box: Sample, value) -> dict:
+    return {box.site: (Piece(value, box.index, box.dist),)}
+
+
 @box_meaning.register(Sample, TracedSamplers, object)
-def _site(box: Sample, cat: TracedSamplers, functor) -> Traced:
-    site, index, mode = box.site, box.index, cat.modes.get(box.site)
-
-    def piece(value):
-        return {site: (Piece(value, index, box.dist),)}
-
+def _drawn(box: Sample, cat: TracedSamplers, functor) -> Traced:
     def run(key, given, *params):
         dist = family_at(box, params)
-        if mode is None:
-            x = dist.sample(key)
-            u = {} if dist.is_discrete else piece(dist.support.bijector().inverse(x))
-            return (x,), Trace(piece(x), u, jnp.zeros(()), jnp.zeros(()))
-        value = slice_at(given[site], index)
-        if mode == LATENT:
-            bijector = dist.support.bijector()
-            x = bijector.forward(value)
-            logp = jnp.sum(dist.log_prob(x)) + jnp.sum(bijector.log_abs_det_jacobian(value))
-            return (x,), Trace(piece(x), piece(value), logp, jnp.zeros(()))
-        logp = jnp.sum(dist.log_prob(value))
-        if mode == OBSERVED:
-            return (value,), Trace(piece(value), {}, jnp.zeros(()), logp)
-        return (value,), Trace(piece(value), {}, logp, jnp.zeros(()))
+        x = dist.sample(key)
+        u = {} if dist.is_discrete else _piece(box, dist.support.bijector().inverse(x))
+        return (x,), Trace(_piece(box, x), u, jnp.zeros(()), jnp.zeros(()))
+    return Traced(len(box.dom), 1, run)
+
+
+@box_meaning.register(Observe, TracedSamplers, object)
+def _observed(box: Observe, cat: TracedSamplers, functor) -> Traced:
+    def run(key, given, *params):
+        dist, value = family_at(box, params), slice_at(given[box.site], box.index)
+        if isinstance(value, Partial):
+            return _partly_observed(box, dist, key, value)
+        return (value,), Trace(_piece(box, value), {}, jnp.zeros(()),
+                               jnp.sum(dist.log_prob(value)))
+    return Traced(len(box.dom), 1, run)
+
+
+def _partly_observed(box: Observe, dist: Distribution, key, value: Partial) -> tuple:
+    """Data where observed; elsewhere a draw, or a latent unconstrained value
+    (``value.free``) scored with its log-Jacobian as prior."""
+    seen = value.observed
+    if value.free is None:
+        x = dist.sample(key)
+        u = {} if dist.is_discrete else _piece(box, dist.support.bijector().inverse(x))
+        prior = jnp.zeros(())
+    else:
+        bijector = dist.support.bijector()
+        x = bijector.forward(value.free)
+        u = _piece(box, value.free)
+        prior = jnp.sum(jnp.where(seen, 0.0, dist.log_prob(x)
+                                  + bijector.log_abs_det_jacobian(value.free)))
+    # the missing elements hold a value on the support, so that neither the
+    # likelihood nor its gradient is evaluated at whatever filled the gap
+    x = jnp.where(seen, value.data, x)
+    likelihood = jnp.sum(jnp.where(seen, dist.log_prob(x), 0.0))
+    return (x,), Trace(_piece(box, x), u, prior, likelihood)
+
+
+@box_meaning.register(Latent, TracedSamplers, object)
+def _latent(box: Latent, cat: TracedSamplers, functor) -> Traced:
+    def run(key, given, *params):
+        dist, u = family_at(box, params), slice_at(given[box.site], box.index)
+        bijector = dist.support.bijector()
+        x = bijector.forward(u)
+        logp = jnp.sum(dist.log_prob(x)) + jnp.sum(bijector.log_abs_det_jacobian(u))
+        return (x,), Trace(_piece(box, x), _piece(box, u), logp, jnp.zeros(()))
+    return Traced(len(box.dom), 1, run)
+
+
+@box_meaning.register(Fixed, TracedSamplers, object)
+def _fixed(box: Fixed, cat: TracedSamplers, functor) -> Traced:
+    def run(key, given, *params):
+        dist, x = family_at(box, params), slice_at(given[box.site], box.index)
+        return (x,), Trace(_piece(box, x), {}, jnp.sum(dist.log_prob(x)), jnp.zeros(()))
     return Traced(len(box.dom), 1, run)

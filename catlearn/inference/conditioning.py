@@ -60,8 +60,11 @@ def _as_array(name: str, value: Any, integral: bool, what: str) -> np.ndarray:
             raise DataError(f"{what} '{name}' must be integers (it is discrete)")
         _within(name, array, np.iinfo(np.int32), what)
         return array.astype(np.int32)
+    if np.any(np.isnan(array)):
+        raise DataError(f"{what} '{name}' has missing (NA, null) or NaN values: only "
+                        "observed variables may miss values, arguments must be complete")
     if not np.all(np.isfinite(array)):
-        raise DataError(f"{what} '{name}' contains NaN or infinite values")
+        raise DataError(f"{what} '{name}' contains infinite values")
     _within(name, array, np.finfo(jnp.result_type(float)), what)
     return array.astype(jnp.result_type(float))
 
@@ -117,22 +120,27 @@ def bind_args(signature: Sequence[tuple[str, Ty]], args: Mapping[str, Any],
 
 
 def bind_data(model: Model, data: Mapping[str, Any], shapes: Mapping[str, Any],
-              pieces: Mapping[str, Sequence]) -> dict[str, jax.Array]:
-    """Validated observed values by site.
+              pieces: Mapping[str, Sequence]) -> tuple[dict[str, jax.Array], dict[str, np.ndarray]]:
+    """Validated observed values by site, and the missing elements of each
+    site observed in part.
 
     ``shapes`` gives each site's whole value (a ``jax.ShapeDtypeStruct``) and
     ``pieces`` its parts with their distributions, from an abstract prior run.
+    A site is observed in part by data with NaN where a value is missing, or
+    element by element (``{"y[3]": 1.2}``).
     """
     arg_names = [name for name, _ in model.args]
-    bound = {}
-    for name, value in data.items():
+    bound, missing = {}, {}
+    for name, value in _whole_sites(data, shapes, model.name).items():
         if name not in shapes:
             if name in arg_names:
                 raise DataError(f"'{name}' is an argument of {model.name}, not a sampled "
                                 "variable: bind it as an argument, not as data")
             raise _unknown("sampled variable", name, list(shapes), model.name)
         discrete = any(get_distribution(p.dist).is_discrete for p in pieces[name])
-        array = _as_array(name, value, discrete, "data")
+        gaps = _gaps(name, value, pieces[name], model.name)
+        array = _as_array(name, np.where(gaps, _filler(pieces[name]), value) if gaps.any()
+                          else value, discrete, "data")
         if array.shape != shapes[name].shape:
             raise DataError(f"data '{name}' must have shape {shapes[name].shape}, "
                             f"got {array.shape}")
@@ -140,10 +148,63 @@ def bind_data(model: Model, data: Mapping[str, Any], shapes: Mapping[str, Any],
             support = getattr(get_distribution(piece.dist), "support", None)
             if isinstance(support, constraints.Constraint):
                 part = slice_at(array, piece.index)
-                ok = np.asarray(support.check(jnp.asarray(part)))
+                ok = np.asarray(support.check(jnp.asarray(part))) | slice_at(gaps, piece.index)
                 if not ok.all():
                     bad = np.asarray(part)[~ok][0]
                     raise DataError(f"data '{name}' is outside the support of "
                                     f"{piece.dist}: got {bad.tolist()}, must be {support}")
         bound[name] = jnp.asarray(array)
-    return bound
+        if gaps.all():
+            raise DataError(f"data '{name}' holds no values (every element is missing): "
+                            "leave it out of the data to sample it")
+        if gaps.any():
+            missing[name] = gaps
+    return bound, missing
+
+
+def _whole_sites(data: Mapping[str, Any], shapes: Mapping[str, Any], model: str) -> dict:
+    """``data`` with element keys (``"y[3]"``) gathered into whole sites, NaN elsewhere."""
+    whole = {name: value for name, value in data.items() if "[" not in name}
+    for name, value in data.items():
+        if "[" not in name:
+            continue
+        site, _, rest = name.partition("[")
+        try:
+            index = tuple(int(i) for i in rest.rstrip("]").split(","))
+        except ValueError:
+            raise DataError(f"data '{name}': an element is named by integers, "
+                            f"as in '{site}[3]'") from None
+        if site in whole and not isinstance(whole[site], np.ndarray):
+            raise DataError(f"data names '{site}' both whole and element by element")
+        if site not in shapes:
+            raise _unknown("sampled variable", site, list(shapes), model)
+        shape = shapes[site].shape
+        if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape)):
+            raise DataError(f"data '{name}': {site} has shape {shape}, so the index "
+                            f"{list(index)} is outside it")
+        whole.setdefault(site, np.full(shape, np.nan))[index] = value
+    return whole
+
+
+def _gaps(name: str, value: Any, pieces: Sequence, model: str) -> np.ndarray:
+    """Where ``value`` is missing (NaN); only sites of scalar families may miss elements."""
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return np.zeros(np.shape(value), bool)
+    gaps = np.isnan(array)
+    if gaps.any() and any(_event_dims(p.dist) for p in pieces):
+        raise DataError(f"data '{name}' has missing values, but {model} draws it from "
+                        "a multivariate distribution: only sites of scalar distributions "
+                        "can be observed in part")
+    return gaps
+
+
+def _filler(pieces: Sequence) -> float:
+    """A value to hold a missing element's place in checks: one on every support used."""
+    return 1.0 if any(get_distribution(p.dist).is_discrete for p in pieces) else 0.5
+
+
+def _event_dims(dist: str) -> int:
+    support = getattr(get_distribution(dist), "support", None)
+    return getattr(support, "event_dim", 0)

@@ -32,7 +32,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn.categories.traced import LATENT
 from catlearn.errors import InferenceError
 from catlearn.inference.kernel import Kernel, State
 from catlearn.inference.mhg import mhg
@@ -145,15 +144,14 @@ class PMMH:
 
     def run(self, target, key: jax.Array):
         from catlearn.inference.posterior import Posterior
-        from catlearn.inference.target import placeholder_key, semantics
+        from catlearn.inference.target import placeholder_key
         names = global_sites(target)
         if not names:
             raise InferenceError(f"pmmh on {target.model.name}: the model has no global "
                                  "parameters (latent variables before its time loop); use smc")
         # the globals' prior on unconstrained space, Jacobians included: the
         # model run with only them given (every other site drawn, unscored)
-        prior_run = semantics(target.dims, {site: LATENT for site in names})(
-            target.model.diagram)
+        prior_run = target.meaning(latent=names)
 
         def prior(theta):
             trace = prior_run.fn(placeholder_key(), theta, *target.inputs)[1]

@@ -1,20 +1,28 @@
 """A model conditioned on data: the target every inference method plugs into.
 
 ``Target(model, args, data)`` binds the query once (see
-:mod:`catlearn.inference.conditioning`) and gives the model's three
-meanings, each the functor into the traced samplers of
-:mod:`catlearn.categories.traced` with different site modes:
+:mod:`catlearn.inference.conditioning`) and gives the model's meanings: one
+functor into the traced samplers of :mod:`catlearn.categories.traced`,
+applied to the model's diagram rewritten by conditioning
+(:mod:`catlearn.syntax.condition`):
 
-* the **sampler** (prior and prior predictive; no site given): ``sample_prior``;
-* the **weighted sampler** (likelihood weighting; observed sites given, so
-  they score their data, latent sites drawn): ``weighted``;
-* the **log density** of the latent sites on unconstrained space, as one
-  pure JAX function of a flat vector ``θ ∈ ℝ^dim``:
+* the **sampler** (prior and prior predictive): the model as written,
+  ``sample_prior``;
+* the **weighted sampler** (likelihood weighting): the observed sites'
+  boxes made ``Observe`` boxes, which score their data, ``weighted``;
+* **prediction**: the latent sites' boxes made ``Fixed``, ``predict``;
+* the **log density** of the latent sites on unconstrained space, the
+  latent sites' boxes made ``Latent`` too, as one pure JAX function of a
+  flat vector ``θ ∈ ℝ^dim``:
 
       log p(θ) = Σ_latent [log p(f(u)) + log|det J_f(u)|] + Σ_observed log p(y | …)
 
   where ``f`` is each site's support bijection: ``logdensity``, split into
   ``log_prior`` and ``log_likelihood`` for tempering.
+
+Data with missing elements (NaN, or ``{"y[3]": v}`` for one element) observe
+the elements they hold; the missing ones are latent, so they are sampled
+(imputed) with the rest and reported with the site.
 
 For models with loops that read their previous iteration (state-space
 models), ``sequential()`` cuts the model at its time steps for particle filters.
@@ -42,10 +50,11 @@ from catlearn.categories.sampler import Sampler
 from catlearn.categories.weighted import Weighted
 from catlearn.errors import InferenceError, NotSupportedError
 from catlearn.inference.conditioning import bind_args, bind_data
-from catlearn.categories.traced import FIXED, LATENT, OBSERVED, Trace, TracedSamplers
+from catlearn.categories.traced import Partial, Trace, Traced, TracedSamplers
 from catlearn.functor import Functor
 from catlearn.inference.cutting import cut
 from catlearn.inference.sequential import StateSpace
+from catlearn.syntax.condition import condition
 from catlearn.syntax.model import Model
 
 Array = jax.Array
@@ -57,9 +66,9 @@ def placeholder_key() -> Array:
     return jax.random.key(0)
 
 
-def semantics(dims: Mapping[str, Any], modes: Mapping[str, str]) -> Functor:
-    """The functor into traced samplers for one binding of the dimensions and site modes."""
-    return Functor(cod=TracedSamplers(dims, modes))
+def semantics(dims: Mapping[str, Any]) -> Functor:
+    """The functor into traced samplers for one binding of the dimensions."""
+    return Functor(cod=TracedSamplers(dims))
 
 
 class Target:
@@ -69,28 +78,35 @@ class Target:
                  data: Optional[Mapping[str, Any]] = None):
         self.model = model
         self.inputs, self.dims = bind_args(model.args, args or {}, model.name)
-        self._prior = semantics(self.dims, {})(model.diagram)
+        self._functor = semantics(self.dims)
+        self._prior = self.meaning()
 
         def shapes(key):
             trace = self._prior.fn(key, {}, *self.inputs)[1]
             return trace, trace.sites(), trace.unconstrained_sites()
         abstract, sites, unconstrained = jax.eval_shape(shapes, placeholder_key())
-        self.data = bind_data(model, data or {}, sites, abstract.values)
+        self.data, self.missing = bind_data(model, data or {}, sites, abstract.values)
         self.site_shapes = {site: tuple(s.shape) for site, s in sites.items()}
         self._site_structs = sites
         order = list(dict.fromkeys(box.site for box in model.sites()))
         self.observed = [site for site in order if site in self.data]
-        self.latent_names = [site for site in order if site not in self.data]
+        self.latent_names = [site for site in order
+                             if site not in self.data or site in self.missing]
         self.discrete_latents = [site for site in self.latent_names
                                  if site not in unconstrained]
         self.has_discrete_latents = bool(self.discrete_latents)
         self._layout = [(site, tuple(unconstrained[site].shape)) for site in self.latent_names
                         if site in unconstrained]
-        self.dim = int(sum(np.prod(shape, dtype=int) for _, shape in self._layout))
-        observed = {site: OBSERVED for site in self.observed}
-        self._weighted = semantics(self.dims, observed)
-        self._density = semantics(self.dims, {**observed, **{
-            site: LATENT for site, _ in self._layout}})
+        self.dim = int(sum(self._size(site, shape) for site, shape in self._layout))
+        wholly_latent = [site for site, _ in self._layout if site not in self.missing]
+        self._weighted = self.meaning(observed=self.observed)
+        self._density = self.meaning(observed=self.observed, latent=wholly_latent)
+
+    def meaning(self, observed: Sequence[str] = (), latent: Sequence[str] = (),
+                fixed: Sequence[str] = ()) -> Traced:
+        """The traced sampler of the model conditioned as named
+        (:func:`~catlearn.syntax.condition.condition`)."""
+        return self._functor(condition(self.model, observed, latent, fixed).diagram)
 
     def __repr__(self) -> str:
         return (f"<Target {self.model.name}: latent {', '.join(self.latent_names) or 'none'}; "
@@ -98,18 +114,38 @@ class Target:
 
     # -- the flat parameter vector ------------------------------------------------
 
+    def _size(self, site: str, shape: tuple) -> int:
+        """How many unconstrained numbers a latent site takes: its missing elements
+        if it is partly observed."""
+        if site in self.missing:
+            return int(self.missing[site].sum())
+        return int(np.prod(shape, dtype=int))
+
     def unflatten(self, flat: Array) -> dict[str, Array]:
-        """The unconstrained value of each continuous latent site."""
+        """The unconstrained value of each continuous latent site (whole shape; a
+        partly observed site has zeros where it is observed)."""
         out, offset = {}, 0
         for site, shape in self._layout:
-            size = int(np.prod(shape, dtype=int))
-            out[site] = jnp.reshape(flat[offset:offset + size], shape)
+            size = self._size(site, shape)
+            part = flat[offset:offset + size]
+            out[site] = (jnp.zeros(shape, flat.dtype).at[self.missing[site]].set(part)
+                         if site in self.missing else jnp.reshape(part, shape))
             offset += size
         return out
 
     def flatten(self, unconstrained: Mapping[str, Array]) -> Array:
-        return jnp.concatenate([jnp.ravel(unconstrained[site]) for site, _ in self._layout]
-                               or [jnp.zeros((0,))])
+        return jnp.concatenate(
+            [jnp.ravel(unconstrained[site][self.missing[site]] if site in self.missing
+                       else unconstrained[site]) for site, _ in self._layout]
+            or [jnp.zeros((0,))])
+
+    def _given(self, free: Mapping[str, Array] = {}) -> dict:
+        """What the conditioned boxes read: the data (partly observed sites with
+        their missing elements drawn, or read from ``free``) and the latent values."""
+        given = {**self.data, **free}
+        for site, missing in self.missing.items():
+            given[site] = Partial(self.data[site], jnp.asarray(~missing), free.get(site))
+        return given
 
     # -- the log-density semantics ---------------------------------------------------
 
@@ -119,8 +155,8 @@ class Target:
                 f"{self.model.name} has discrete latent variables "
                 f"({', '.join(self.discrete_latents)}): gradient-based inference needs a "
                 "log density of continuous latents only; use smc or importance instead")
-        run = self._density(self.model.diagram)
-        return run.fn(placeholder_key(), {**self.data, **self.unflatten(flat)}, *self.inputs)[1]
+        return self._density.fn(placeholder_key(), self._given(self.unflatten(flat)),
+                                *self.inputs)[1]
 
     @jax.jit
     def logdensity(self, flat: Array) -> Array:
@@ -148,8 +184,7 @@ class Target:
 
     def init(self, key: Array) -> Array:
         """An initial unconstrained point: a draw from the prior."""
-        run = self._weighted(self.model.diagram)
-        trace = run.fn(key, self.data, *self.inputs)[1]
+        trace = self._weighted.fn(key, self._given(), *self.inputs)[1]
         return self.flatten(trace.unconstrained_sites())
 
     def sample_prior(self, key: Array) -> dict[str, Array]:
@@ -158,14 +193,13 @@ class Target:
 
     def weighted(self, key: Array) -> tuple[dict[str, Array], Array]:
         """Likelihood weighting: latent sites from the prior, weighted by the data."""
-        outs, trace = self._weighted(self.model.diagram).fn(key, self.data, *self.inputs)
+        outs, trace = self._weighted.fn(key, self._given(), *self.inputs)
         sites = trace.sites()
         return {site: sites[site] for site in self.latent_names}, trace.log_likelihood
 
     def predict(self, key: Array, latents: Mapping[str, Array]) -> dict[str, Array]:
         """Every site and returned value, the latent sites held at ``latents``."""
-        run = semantics(self.dims, {site: FIXED for site in latents})(
-            self.model.diagram)
+        run = self.meaning(fixed=list(latents))
         return self._named(*run.fn(key, dict(latents), *self.inputs))
 
     def _named(self, outs: Sequence[Array], trace: Trace) -> dict[str, Array]:
@@ -190,11 +224,14 @@ class Target:
             if site not in self.latent_names:
                 raise InferenceError(f"cannot hold '{site}' fixed: it is not a latent "
                                      f"variable of {self.model.name}")
-        functor = semantics(self.dims, {**{site: OBSERVED for site in self.observed},
-                                        **{site: FIXED for site in fixed}})
+        if self.missing:
+            raise NotSupportedError(
+                f"{self.model.name}: particle filters need every observed site observed "
+                f"whole; {', '.join(self.missing)} has missing elements (use nuts or importance)")
+        conditioned = condition(self.model, self.observed, fixed=list(fixed))
         recorded = {site: self._site_structs[site] for site in self.latent_names
                     if site not in fixed}
-        return cut(self.model, functor, self.inputs, {**self.data, **fixed}, recorded)
+        return cut(conditioned, self._functor, self.inputs, {**self.data, **fixed}, recorded)
 
 
 def _flatten(target: Target):

@@ -70,10 +70,11 @@ class Const(Box):
 class Sample(Box):
     """``site ~ dist(params)``: dom is the parameters' types, cod the value's."""
 
-    def __init__(self, site: str, dist: str, dom: Ty, cod: Ty, index: tuple = ()):
+    def __init__(self, site: str, dist: str, dom: Ty, cod: Ty, index: tuple = (),
+                 discardable: bool = True):
         address = site + ("[" + ", ".join(map(str, index)) + "]" if index else "")
-        super().__init__(f"{address} ~ {dist}", dom, cod, site=site, dist=dist,
-                         index=tuple(index))
+        super().__init__(f"{address} ~ {dist}", dom, cod, discardable=discardable, site=site,
+                         dist=dist, index=tuple(index))
 
     @property
     def address(self) -> str:
