@@ -98,16 +98,11 @@ def cycles(graph: dict) -> list:
     return sorted(found)
 
 
-# Known debt, to be paid off (issue 15): Learner's fit/predict/accuracy methods
-# import the training layer lazily, and Diagram.draw imports the drawing module,
+# Known debt, to be paid off (issue 15): Diagram.draw imports the drawing module,
 # which reads model boxes. Any other violation fails; paying one off fails too,
 # until it is struck from these lists.
-KNOWN_DOWNWARD = ["catlearn.categories.learn (layer 1) imports catlearn.learning.train (layer 4)"]
+KNOWN_DOWNWARD: list = []
 KNOWN_CYCLES = [
-    ("catlearn.categories.learn", "catlearn.learning.train"),
-    ("catlearn.categories.learn", "catlearn.learning.train", "catlearn.learning.learner"),
-    ("catlearn.categories.learn", "catlearn.learning.train", "catlearn.learning.learner",
-     "catlearn.learning.backprop"),
     ("catlearn.syntax.diagram", "catlearn.syntax.drawing"),
     ("catlearn.syntax.diagram", "catlearn.syntax.drawing", "catlearn.syntax.model"),
     ("catlearn.syntax.drawing", "catlearn.syntax.model"),

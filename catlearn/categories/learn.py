@@ -48,11 +48,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+
+import jax.numpy as jnp
 from typing import Any, Callable, NamedTuple, Optional, Sequence
 
 from catlearn import display
 from catlearn.categories.lens import Lens, simple_lenses
-from catlearn.errors import NotSupportedError
+from catlearn.errors import DataError, NotSupportedError
 from catlearn.syntax.diagram import Diagram
 from catlearn.categories.para import Init, Para, Parametrised, no_parameters, pair_init
 from catlearn.errors import CompositionError
@@ -67,6 +69,10 @@ class Parameters(NamedTuple):
 
     weights: dict
     state: Any = None
+
+
+OPTIMISER_STATE = "optimiser state"
+"""The name of :attr:`Parameters.state` among a learner's parameter names."""
 
 
 def numbered(first: Sequence[str], then: Sequence[str]) -> list[str]:
@@ -168,7 +174,6 @@ class Learner:
     def loss(self, params: Any, xs: Any, ys: Any) -> Any:
         """The error of the prediction on ``xs`` against the targets ``ys``
         (each a tuple of arrays, one per wire, or one array for one wire)."""
-        from catlearn.learning.train import as_wires
         xs, ys = as_wires(self, xs, ys, "loss")
         return self.error(tuple(self.implement(params, *xs)), ys)
 
@@ -198,28 +203,14 @@ class Learner:
             return f"{self.n_in} wire(s) -> {self.n_out} wire(s)"
         return f"{self.dom} -> {self.cod}"
 
-    # Training is an algorithm, not part of the category: these delegate to
-    # catlearn.learning.train, imported when first used.
-    def fit(self, params: Any, x: Any, y: Any, epochs: int = 1, batch_size: int = 32,
-            key: Any = None, **options: Any):
-        """Train on ``(x, y)``; returns the trained parameters and the loss history.
-        See :func:`catlearn.learning.train.fit`."""
-        from catlearn.learning.train import fit
-        return fit(self, params, x, y, epochs=epochs, batch_size=batch_size, key=key,
-                   **options)
-
-    def predict(self, params: Any, x: Any) -> Any:
-        """The implementation on a batch ``x`` (one bare output when there is one)."""
-        from catlearn.learning.train import predict
-        return predict(self, params, x)
-
-    def accuracy(self, params: Any, x: Any, y: Any) -> float:
-        """The fraction of ``x`` whose predicted class is ``y``."""
-        from catlearn.learning.train import accuracy
-        return accuracy(self, params, x, y)
-
     def __repr__(self) -> str:
         return f"Learner({self.signature})"
+
+
+def _class_of(f: Learner, g: Learner) -> type:
+    """The class of a composite: the more specific of its parts' (a learner that
+    knows how to train itself stays one when composed with a plain morphism)."""
+    return type(g) if issubclass(type(g), type(f)) else type(f)
 
 
 def _learner(first: Learner, op: str, other: Any) -> Learner:
@@ -251,6 +242,30 @@ def _merge(f: Learner, g: Learner):
 
 def _tensor_type(a: Optional[Ty], b: Optional[Ty]) -> Optional[Ty]:
     return None if a is None or b is None else a @ b
+
+
+def wires(data: Any, name: str = "x") -> tuple:
+    """The data for a learner's wires: one array, or a tuple/list of arrays."""
+    arrays = tuple(data) if isinstance(data, (tuple, list)) else (data,)
+    try:
+        return tuple(jnp.asarray(a) for a in arrays)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must hold numbers: arrays of one shape each") from None
+
+
+def as_wires(learner: Learner, x: Any, y: Any, owner: str) -> tuple[tuple, tuple]:
+    """``x`` and ``y`` as one tuple of arrays per wire, refused (a DataError
+    naming ``owner``) unless there is one array for each of the learner's
+    input wires and one target for each of its outputs."""
+    xs, ys = wires(x, "x"), wires(y, "y")
+    for name, arrays, wanted, what in (("x", xs, learner.n_in, "input wire"),
+                                       ("y", ys, learner.n_targets, "target")):
+        if len(arrays) != wanted:
+            raise DataError(f"{owner}: the learner {learner.signature} takes {wanted} {what}"
+                            f"{'s' if wanted != 1 else ''}, so {name} must give {wanted} "
+                            f"array{'s' if wanted != 1 else ''} (a tuple, one each); it gives "
+                            f"{len(arrays)}")
+    return xs, ys
 
 
 def _leaves(names: Any) -> list[str]:
@@ -285,7 +300,7 @@ class Learn:
             p, q = merge.split(pq)
             return f.request(p, xs, g.request(q, tuple(f.implement(p, *xs)), zs))
 
-        return Learner(_joined_init(merge, f.init, g.init), implement, update, request,
+        return _class_of(f, g)(_joined_init(merge, f.init, g.init), implement, update, request,
                        f.n_in, g.n_out, g.error, merge.names(f.names, g.names), g.check,
                        dom, cod, merge.layers, g.n_targets)
 
@@ -316,7 +331,7 @@ class Learn:
                     h.check(outputs, wanted)
 
         both = f.error is not None and g.error is not None
-        return Learner(_joined_init(merge, f.init, g.init), implement, update, request,
+        return _class_of(f, g)(_joined_init(merge, f.init, g.init), implement, update, request,
                        f.n_in + g.n_in, f.n_out + g.n_out, error if both else None,
                        merge.names(f.names, g.names), check, _tensor_type(f.dom, g.dom),
                        _tensor_type(f.cod, g.cod), merge.layers, f.n_targets + g.n_targets)

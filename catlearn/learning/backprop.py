@@ -30,7 +30,7 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 
-from catlearn.categories.learn import Learner
+from catlearn.learning.train import Trainable
 from catlearn.categories.para import Parametrised
 
 
@@ -55,7 +55,7 @@ def batch_size(values: tuple) -> int:
     return jnp.shape(values[0])[0]
 
 
-def backprop(f: Parametrised, step: float, error: ErrorFunction = quadratic) -> Learner:
+def backprop(f: Parametrised, step: float, error: ErrorFunction = quadratic) -> Trainable:
     """``L(ε, e)(f)``: the learner of gradient descent with step ``ε`` on ``f``."""
     fn = f.arrow.fn
 
@@ -72,5 +72,5 @@ def backprop(f: Parametrised, step: float, error: ErrorFunction = quadratic) -> 
         n = batch_size(xs)
         return tuple(error.inverse(x, n * g) for x, g in zip(xs, grad))
 
-    return Learner(f.init, lambda p, *xs: tuple(fn(p, *xs)), update, request,
-                   f.n_in, f.n_out, error.total, f.names)
+    return Trainable(f.init, lambda p, *xs: tuple(fn(p, *xs)), update, request,
+                     f.n_in, f.n_out, error.total, f.names)

@@ -31,7 +31,7 @@ import difflib
 from collections import Counter
 from typing import Any, Callable, Mapping, Optional, Union
 
-from catlearn.categories.learn import Learner, Parameters
+from catlearn.categories.learn import OPTIMISER_STATE, Parameters
 from catlearn.categories.lens import lenses, parametric_lens
 from catlearn.categories.function import Function
 from catlearn.categories.para import Parametrised, para
@@ -40,12 +40,12 @@ from catlearn.functor import Functor
 from catlearn.learning.backprop import batch_size, quadratic
 from catlearn.learning.losses import Loss, cross_entropy, mse, nll
 from catlearn.learning.optimisers import Optimiser, adam, learning_rate, momentum, sgd
+from catlearn.learning.train import Trainable
 from catlearn.primitives.nn import Layer  # (its module gives layer boxes their meaning in Para)
 from catlearn.syntax.diagram import Box, Diagram, Graph, Id
 from catlearn.syntax.hypergraph import Hypergraph
 from catlearn.syntax.ty import Ob, Ty
 
-OPTIMISER_STATE = "optimiser state"
 """How a learner's names call the optimiser's part of its parameters."""
 
 to_para = Functor(cod=para)
@@ -121,7 +121,7 @@ def named_weights(model: Union[Diagram, Parametrised]) -> tuple[Parametrised, li
 
 
 def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
-          optimizer: Union[Optimiser, str] = "sgd") -> Learner:
+          optimizer: Union[Optimiser, str] = "sgd") -> Trainable:
     """The learner training ``model`` on ``loss`` with ``optimizer``; a name
     stands for the loss or the optimiser with its default settings.
 
@@ -167,7 +167,7 @@ def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
         weights = f.init(key)
         return Parameters(weights, optimizer.init(weights))
 
-    return Learner(init, implement, update, request, n_x, f.n_out,
+    return Trainable(init, implement, update, request, n_x, f.n_out,
                    lambda ys, targets: loss.fn(*ys, *targets),
                    Parameters(f.names, OPTIMISER_STATE),
                    lambda ys, targets: loss.check(ys, *targets), f.dom, f.cod, layers, n_y,

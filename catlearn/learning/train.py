@@ -29,39 +29,14 @@ from jax import lax
 
 from catlearn import checkpoint as checkpoints
 from catlearn import sharding
-from catlearn.categories.learn import Learner, Parameters
+from catlearn.categories.learn import OPTIMISER_STATE, Learner, Parameters, as_wires, wires
 from catlearn.errors import CatlearnTypeError, DataError, TrainingError
 from catlearn.keys import require_key
 from catlearn.learning.history import History
-from catlearn.learning.learner import OPTIMISER_STATE
 from catlearn.options import checked_options
 from catlearn.progress import wanted
 
 Data = Union[Any, Sequence[Any]]
-
-
-def wires(data: Data, name: str = "x") -> tuple:
-    """The data for a learner's wires: one array, or a tuple/list of arrays."""
-    arrays = tuple(data) if isinstance(data, (tuple, list)) else (data,)
-    try:
-        return tuple(jnp.asarray(a) for a in arrays)
-    except (TypeError, ValueError):
-        raise DataError(f"{name} must hold numbers: arrays of one shape each") from None
-
-
-def as_wires(learner: Learner, x: Data, y: Data, owner: str) -> tuple[tuple, tuple]:
-    """``x`` and ``y`` as one tuple of arrays per wire, refused (a DataError
-    naming ``owner``) unless there is one array for each of the learner's
-    input wires and one target for each of its outputs."""
-    xs, ys = wires(x, "x"), wires(y, "y")
-    for name, arrays, wanted, what in (("x", xs, learner.n_in, "input wire"),
-                                       ("y", ys, learner.n_targets, "target")):
-        if len(arrays) != wanted:
-            raise DataError(f"{owner}: the learner {learner.signature} takes {wanted} {what}"
-                            f"{'s' if wanted != 1 else ''}, so {name} must give {wanted} "
-                            f"array{'s' if wanted != 1 else ''} (a tuple, one each); it gives "
-                            f"{len(arrays)}")
-    return xs, ys
 
 
 def check_params(learner: Learner, params: Any, owner: str) -> Any:
@@ -370,3 +345,23 @@ def loss(learner: Learner, params: Any, x: Data, y: Data) -> float:
 @partial(jax.jit, static_argnums=0)
 def _loss(learner: Learner, params: Any, xs: tuple, ys: tuple) -> Any:
     return learner.error(tuple(learner.implement(params, *xs)), ys)
+
+
+class Trainable(Learner):
+    """A learner that trains itself: the morphism of Learn with the training
+    algorithm of this module as methods (what :func:`catlearn.learn` returns)."""
+
+    def fit(self, params: Any, x: Data, y: Data, epochs: int = 1, batch_size: int = 32,
+            key: Any = None, **options: Any):
+        """Train on ``(x, y)``; returns the trained parameters and the loss history.
+        See :func:`fit`."""
+        return fit(self, params, x, y, epochs=epochs, batch_size=batch_size, key=key,
+                   **options)
+
+    def predict(self, params: Any, x: Data) -> Any:
+        """The implementation on a batch ``x`` (one bare output when there is one)."""
+        return predict(self, params, x)
+
+    def accuracy(self, params: Any, x: Data, y: Any) -> float:
+        """The fraction of ``x`` whose predicted class is ``y``."""
+        return accuracy(self, params, x, y)
