@@ -189,6 +189,7 @@ def _human(result: dict) -> str:
     for name, s in result["params"].items():
         cells = [_cell(s.get(k), 10) for k in ("mean", "sd", "q5", "q95", "ess")]
         rows.append(f"  {name:<16}{''.join(cells)}{_cell(s.get('r_hat'), 8)}")
+    rows += [f"  warning: {w}" for w in result.get("warnings", ())]
     return "\n".join([head + f" ({result['seconds']:.1f} s)"] + rows)
 
 

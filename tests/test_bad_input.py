@@ -231,7 +231,11 @@ PROGRAMS = [
             1, 1),
     # -- distributions and impossible models
     Program("negative scale", "model m(a: Real) {\n    s ~ Normal(0, -1)\n}\nsample m(a = 0) with "
-            "prior(draws = 10)", DistributionError, ("Normal", "scale", "-1"), 4, 1),
+            "prior(draws = 10)", DistributionError, ("Normal", "scale", "-1"), 2, 19),
+    Program("infinite location", "model m(a: Real) {\n    s ~ Normal(1/0, 1)\n}", DistributionError,
+            ("Normal", "loc", "finite", "inf"), 2, 17),
+    Program("zero scale computed from literals", "model m(a: Real) {\n    s ~ Normal(a, 2 - 2)\n}",
+            DistributionError, ("Normal", "scale", "positive", "0.0"), 2, 21),
     Program("scalar probabilities", "model m(a: Real) {\n    c ~ Categorical(0.5)\n}\nsample m(a = 0) "
             "with prior(draws = 10)", DistributionError, ("Categorical", "probs"), 4, 1),
     Program("vector covariance", "model m(a: Real[2]) {\n    c ~ MultivariateNormal(a, a)\n}\n"

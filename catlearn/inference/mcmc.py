@@ -170,8 +170,12 @@ class MCMC:
         if not all(np.all(np.isfinite(value)) for value in draws.values()):
             raise InferenceError(f"{what}: a chain reached a point where the log density "
                                  "is not finite (NaN draws); check the model's supports")
-        return Posterior(target.in_program_order(draws), stats=_stats(stats),
-                         method=self.name, target=target)
+        stats = _stats(stats)
+        if self.kernel == "nuts":  # Stan's count of trajectories stopped by the depth limit
+            stats.update(max_tree_depth=self.max_tree_depth, tree_depth_saturated=int(
+                np.sum(stats["tree_depth"] >= self.max_tree_depth)))
+        return Posterior(target.in_program_order(draws), stats=stats, method=self.name,
+                         target=target)
 
 
 @lru_cache(maxsize=None)

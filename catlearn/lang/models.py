@@ -32,10 +32,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+import jax
+import numpy as np
+
 from catlearn import distributions
 from catlearn.distributions import constraints
-from catlearn.errors import (CatlearnError, CatlearnTypeError, NotSupportedError,
-                             UnknownNameError)
+from catlearn.errors import (CatlearnError, CatlearnTypeError, DistributionError,
+                             NotSupportedError, UnknownNameError)
 from catlearn.lang import ast
 from catlearn.lang.types import INTEGRAL, elaborate_type
 from catlearn.primitives import ops
@@ -222,6 +225,13 @@ class _ModelElaborator:
             bound = cls.bind_args(stmt.args, {k: v for k, v, _ in stmt.kwargs})
         except CatlearnError as err:
             raise ast.error_at(CatlearnTypeError, err.message, stmt.dist_pos) from None
+        for name, e in bound.items():  # numbers written here are refused here
+            literal = _literal(e)
+            if literal is not None:
+                try:
+                    cls.check_param(name, literal)
+                except DistributionError as err:
+                    raise ast.error_at(DistributionError, err.message, e.pos) from None
         wires = [self.expr(e, scope) for e in bound.values()]
         value = _sample_type(cls, list(bound), scope.builder.type_of(wires), stmt.dist_pos)
         target = stmt.target
@@ -727,3 +737,25 @@ def _sample_type(cls: type, params: list[str], dom: Ty, pos: ast.Pos) -> Ob:
         raise ast.error_at(CatlearnTypeError, f"the parameters of {cls.name} do not "
                            f"broadcast: {err.message.split(': ', 1)[-1]}", pos) from None
     return Ob(base, tuple(shape) + tuple(event or ()))
+
+
+_ARITHMETIC = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+               "**": np.power}
+
+
+def _literal(node: Any) -> Optional[np.ndarray]:
+    """The value of an expression of number literals alone (``-1``, ``1/0``), in the
+    precision the model runs in; ``None`` for any other expression."""
+    real = jax.dtypes.canonicalize_dtype(np.float64)
+    if isinstance(node, ast.Num):
+        return np.asarray(node.value, real)
+    if isinstance(node, ast.Neg):
+        operand = _literal(node.operand)
+        return None if operand is None else -operand
+    if isinstance(node, ast.BinOp) and node.op in _ARITHMETIC:
+        left, right = _literal(node.left), _literal(node.right)
+        if left is None or right is None:
+            return None
+        with np.errstate(all="ignore"):  # 1/0 is inf, as it is when the model runs
+            return np.asarray(_ARITHMETIC[node.op](left, right), real)
+    return None

@@ -124,11 +124,11 @@ class Infer(Statement):
         with _in_precision(self.precision):
             posterior = self.posterior = api.infer(self.model, args=self.args,
                                                    data=self.data, method=method)
-            params = _summary(posterior)
+            params, warnings = _summary(posterior)
         result = {"kind": "infer", "line": self.line, "model": self.model.name,
                   "method": self.method, "params": params,
                   "log_evidence": _maybe_float(getattr(posterior, "log_evidence", None)),
-                  "seconds": round(time.perf_counter() - start, 3)}
+                  "warnings": warnings, "seconds": round(time.perf_counter() - start, 3)}
         if "divergences" in posterior.stats:
             result["divergences"] = int(posterior.stats["divergences"])
         return result
@@ -153,9 +153,10 @@ class SampleQuery(Statement):
         with _in_precision(self.precision):
             draws = self.posterior = api.infer(self.model, args=self.args, data={},
                                                method=method)
-            params = _summary(draws)
+            params, warnings = _summary(draws)
         return {"kind": "sample", "line": self.line, "model": self.model.name,
                 "method": "prior", "params": params, "log_evidence": None,
+                "warnings": warnings,
                 "seconds": round(time.perf_counter() - start, 3)}
 
 
@@ -226,10 +227,11 @@ def _engine(module: str, what: str):
         raise
 
 
-def _summary(result: Any) -> dict:
+def _summary(result: Any) -> tuple[dict, list[str]]:
+    """The JSON rows of a posterior's summary, and its warnings (from the same rows)."""
     summary = result.summary_dict()
-    return {name: {k: _maybe_float(v) for k, v in stats.items()}
-            for name, stats in summary.items()}
+    return ({name: {k: _maybe_float(v) for k, v in stats.items()}
+             for name, stats in summary.items()}, result.warnings(summary))
 
 
 def _maybe_float(value: Any) -> Optional[float]:
