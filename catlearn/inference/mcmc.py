@@ -49,6 +49,7 @@ from catlearn.inference.chains import START_TRIES, sample
 from catlearn.inference.hmc import hmc
 from catlearn.inference.mala import mala
 from catlearn.inference.nuts import nuts
+from catlearn.inference.options import COUNT_LIMIT, SEED_LIMIT, within
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.rmh import rmh
 from catlearn.inference.target import Target
@@ -118,6 +119,9 @@ class MCMC:
         self._check("num_steps", self.num_steps, _is_int(self.num_steps) and self.num_steps >= 1,
                     "an integer >= 1")
         self._check("seed", self.seed, _is_int(self.seed), "an integer")
+        for option, limit in (("chains", COUNT_LIMIT), ("warmup", COUNT_LIMIT),
+                              ("samples", COUNT_LIMIT), ("seed", SEED_LIMIT)):
+            within(self.kernel, option, int(getattr(self, option)), limit)
         self._check("dense_mass", self.dense_mass, self.dense_mass in (0, 1),
                     "true or false (1 or 0)")
         self._check("progress", self.progress, self.progress in (None, 0, 1),
