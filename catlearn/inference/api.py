@@ -194,38 +194,46 @@ def importance(particles: int = 1000, seed: int = 0,
 @checked_options
 def rmh(chains: int = 4, warmup: int = 1000, samples: int = 1000,
         scale: Optional[float] = None, target_accept: float = 0.234, seed: int = 0,
-        progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
+        progress: Optional[bool] = None, devices: Devices = None,
+        checkpoint: Optional[str] = None, checkpoint_every: int = 100) -> MCMC:
     """Random-walk Metropolis, its ``scale`` and diagonal covariance adapted in warm-up."""
     return MCMC("rmh", chains, warmup, samples, scale, target_accept, seed=seed,
-                progress=progress, devices=devices)
+                progress=progress, devices=devices, checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every)
 
 
 @checked_options
 def mala(chains: int = 4, warmup: int = 1000, samples: int = 1000,
          step_size: Optional[float] = None, target_accept: float = 0.574, seed: int = 0,
-         progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
+         progress: Optional[bool] = None, devices: Devices = None,
+         checkpoint: Optional[str] = None, checkpoint_every: int = 100) -> MCMC:
     """Metropolis-adjusted Langevin, diagonally preconditioned and adapted in warm-up."""
     return MCMC("mala", chains, warmup, samples, step_size, target_accept, seed=seed,
-                progress=progress, devices=devices)
+                progress=progress, devices=devices, checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every)
 
 
 @checked_options
 def hmc(chains: int = 4, warmup: int = 1000, samples: int = 1000,
         step_size: Optional[float] = None, target_accept: float = 0.8, num_steps: int = 10,
         dense_mass: bool = False, seed: int = 0, progress: Optional[bool] = None,
-        devices: Devices = None) -> MCMC:
+        devices: Devices = None, checkpoint: Optional[str] = None,
+        checkpoint_every: int = 100) -> MCMC:
     """Hamiltonian Monte Carlo with ``num_steps`` leapfrog steps, adapted in warm-up."""
     return MCMC("hmc", chains, warmup, samples, step_size, target_accept,
                 num_steps=num_steps, dense_mass=dense_mass, seed=seed, progress=progress,
-                devices=devices)
+                devices=devices, checkpoint=checkpoint, checkpoint_every=checkpoint_every)
 
 
 @checked_options
 def nuts(chains: int = 4, warmup: int = 1000, samples: int = 1000,
          step_size: Optional[float] = None, target_accept: float = 0.8,
          max_tree_depth: int = 10, dense_mass: bool = False, seed: int = 0,
-         progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
-    """The No-U-Turn sampler after Stan's window adaptation."""
+         progress: Optional[bool] = None, devices: Devices = None,
+         checkpoint: Optional[str] = None, checkpoint_every: int = 100) -> MCMC:
+    """The No-U-Turn sampler after Stan's window adaptation; with ``checkpoint``
+    (a path) it saves every ``checkpoint_every`` iterations and resumes from there."""
     return MCMC("nuts", chains, warmup, samples, step_size, target_accept,
                 max_tree_depth=max_tree_depth, dense_mass=dense_mass, seed=seed,
-                progress=progress, devices=devices)
+                progress=progress, devices=devices, checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every)
