@@ -73,11 +73,13 @@ def _fsync_folder(folder: str) -> None:
 def atomic_write(path: str, write: Callable[[Any], None]) -> None:
     """Write ``path`` all at once: ``write(file)`` fills a temporary file in the
     same folder, which is synced and renamed over ``path``; if ``write`` fails,
-    ``path`` is untouched and the temporary file removed."""
+    ``path`` is untouched and the temporary file removed. A symlink at ``path``
+    is replaced by the file, never written through."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
                                      suffix=".tmp")
     try:
+        os.chmod(temporary, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
         with os.fdopen(fd, "wb") as file:
             write(file)
             file.flush()
@@ -88,6 +90,12 @@ def atomic_write(path: str, write: Callable[[Any], None]) -> None:
             os.remove(temporary)
         raise
     _fsync_folder(folder)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def exists(path: str) -> bool:
