@@ -223,6 +223,15 @@ PROGRAMS = [
             CatlearnTypeError, ("index 5", "length 3"), 2, 16),
     Program("negative index beyond the length", "model m(x: Real[3]) {\n    s ~ Normal(x[-4], 1)\n}",
             CatlearnTypeError, ("index -4", "length 3"), 2, 16),
+    Program("loop index beyond the end", "model m(x: Real[3]) {\n    for j in range(3) {\n"
+            "        s[j] ~ Normal(x[j + 1], 1)\n    }\n}", CatlearnTypeError,
+            ("index j + 1", "is 3", "last j", "axis 0 of x", "length 3"), 3, 27),
+    Program("loop index beyond a symbolic end", "model m(N: Nat, x: Real[N]) {\n"
+            "    for j in range(N) {\n        s[j] ~ Normal(x[1 + j], 1)\n    }\n}",
+            CatlearnTypeError, ("index 1 + j", "is N", "last j", "length N"), 3, 27),
+    Program("loop index before the start", "model m(N: Nat, x: Real[N]) {\n"
+            "    for t in range(N) {\n        s[t] ~ Normal(x[t - 1], 1)\n    }\n}",
+            CatlearnTypeError, ("index t - 1", "is -1", "first t"), 3, 27),
     Program("sum over an axis of a scalar", "model m(x: Real) {\n    s ~ Normal(sum(x, axis = 0), 1)\n}",
             CatlearnTypeError, ("axis = 0", "scalar"), 2, 16),
     Program("softmax of a scalar", "model m(x: Real) {\n    s ~ Normal(softmax(x), 1)\n}",
@@ -502,11 +511,11 @@ def test_too_few_draws_leave_the_ess_undefined():
 
 
 @pytest.mark.parametrize("source, args", [
-    # x[j + 1] at the loop's last j, and an integer array holding 7: indices out of range
-    # known only once the model runs read NaN (JAX would clamp them to x[2]), so the
+    # x[j + 1] at the last j of a loop as long as an argument says, and an integer array
+    # holding 7: indices out of range known only once the model runs read NaN (JAX would clamp them to x[2]), so the
     # draws are non-finite and say so, instead of a wrong number
-    ("model m(x: Real[3]) {\n    for j in range(3) {\n        s[j] ~ Normal(x[j + 1], 1)\n"
-     "    }\n}", {"x": np.array([1.0, 2.0, 3.0])}),
+    ("model m(x: Real[3], K: Nat) {\n    for j in range(K) {\n        s[j] ~ Normal(x[j + 1], 1)\n"
+     "    }\n}", {"x": np.array([1.0, 2.0, 3.0]), "K": 3}),
     ("model m(x: Real[3], k: Int[2]) {\n    s ~ Normal(sum(x[k]), 1)\n}",
      {"x": np.array([1.0, 2.0, 3.0]), "k": np.array([0, 7])}),
 ])
@@ -518,3 +527,13 @@ def test_indices_out_of_range_at_run_time_read_nan(source, args):
         ok = api.infer(cl.parse(source)["m"], args=inside, method=api.prior(draws=20))
         assert np.all(np.isfinite(ok.samples["s"])) and not any(
             "non-finite" in w for w in ok.warnings())
+
+
+@pytest.mark.parametrize("loop, index", [("range(1, N)", "t - 1"), ("range(N - 1)", "t + 1"),
+                                         ("range(N)", "t"), ("range(K)", "t + 1")])
+def test_loop_indices_that_stay_in_range_or_may_are_accepted(loop, index):
+    # the negative controls of the loop-index checks: in range for every N, or
+    # (range(K) against length N) decided only by the arguments, at run time
+    source = (f"model m(N: Nat, K: Nat, x: Real[N]) {{\n    for t in {loop} {{\n"
+              f"        s[t] ~ Normal(x[{index}], 1)\n    }}\n}}")
+    assert "m" in cl.parse(source)
