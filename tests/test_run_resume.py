@@ -173,3 +173,22 @@ def test_ctrl_c_is_one_line_and_status_130(tmp_path, capsys, monkeypatch):
     assert main(["run", str(tmp_path / "f.cat"), "--jsonl"]) == 130
     out, err = capsys.readouterr()
     assert err == "catlearn: interrupted\n" and json.loads(out) == {"kind": "interrupted"}
+
+
+def test_checkpoints_of_other_data_are_refused_by_the_command(tmp_path, capsys):
+    program = ('data d = csv("d.csv")\nmodel m(x: Real[N]) {\n    w ~ Normal(0, 1)\n'
+               "    y ~ Normal(w * x, 1)\n}\n"
+               "infer m(x = d.x) given (y = d.y) with importance(particles = 100)\n")
+    (tmp_path / "p.cat").write_text(program)
+    (tmp_path / "d.csv").write_text("x,y\n1,2\n3,4\n")
+    run = ["run", str(tmp_path / "p.cat"), "--json", "--no-cache", "--checkpoint",
+           str(tmp_path / "ck")]
+    assert main(run) == 0
+    first = without_seconds(json.loads(capsys.readouterr().out))
+    assert main(run) == 0  # the control: the same data reads the kept posterior back
+    assert without_seconds(json.loads(capsys.readouterr().out)) == first
+    (tmp_path / "d.csv").write_text("x,y\n1,2\n3,5\n")
+    assert main(run) == 1
+    error = json.loads(capsys.readouterr().out)[-1]
+    assert error["kind"] == "error" and error["line"] == 6
+    assert "line6.posterior.json was made by another program, other data" in error["message"]
