@@ -512,8 +512,9 @@ def test_too_few_draws_leave_the_ess_undefined():
 
 @pytest.mark.parametrize("source, args", [
     # x[j + 1] at the last j of a loop as long as an argument says, and an integer array
-    # holding 7: indices out of range known only once the model runs read NaN (JAX would clamp them to x[2]), so the
-    # draws are non-finite and say so, instead of a wrong number
+    # holding 7: indices out of range known only once the model runs read NaN (JAX
+    # would clamp them to x[2]), so the draws are non-finite and say so, instead of
+    # a wrong number
     ("model m(x: Real[3], K: Nat) {\n    for j in range(K) {\n        s[j] ~ Normal(x[j + 1], 1)\n"
      "    }\n}", {"x": np.array([1.0, 2.0, 3.0]), "K": 3}),
     ("model m(x: Real[3], k: Int[2]) {\n    s ~ Normal(sum(x[k]), 1)\n}",
