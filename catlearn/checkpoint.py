@@ -31,6 +31,7 @@ import io
 import json
 import os
 import tempfile
+import zipfile
 from typing import Any, Callable, Mapping, NamedTuple, Optional
 
 import jax
@@ -72,11 +73,13 @@ def _fsync_folder(folder: str) -> None:
 def atomic_write(path: str, write: Callable[[Any], None]) -> None:
     """Write ``path`` all at once: ``write(file)`` fills a temporary file in the
     same folder, which is synced and renamed over ``path``; if ``write`` fails,
-    ``path`` is untouched and the temporary file removed."""
+    ``path`` is untouched and the temporary file removed. A symlink at ``path``
+    is replaced by the file, never written through."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
                                      suffix=".tmp")
     try:
+        os.chmod(temporary, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
         with os.fdopen(fd, "wb") as file:
             write(file)
             file.flush()
@@ -89,14 +92,48 @@ def atomic_write(path: str, write: Callable[[Any], None]) -> None:
     _fsync_folder(folder)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def exists(path: str) -> bool:
-    """Whether a checkpoint named ``path`` has been committed."""
-    return os.path.isfile(_stem(path) + ".json")
+    """Whether a checkpoint named ``path`` has been committed (anything in the place of
+    its record counts: :func:`load` then says what is wrong with it)."""
+    return os.path.lexists(_stem(path) + ".json")
 
 
-def save(path: str, tree: Any, metadata: Optional[Mapping] = None) -> None:
+def fingerprint(*parts: Any) -> str:
+    """A SHA-256 digest of what made a run: its program text, data and options (strings,
+    numbers, arrays, keys and containers of them), to be saved with its checkpoints
+    and compared when it resumes.
+
+    >>> fingerprint("model m", {"draws": 10}) == fingerprint("model m", {"draws": 10})
+    True
+    >>> fingerprint(np.ones(3)) == fingerprint(np.ones(3, np.int32))
+    False
+    """
+    leaves, structure = tree_util.tree_flatten(list(parts))
+    digest = hashlib.sha256(str(structure).encode())
+    for leaf in leaves:
+        if isinstance(leaf, (str, bytes)):
+            data = leaf.encode() if isinstance(leaf, str) else leaf
+            digest.update(b"s%d:" % len(data) + data)
+        elif isinstance(leaf, (bool, int, float, complex)):
+            digest.update(repr(leaf).encode())
+        else:
+            array = _stored(leaf, "fingerprint")
+            digest.update(f"a{array.dtype.str}{array.shape}".encode())
+            digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def save(path: str, tree: Any, metadata: Optional[Mapping] = None,
+         made_by: Optional[str] = None) -> None:
     """Save ``tree`` (and JSON-able ``metadata``) as the checkpoint named ``path``,
-    replacing the previous one only once the new one is complete."""
+    replacing the previous one only once the new one is complete; ``made_by`` is
+    the :func:`fingerprint` of the run, which :func:`load` checks."""
     stem = _stem(path)
     folder = os.path.dirname(os.path.abspath(stem))
     os.makedirs(folder, exist_ok=True)
@@ -111,6 +148,7 @@ def save(path: str, tree: Any, metadata: Optional[Mapping] = None) -> None:
     try:
         record = json.dumps({"format": FORMAT, "version": VERSION, "arrays": arrays,
                              "sha256": digest, "metadata": dict(metadata or {}),
+                             "made_by": made_by,
                              "tree": structure, "leaves": specs}, indent=1,
                             allow_nan=False).encode()
     except (TypeError, ValueError) as err:
@@ -138,15 +176,22 @@ def _committed_arrays(stem: str) -> Optional[str]:
     return name if ok else None
 
 
-def load(path: str, like: Any = None) -> Checkpoint:
+def load(path: str, like: Any = None, made_by: Optional[str] = None) -> Checkpoint:
     """The tree and metadata of the checkpoint named ``path``.
 
     ``like`` (a tree of the same structure, e.g. freshly initialised
     parameters and optimiser state) gives back the exact container types;
-    each leaf's shape and dtype must match it.
+    each leaf's shape and dtype must match it. ``made_by``, a
+    :func:`fingerprint`, must be the one the checkpoint was saved with:
+    a checkpoint of another program, other data or other options is refused.
     """
     stem = _stem(path)
     record = _read_record(stem)
+    if made_by is not None and record.get("made_by") != made_by:
+        raise DataError(f"{stem}.json was made by another program, other data or other "
+                        "options than this run's: resuming from it would give another "
+                        "answer; delete it (or choose another checkpoint folder) to start "
+                        "afresh")
     name = record["arrays"]
     if not isinstance(name, str) or os.path.basename(name) != name:
         raise DataError(f"{stem}.json: corrupt checkpoint (bad arrays file name)")
@@ -164,8 +209,13 @@ def load(path: str, like: Any = None) -> Checkpoint:
             stored = [npz[str(i)] for i in range(len(record["leaves"]))]
         leaves = [_leaf(array, spec) for array, spec in zip(stored, record["leaves"])]
         tree = _decode(record["tree"], leaves, like is not None)
-    except (KeyError, ValueError, TypeError, IndexError) as err:
-        raise DataError(f"{stem}.json: corrupt checkpoint ({err})") from None
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError,
+            zipfile.BadZipFile, OSError) as err:
+        raise DataError(f"{stem}.json: corrupt checkpoint ({type(err).__name__}: "
+                        f"{str(err)[:200]})") from None
+    except RecursionError:
+        raise DataError(f"{stem}.json: corrupt checkpoint (its tree is nested too "
+                        "deeply)") from None
     if like is not None:
         tree = _reshape_like(tree, like, stem)
     return Checkpoint(tree, record["metadata"])
@@ -181,10 +231,16 @@ def _read_record(stem: str) -> dict:
         raise DataError(f"cannot read {stem}.json: {err.strerror or err}") from None
     except ValueError as err:
         raise DataError(f"{stem}.json: not valid JSON ({err})") from None
+    except RecursionError:
+        raise DataError(f"{stem}.json: not a catlearn checkpoint (nested too deeply)") from None
     keys = ("format", "version", "arrays", "sha256", "metadata", "tree", "leaves")
     if not isinstance(record, dict) or record.get("format") != FORMAT or any(
             k not in record for k in keys):
         raise DataError(f"{stem}.json is not a catlearn checkpoint")
+    if not (isinstance(record["metadata"], dict) and isinstance(record["leaves"], list)
+            and all(isinstance(spec, dict) for spec in record["leaves"])
+            and isinstance(record["sha256"], str)):
+        raise DataError(f"{stem}.json: corrupt checkpoint (bad metadata, leaves or digest)")
     if record["version"] != VERSION:
         raise DataError(f"{stem}.json: checkpoint version {record['version']} is not "
                         f"supported (this catlearn reads version {VERSION})")

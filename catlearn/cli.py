@@ -6,7 +6,15 @@ in order (with ``--plot``, writing their plots into DIR as PNG files);
 FILE.cat NAME -o OUT.png`` draws a diagram or a model. A program reads data
 only from its own folder unless given ``--allow-path DIR``. Exit status: 0 on
 success, 1 on an error in the program (printed with its line), 2 on a usage
-error, 3 on an internal error (a bug of catlearn's).
+error, 3 on an internal error (a bug of catlearn's), 130 when interrupted (Ctrl-C).
+
+``--checkpoint DIR`` keeps in DIR the progress of each query (MCMC chains
+every ``checkpoint_every`` iterations, warm-up and adaptation included;
+training every epoch) and each finished inference's posterior, under a
+fingerprint of its model, data and options: the same command run again after
+an interruption (even SIGKILL) resumes and prints the same results; a
+checkpoint of another program or other data is refused. ``--jsonl`` prints
+one JSON object per line as each query ends, so a later failure loses none.
 
 ``run`` keeps JAX's persistent compilation cache in ``catlearn/jax`` under the
 user's cache folder (``$XDG_CACHE_HOME``, else ``~/.cache``), or in
@@ -34,6 +42,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     try:
         return args.command(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's status for SIGINT
+        print("catlearn: interrupted", file=sys.stderr)
+        return 130
     except Exception as err:  # a bug of catlearn's, not the user's: say so plainly
         if os.environ.get("CATLEARN_DEBUG"):
             raise
@@ -51,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the checks and queries of a program")
     _program_arguments(run)
     run.add_argument("--json", action="store_true", help="print one JSON document")
+    run.add_argument("--jsonl", action="store_true", help="print one JSON object per line, "
+                     "each as soon as its query ends (an error or interruption ends the "
+                     "stream with an object of kind error or interrupted)")
+    run.add_argument("--checkpoint", metavar="DIR", help="save the progress of MCMC chains "
+                     "and training, and each finished inference, in DIR; a run of the same "
+                     "program finding them there resumes from them")
     run.add_argument("--x64", action="store_true", help="run the whole program in double "
                      "precision (float64)")
     run.add_argument("--plot", metavar="DIR", help="write trace, density and loss plots and "
@@ -104,34 +121,50 @@ def _run(args: argparse.Namespace) -> int:
             pass
     results: list[dict] = []
     drawn: set[str] = set()  # the diagrams already plotted
+    human = not (args.json or args.jsonl)
+
+    def emit(result: dict) -> None:
+        results.append(result)
+        if args.jsonl:
+            print(json.dumps(result), flush=True)
     if args.x64:
         import jax
         jax.config.update("jax_enable_x64", True)
     try:
         if args.plot:  # refuse a folder that cannot be made before running anything
             os.makedirs(args.plot, exist_ok=True)
+        if args.checkpoint:
+            os.makedirs(args.checkpoint, exist_ok=True)
         program = load(args.file, args.allow_path)
         for statement in program.queries():
-            result = program.run_statement(statement)
-            results.append(result)
-            if not args.json:
+            result = program.run_statement(statement, args.checkpoint)
+            emit(result)
+            if human:
                 print(_human(result), flush=True)
             if args.plot:
                 from catlearn.plot import plot_query
                 written = plot_query(statement, args.plot, drawn)
-                if not args.json:
+                if human:
                     print("".join(f"  wrote {path}\n" for path in written), end="", flush=True)
     except CatlearnError as err:
-        if args.json:
-            results.append({"kind": "error", "line": err.line, "column": err.column,
-                            "message": err.message})
-            print(json.dumps(results, indent=1))
-        else:
+        if human:
             print(f"error: {err}", file=sys.stderr)
+        else:
+            emit({"kind": "error", "line": err.line, "column": err.column,
+                  "message": err.message})
+        if args.json:
+            print(json.dumps(results, indent=1))
         return 1
-    except OSError as err:  # only the plots are written here; load reports its own
-        print(f"error: cannot write plots in {args.plot}: {err.strerror or err}",
-              file=sys.stderr)
+    except KeyboardInterrupt:  # the finished queries' results are still printed
+        if not human:
+            emit({"kind": "interrupted"})
+        if args.json:
+            print(json.dumps(results, indent=1))
+        raise
+    except OSError as err:  # only plots and checkpoints are written here; load reports its own
+        plots = args.plot and str(err.filename or args.plot).startswith(args.plot)
+        where = f"plots in {args.plot}" if plots else err.filename or args.checkpoint
+        print(f"error: cannot write {where}: {err.strerror or err}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(results, indent=1))
@@ -189,6 +222,7 @@ def _human(result: dict) -> str:
     for name, s in result["params"].items():
         cells = [_cell(s.get(k), 10) for k in ("mean", "sd", "q5", "q95", "ess")]
         rows.append(f"  {name:<16}{''.join(cells)}{_cell(s.get('r_hat'), 8)}")
+    rows += [f"  warning: {w}" for w in result.get("warnings", ())]
     return "\n".join([head + f" ({result['seconds']:.1f} s)"] + rows)
 
 

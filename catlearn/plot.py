@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
+from catlearn.checkpoint import atomic_write
 from catlearn.lang.program import Check, Infer, SampleQuery, Statement, Train
 from catlearn.syntax.equation import Equation
 
@@ -153,7 +154,9 @@ def plot_query(statement: Statement, directory: str, drawn: set) -> list[str]:
     os.makedirs(directory, exist_ok=True)
     paths = [os.path.join(directory, file) for file in figures]
     for path, figure in zip(paths, figures.values()):
-        figure.savefig(path)
+        # a new file renamed into place: a symlink planted at ``path`` is replaced,
+        # never followed (its target is left as it was)
+        atomic_write(path, lambda file, figure=figure: figure.savefig(file, format="png"))
     return paths
 
 

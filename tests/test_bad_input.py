@@ -22,6 +22,7 @@ from catlearn.errors import (CatlearnError, CatlearnSyntaxError, CatlearnTypeErr
 from catlearn.inference import api
 from catlearn.io import load_table
 from catlearn.learning.learner import adam, cross_entropy, learn, momentum, sgd
+from catlearn.learning.losses import nll
 from catlearn.primitives.nn import dense
 from catlearn.syntax import Box, Ty
 
@@ -222,6 +223,15 @@ PROGRAMS = [
             CatlearnTypeError, ("index 5", "length 3"), 2, 16),
     Program("negative index beyond the length", "model m(x: Real[3]) {\n    s ~ Normal(x[-4], 1)\n}",
             CatlearnTypeError, ("index -4", "length 3"), 2, 16),
+    Program("loop index beyond the end", "model m(x: Real[3]) {\n    for j in range(3) {\n"
+            "        s[j] ~ Normal(x[j + 1], 1)\n    }\n}", CatlearnTypeError,
+            ("index j + 1", "is 3", "last j", "axis 0 of x", "length 3"), 3, 27),
+    Program("loop index beyond a symbolic end", "model m(N: Nat, x: Real[N]) {\n"
+            "    for j in range(N) {\n        s[j] ~ Normal(x[1 + j], 1)\n    }\n}",
+            CatlearnTypeError, ("index 1 + j", "is N", "last j", "length N"), 3, 27),
+    Program("loop index before the start", "model m(N: Nat, x: Real[N]) {\n"
+            "    for t in range(N) {\n        s[t] ~ Normal(x[t - 1], 1)\n    }\n}",
+            CatlearnTypeError, ("index t - 1", "is -1", "first t"), 3, 27),
     Program("sum over an axis of a scalar", "model m(x: Real) {\n    s ~ Normal(sum(x, axis = 0), 1)\n}",
             CatlearnTypeError, ("axis = 0", "scalar"), 2, 16),
     Program("softmax of a scalar", "model m(x: Real) {\n    s ~ Normal(softmax(x), 1)\n}",
@@ -231,7 +241,11 @@ PROGRAMS = [
             1, 1),
     # -- distributions and impossible models
     Program("negative scale", "model m(a: Real) {\n    s ~ Normal(0, -1)\n}\nsample m(a = 0) with "
-            "prior(draws = 10)", DistributionError, ("Normal", "scale", "-1"), 4, 1),
+            "prior(draws = 10)", DistributionError, ("Normal", "scale", "-1"), 2, 19),
+    Program("infinite location", "model m(a: Real) {\n    s ~ Normal(1/0, 1)\n}", DistributionError,
+            ("Normal", "loc", "finite", "inf"), 2, 17),
+    Program("zero scale computed from literals", "model m(a: Real) {\n    s ~ Normal(a, 2 - 2)\n}",
+            DistributionError, ("Normal", "scale", "positive", "0.0"), 2, 21),
     Program("scalar probabilities", "model m(a: Real) {\n    c ~ Categorical(0.5)\n}\nsample m(a = 0) "
             "with prior(draws = 10)", DistributionError, ("Categorical", "probs"), 4, 1),
     Program("vector covariance", "model m(a: Real[2]) {\n    c ~ MultivariateNormal(a, a)\n}\n"
@@ -287,6 +301,22 @@ PROGRAMS = [
             "learner c = a >> b", CompositionError, ("Real[1]", "Real[2]"), 6, 15),
     Program("a diagram where a learner belongs", NET + "learner c = net",
             CatlearnTypeError, ("net", "not a learner", "learn"), 3, 13),
+    # -- sizes beyond the machine, estimated before anything is compiled
+    Program("draws beyond memory", NORMAL + "sample m(x = 0) with prior(draws = 2000000000)",
+            InferenceError, ("draws = 2000000000", "GiB", "memory"), 4, 1),
+    Program("particles beyond memory", NORMAL + "infer m(x = 0) given (s = 1) with "
+            "importance(particles = 2000000000)", InferenceError,
+            ("particles = 2000000000", "memory"), 4, 1),
+    Program("MCMC draws beyond memory", NORMAL + "infer m(x = 0) given () with "
+            "nuts(chains = 1000, samples = 2000000)", InferenceError,
+            ("chains × (warmup + samples)", "memory"), 4, 1),
+    Program("plate of 10^12", "model m(a: Real) {\n    for i in range(1000000 * 1000000) {\n"
+            "        y[i] ~ Normal(0, 1)\n    }\n}\nsample m(a = 0) with prior(draws = 2)",
+            InferenceError, ("1000000000000 numbers", "TiB"), 6, 1),
+    Program("nll of a string", NET + 'learner l = learn net with loss = nll(Normal, scale = "abc")',
+            DistributionError, ("nll(Normal)", "scale", "'abc'"), 3, 35),
+    Program("nll of a negative scale", NET + "learner l = learn net with loss = nll(Normal, "
+            "scale = -1)", DistributionError, ("Normal", "scale", "positive"), 3, 35),
     Program("diverging training", NET + "learner l = learn net with loss = mse, optimizer = sgd(1e30)\n"
             "train l on d(x = [x], y = [y]) with epochs = 5", TrainingError, ("loss became", "learning rate"), 4, 1),
 ]
@@ -362,6 +392,20 @@ CALLS = [
         None, X, np.arange(8) % 4, progress=False), DataError, ("label", "3 classes", "3")),
     Call("fractional class label", lambda: learn(dense(2, 3), cross_entropy).fit(
         None, X, np.full(8, 1.5), progress=False), DataError, ("label", "1.5")),
+    Call("draws beyond int32", lambda: api.prior(draws=2 ** 40), InferenceError,
+         ("draws = 1099511627776", "2147483647", "int32")),
+    Call("particles beyond int32", lambda: api.smc(particles=2 ** 31), InferenceError,
+         ("particles = 2147483648", "int32")),
+    Call("samples beyond int32", lambda: api.nuts(samples=2 ** 31), InferenceError,
+         ("samples = 2147483648", "int32")),
+    Call("seed beyond uint32", lambda: api.nuts(seed=2 ** 32), InferenceError,
+         ("seed = 4294967296", "4294967295", "uint32")),
+    Call("prior seed beyond uint32", lambda: api.prior(seed=2 ** 33), InferenceError,
+         ("seed = 8589934592", "uint32")),
+    Call("nll of a string", lambda: nll("Normal", scale="abc"), DistributionError,
+         ("scale", "'abc'")),
+    Call("nll of a zero scale", lambda: nll("Normal", scale=0.0), DistributionError,
+         ("scale", "positive", "0.0")),
     Call("negative learning rate", lambda: sgd(-0.1), CatlearnTypeError, ("lr", "-0.1")),
     Call("NaN learning rate", lambda: adam(float("nan")), CatlearnTypeError, ("lr", "nan")),
     Call("momentum of one", lambda: momentum(0.1, 1.0), CatlearnTypeError, ("beta", "1.0")),
@@ -442,7 +486,10 @@ def test_files_with_a_byte_order_mark_read_as_without(folder):
 
 
 @pytest.mark.parametrize("source, mean", [
-    # negative controls of the checks above: the largest int32, an index in range
+    # negative controls of the checks above: the largest int32, an index in range,
+    # indices computed in range (the last one read by j + 1), an integer array in range
+    ("model m(x: Real[3]) {\n    for j in range(2) {\n        t[j] ~ Normal(x[j + 1], 0.001)\n"
+     "    }\n    s ~ Normal(t[1], 0.001)\n}", 3.0),
     ("model m(a: Real) {\n    s ~ Normal(2147483647, 1)\n}", 2147483647.0),
     ("model m(x: Real[3]) {\n    s ~ Normal(x[2] + x[-3], 0.001)\n}", 4.0),
     # integers promoted where the result is real: sigmoid of an Int, n ** -1 of a Nat
@@ -462,3 +509,33 @@ def test_too_few_draws_leave_the_ess_undefined():
     assert few.summary_dict()["s"]["ess"] is None
     enough = api.infer(cl.parse(NORMAL)["m"], args={"x": 0.0}, method=api.prior(draws=8))
     assert enough.summary_dict()["s"]["ess"] is not None  # the negative control
+
+
+@pytest.mark.parametrize("source, args", [
+    # x[j + 1] at the last j of a loop as long as an argument says, and an integer array
+    # holding 7: indices out of range known only once the model runs read NaN (JAX
+    # would clamp them to x[2]), so the draws are non-finite and say so, instead of
+    # a wrong number
+    ("model m(x: Real[3], K: Nat) {\n    for j in range(K) {\n        s[j] ~ Normal(x[j + 1], 1)\n"
+     "    }\n}", {"x": np.array([1.0, 2.0, 3.0]), "K": 3}),
+    ("model m(x: Real[3], k: Int[2]) {\n    s ~ Normal(sum(x[k]), 1)\n}",
+     {"x": np.array([1.0, 2.0, 3.0]), "k": np.array([0, 7])}),
+])
+def test_indices_out_of_range_at_run_time_read_nan(source, args):
+    post = api.infer(cl.parse(source)["m"], args=args, method=api.prior(draws=20))
+    assert post.warnings()[0].startswith("non-finite draws (NaN or infinite) of s")
+    inside = {**args, "k": np.array([0, -1])} if "k" in args else None
+    if inside is not None:  # the control: indices in range, negative ones from the end
+        ok = api.infer(cl.parse(source)["m"], args=inside, method=api.prior(draws=20))
+        assert np.all(np.isfinite(ok.samples["s"])) and not any(
+            "non-finite" in w for w in ok.warnings())
+
+
+@pytest.mark.parametrize("loop, index", [("range(1, N)", "t - 1"), ("range(N - 1)", "t + 1"),
+                                         ("range(N)", "t"), ("range(K)", "t + 1")])
+def test_loop_indices_that_stay_in_range_or_may_are_accepted(loop, index):
+    # the negative controls of the loop-index checks: in range for every N, or
+    # (range(K) against length N) decided only by the arguments, at run time
+    source = (f"model m(N: Nat, K: Nat, x: Real[N]) {{\n    for t in {loop} {{\n"
+              f"        s[t] ~ Normal(x[{index}], 1)\n    }}\n}}")
+    assert "m" in cl.parse(source)

@@ -69,7 +69,7 @@ def test_plots_leave_the_json_output_as_it_is(ran):
     assert [(r["kind"], r["line"], r["method"]) for r in results] == [
         ("sample", 7, "prior"), ("infer", 8, "importance")]
     assert set(results[1]) == {"kind", "line", "model", "method", "params", "log_evidence",
-                               "seconds"}
+                               "warnings", "seconds"}
 
 
 def test_trace_has_a_panel_per_scalar_and_a_line_per_chain():

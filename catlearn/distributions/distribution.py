@@ -183,13 +183,27 @@ class Distribution(ABC):
         if self._all_valid():
             return
         for name, must_be, value, ok in self._checks():  # find the culprit
-            ok = np.asarray(ok)
-            if not ok.all():
-                value = np.asarray(value)
-                event = value.shape[ok.ndim:]
-                bad = np.broadcast_to(value, ok.shape + event)[~ok][0]
-                raise DistributionError(f"{self.name}: {name} must be {must_be}, "
-                                        f"got {_show(bad)}")
+            self._refuse(name, must_be, value, ok)
+
+    @classmethod
+    def _refuse(cls, name: str, must_be: str, value: Any, ok: Any) -> None:
+        """Raise the error naming the first element of ``value`` that is not ``ok``."""
+        ok = np.asarray(ok)
+        if not ok.all():
+            value = np.asarray(value)
+            event = value.shape[ok.ndim:]
+            bad = np.broadcast_to(value, ok.shape + event)[~ok][0]
+            raise DistributionError(f"{cls.name}: {name} must be {must_be}, got {_show(bad)}")
+
+    @classmethod
+    def check_param(cls, name: str, value: Any) -> None:
+        """Refuse a constant ``value`` of the parameter ``name`` as the distribution
+        itself would, before any other parameter is known (the language checks the
+        numbers written in a model this way, where they are written)."""
+        constraint = cls.arg_constraints[name]
+        value = _as_param(value)
+        if value.ndim >= constraint.event_dim:
+            cls._refuse(name, str(constraint), value, constraint.check(value))
 
     def _params_ok(self) -> Array:
         ok = jnp.ones(self.batch_shape, bool)

@@ -31,9 +31,12 @@ state-space model cut at its time steps, for particle filters).
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Mapping, Optional, Protocol, runtime_checkable
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 
 from catlearn.distributions import get as get_distribution
 from catlearn.errors import InferenceError
@@ -85,6 +88,7 @@ def infer(model: Model, args: Optional[Mapping[str, Any]] = None,
         require_key(f"infer {model.name}", key)
     target = Target(model, args, data)
     _refuse_improper_prior(target, method.name)
+    _refuse_beyond_memory(target, method)
     return method.run(target, jax.random.key(method.seed) if key is None else key)
 
 
@@ -106,6 +110,59 @@ def _refuse_improper_prior(target: Target, method: str) -> None:
             f"which cannot be sampled; use {', '.join(DENSITY_METHODS)}, or give "
             f"{'them' if many else 'it'} a proper prior (as in {flat[0]} ~ Normal(0, 10))")
 
+
+def held_values(method: Method) -> tuple[int, str]:
+    """How many values of the model a method keeps at once, and the options that say so
+    (every MCMC iteration is kept until the warm-up is cut off)."""
+    if isinstance(method, MCMC):
+        return (method.chains * (method.warmup + method.samples),
+                f"chains × (warmup + samples) = {method.chains} × "
+                f"({method.warmup} + {method.samples})")
+    if isinstance(method, _pmmh.PMMH):
+        return (method.particles + method.warmup + method.samples,
+                f"particles + warmup + samples = {method.particles} + {method.warmup} + "
+                f"{method.samples}")
+    count = "draws" if isinstance(method, PriorSampling) else "particles"
+    return getattr(method, count, 1), f"{count} = {getattr(method, count, 1)}"
+
+
+def memory_limit() -> int:
+    """The bytes a run may use: the first device's memory, or on a CPU the memory the
+    machine has available now."""
+    stats = jax.devices()[0].memory_stats() or {}
+    if "bytes_limit" in stats:
+        return int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0))
+    try:
+        with open("/proc/meminfo") as meminfo:
+            fields = dict(line.split(":", 1) for line in meminfo)
+        return int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):  # not Linux: all the memory there is
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+#: bytes of one value's random key (threefry: two uint32), and a margin for what a
+#: compiled run holds besides its results (the values and keys of one step, copies)
+KEY_BYTES, MARGIN = 8, 2
+
+
+def _refuse_beyond_memory(target: Target, method: Method) -> None:
+    """Estimate what the draws alone will take (every site, every value held, with its
+    key) and refuse, before anything is compiled, a run that cannot fit."""
+    count, why = held_values(method)
+    per_value = sum(int(np.prod(shape, dtype=np.int64)) for shape in target.site_shapes.values())
+    size = np.dtype(jnp.result_type(float)).itemsize
+    need = MARGIN * count * (max(per_value, 1) * size + KEY_BYTES)
+    limit = memory_limit()
+    if need > limit:
+        numbers = f"{per_value} number{'s' * (per_value != 1)}"
+        raise InferenceError(f"{method.name} on {target.model.name}: {why} values of "
+                             f"{numbers} each need about {_bytes(need)}, more than the "
+                             f"{_bytes(limit)} of memory available; ask for fewer")
+
+
+def _bytes(n: int) -> str:
+    units = ((4, "TiB"), (3, "GiB"), (2, "MiB"), (1, "KiB"), (0, "bytes"))
+    return next(f"{n / 1024 ** p:.1f} {unit}" for p, unit in units if n >= 1024 ** p or p == 0)
 
 
 def _shown(value: Any) -> str:
@@ -137,38 +194,46 @@ def importance(particles: int = 1000, seed: int = 0,
 @checked_options
 def rmh(chains: int = 4, warmup: int = 1000, samples: int = 1000,
         scale: Optional[float] = None, target_accept: float = 0.234, seed: int = 0,
-        progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
+        progress: Optional[bool] = None, devices: Devices = None,
+        checkpoint: Optional[str] = None, checkpoint_every: int = 100) -> MCMC:
     """Random-walk Metropolis, its ``scale`` and diagonal covariance adapted in warm-up."""
     return MCMC("rmh", chains, warmup, samples, scale, target_accept, seed=seed,
-                progress=progress, devices=devices)
+                progress=progress, devices=devices, checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every)
 
 
 @checked_options
 def mala(chains: int = 4, warmup: int = 1000, samples: int = 1000,
          step_size: Optional[float] = None, target_accept: float = 0.574, seed: int = 0,
-         progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
+         progress: Optional[bool] = None, devices: Devices = None,
+         checkpoint: Optional[str] = None, checkpoint_every: int = 100) -> MCMC:
     """Metropolis-adjusted Langevin, diagonally preconditioned and adapted in warm-up."""
     return MCMC("mala", chains, warmup, samples, step_size, target_accept, seed=seed,
-                progress=progress, devices=devices)
+                progress=progress, devices=devices, checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every)
 
 
 @checked_options
 def hmc(chains: int = 4, warmup: int = 1000, samples: int = 1000,
         step_size: Optional[float] = None, target_accept: float = 0.8, num_steps: int = 10,
         dense_mass: bool = False, seed: int = 0, progress: Optional[bool] = None,
-        devices: Devices = None) -> MCMC:
+        devices: Devices = None, checkpoint: Optional[str] = None,
+        checkpoint_every: int = 100) -> MCMC:
     """Hamiltonian Monte Carlo with ``num_steps`` leapfrog steps, adapted in warm-up."""
     return MCMC("hmc", chains, warmup, samples, step_size, target_accept,
                 num_steps=num_steps, dense_mass=dense_mass, seed=seed, progress=progress,
-                devices=devices)
+                devices=devices, checkpoint=checkpoint, checkpoint_every=checkpoint_every)
 
 
 @checked_options
 def nuts(chains: int = 4, warmup: int = 1000, samples: int = 1000,
          step_size: Optional[float] = None, target_accept: float = 0.8,
          max_tree_depth: int = 10, dense_mass: bool = False, seed: int = 0,
-         progress: Optional[bool] = None, devices: Devices = None) -> MCMC:
-    """The No-U-Turn sampler after Stan's window adaptation."""
+         progress: Optional[bool] = None, devices: Devices = None,
+         checkpoint: Optional[str] = None, checkpoint_every: int = 100) -> MCMC:
+    """The No-U-Turn sampler after Stan's window adaptation; with ``checkpoint``
+    (a path) it saves every ``checkpoint_every`` iterations and resumes from there."""
     return MCMC("nuts", chains, warmup, samples, step_size, target_accept,
                 max_tree_depth=max_tree_depth, dense_mass=dense_mass, seed=seed,
-                progress=progress, devices=devices)
+                progress=progress, devices=devices, checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every)

@@ -19,40 +19,54 @@ from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
-from catlearn.errors import InferenceError
+from catlearn import checkpoint as checkpoints
+from catlearn.errors import DataError, InferenceError
 from catlearn.progress import Bar, tick
 from catlearn.inference.adaptation import KernelFactory, window_adaptation
 from catlearn.inference.kernel import LogDensity, Position
 
 
-@partial(jax.jit, static_argnums=0, static_argnames=(
-    "warmup", "samples", "step_size", "target_accept", "dense_mass", "progress_every"))
-def _run(kernel_factory, logdensity_fn, transform, key, positions, *, warmup, samples,
-         step_size, target_accept, dense_mass, progress_every):
+def _begin(kernel_factory, logdensity_fn, key, positions, *, warmup, samples, step_size,
+           target_accept, dense_mass):
+    """The chains' starts, their adaptation states and every iteration's keys, drawn
+    before the first iteration in one call rather than one per step."""
     adaptation = window_adaptation(kernel_factory, logdensity_fn, warmup, target_accept,
                                    dense_mass, step_size)
     num_chains = jax.tree.leaves(positions)[0].shape[0]
     key_start, key_adaptation, key_steps = jax.random.split(key, 3)
     positions, start_logdensity = jax.vmap(partial(finite_start, logdensity_fn))(
         jax.random.split(key_start, num_chains), positions)
+    state = jax.vmap(adaptation.init)(jax.random.split(key_adaptation, num_chains), positions)
+    return state, start_logdensity, jax.random.split(key_steps, (warmup + samples, num_chains))
+
+
+def _iterate(kernel_factory, logdensity_fn, state, steps, keys, *, warmup, step_size,
+             target_accept, dense_mass, progress_every):
+    """Iterations ``steps`` (warm-up and sampling are one loop over one kernel: the
+    program holds it once); each iteration's position and info."""
+    adaptation = window_adaptation(kernel_factory, logdensity_fn, warmup, target_accept,
+                                   dense_mass, step_size)
 
     def iteration(state, t_keys):
         t, keys = t_keys
         state, info = jax.vmap(adaptation.step, in_axes=(0, 0, None))(keys, state, t)
         tick(t, t >= warmup, progress_every)
         return state, (state.kernel_state.position, info._asdict())
+    return jax.lax.scan(iteration, state, (steps, keys))
 
-    # Warm-up and sampling are one loop over one kernel: the program holds it once.
-    # Every iteration's keys are drawn before it, in one call rather than one per step.
-    steps = jnp.arange(warmup + samples)
-    state, (draws, info) = jax.lax.scan(
-        iteration, jax.vmap(adaptation.init)(jax.random.split(key_adaptation, num_chains),
-                                             positions),
-        (steps, jax.random.split(key_steps, (warmup + samples, num_chains))))
+
+def _finish(kernel_factory, logdensity_fn, transform, state, draws, info, start_logdensity, *,
+            warmup, step_size, target_accept, dense_mass):
+    """The sampling iterations by chain, the adapted step sizes and inverse mass
+    matrices, the warm-up's cost and the starts' log densities."""
+    adaptation = window_adaptation(kernel_factory, logdensity_fn, warmup, target_accept,
+                                   dense_mass, step_size)
     step_size, inverse_mass = jax.vmap(adaptation.final)(state)
+
     def kept(a):  # the sampling iterations, by chain
         return jnp.swapaxes(a[warmup:], 0, 1)
 
@@ -62,6 +76,72 @@ def _run(kernel_factory, logdensity_fn, transform, key, positions, *, warmup, sa
     return (draws if transform is None else jax.vmap(jax.vmap(transform))(draws),
             {**jax.tree.map(kept, info), **warmup_cost, "step_size": step_size,
              "inverse_mass_matrix": inverse_mass, "start_logdensity": start_logdensity})
+
+
+_ADAPTATION = ("warmup", "step_size", "target_accept", "dense_mass")
+
+
+@partial(jax.jit, static_argnums=0, static_argnames=(
+    "warmup", "samples", "step_size", "target_accept", "dense_mass", "progress_every"))
+def _run(kernel_factory, logdensity_fn, transform, key, positions, *, warmup, samples,
+         step_size, target_accept, dense_mass, progress_every):
+    """The whole run as one program."""
+    adapt = dict(warmup=warmup, step_size=step_size, target_accept=target_accept,
+                 dense_mass=dense_mass)
+    state, start_logdensity, keys = _begin(kernel_factory, logdensity_fn, key, positions,
+                                           samples=samples, **adapt)
+    state, (draws, info) = _iterate(kernel_factory, logdensity_fn, state,
+                                    jnp.arange(warmup + samples), keys,
+                                    progress_every=progress_every, **adapt)
+    return _finish(kernel_factory, logdensity_fn, transform, state, draws, info,
+                   start_logdensity, **adapt)
+
+
+_begun = jax.jit(_begin, static_argnums=0, static_argnames=(*_ADAPTATION, "samples"))
+_iterated = jax.jit(_iterate, static_argnums=0, static_argnames=(*_ADAPTATION,
+                                                                   "progress_every"))
+_finished = jax.jit(_finish, static_argnums=0, static_argnames=_ADAPTATION)
+
+
+def _run_in_segments(kernel_factory, logdensity_fn, transform, key, positions, *, warmup,
+                     samples, step_size, target_accept, dense_mass, progress_every,
+                     checkpoint: str, every: int, made_by: str):
+    """The run of :func:`_run` as segments of ``every`` iterations, the whole state
+    (adaptation included) and the iterations so far saved after each, so that a run
+    killed at any point resumes from its last segment to the same draws."""
+    adapt = dict(warmup=warmup, step_size=step_size, target_accept=target_accept,
+                 dense_mass=dense_mass)
+    total = warmup + samples
+    state, start_logdensity, keys = _begun(kernel_factory, logdensity_fn, key, positions,
+                                           samples=samples, **adapt)
+    one = jax.eval_shape(partial(_iterated, kernel_factory, progress_every=None, **adapt),
+                         logdensity_fn, state, jnp.arange(1), keys[:1])[1]
+    outputs = jax.tree.map(lambda a: np.zeros((total,) + a.shape[1:], a.dtype), one)
+    done = 0
+    if checkpoints.exists(checkpoint):
+        (state, outputs), saved = checkpoints.load(checkpoint, like=(state, outputs),
+                                                   made_by=made_by)
+        done = saved.get("done")
+        if isinstance(done, bool) or not isinstance(done, int) or not 0 <= done <= total:
+            raise DataError(f"checkpoint {checkpoint}: {done!r} is not a number of "
+                            f"iterations from 0 to this run's {total}")
+    while done < total:
+        stop = min(done + every, total)
+        state, segment = _iterated(kernel_factory, logdensity_fn, state,
+                                   jnp.arange(done, stop), keys[done:stop],
+                                   progress_every=progress_every, **adapt)
+        outputs = jax.tree.map(lambda whole, part: _filled(whole, part, done), outputs,
+                               segment)
+        done = stop
+        checkpoints.save(checkpoint, (state, outputs), {"done": done}, made_by)
+    draws, info = jax.tree.map(jnp.asarray, outputs)
+    return _finished(kernel_factory, logdensity_fn, transform, state, draws, info,
+                     start_logdensity, **adapt)
+
+
+def _filled(whole: np.ndarray, part: jax.Array, start: int) -> np.ndarray:
+    whole[start:start + part.shape[0]] = np.asarray(part)
+    return whole
 
 
 START_TRIES = 100
@@ -106,8 +186,9 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
            init_positions: Position, key: jax.Array, *, warmup: int = 1000,
            samples: int = 1000, step_size: float | None = None, target_accept: float = 0.8,
            dense_mass: bool = False, progress: bool | str = True,
-           progress_every: int | None = None, transform: Callable[[Position], Any] | None = None
-           ) -> tuple[Any, dict[str, jax.Array]]:
+           progress_every: int | None = None, transform: Callable[[Position], Any] | None = None,
+           checkpoint: str | None = None, checkpoint_every: int = 100,
+           made_by: str | None = None) -> tuple[Any, dict[str, jax.Array]]:
     """Run one chain per leading entry of ``init_positions``: ``warmup`` iterations
     of window adaptation, then ``samples`` draws. A chain whose initial position
     has no finite log density starts instead at the first of up to ``START_TRIES``
@@ -127,6 +208,12 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     (``start_logdensity``, not finite if no start was found). The compiled program is
     cached: a second call with the same kernel factory and log density (the
     same objects) and options does not compile again.
+
+    With ``checkpoint="path"`` the run goes in segments of ``checkpoint_every``
+    iterations, saving its state (positions, adaptation, the draws so far) after
+    each (:mod:`catlearn.checkpoint`, with the fingerprint ``made_by``); a run
+    finding that checkpoint resumes from it, to the same draws as a run that was
+    never interrupted.
     """
     if warmup < 0 or samples < 1:
         raise InferenceError(f"MCMC needs warmup >= 0 and samples >= 1, "
@@ -142,11 +229,16 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     # inputs, its function as part of the cache key, like any plain function.
     logdensity_fn, transform = (f if f is None or isinstance(f, Partial) else Partial(f)
                                 for f in (logdensity_fn, transform))
-    if not progress:
-        return _run(kernel_factory, logdensity_fn, transform, key, init_positions, **options)
     args = (kernel_factory, logdensity_fn, transform, key, init_positions)
+    run = _run if checkpoint is None else partial(
+        _run_in_segments, checkpoint=checkpoint, every=checkpoint_every,
+        made_by=made_by or checkpoints.fingerprint(
+            key, init_positions, checkpoint_every,
+            {k: v for k, v in options.items() if k != "progress_every"}))
+    if not progress:
+        return run(*args, **options)
     with Bar(progress if isinstance(progress, str) else "mcmc", warmup + samples,
              phases=("warmup", "sampling")) as bar:
-        if not isinstance(key, jax.core.Tracer):  # traced under shard_map: compiled there
-            bar.compile(_run, *args, **options)
-        return jax.block_until_ready(_run(*args, **options))
+        if checkpoint is None and not isinstance(key, jax.core.Tracer):
+            bar.compile(_run, *args, **options)  # (under shard_map it is compiled there)
+        return jax.block_until_ready(run(*args, **options))

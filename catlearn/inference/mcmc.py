@@ -33,7 +33,7 @@ catlearn.errors.InferenceError: nuts: chains must be an integer >= 1, got 0
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache, partial
 from typing import Optional
 
@@ -42,13 +42,14 @@ import jax.numpy as jnp
 import numpy as np
 from jax.tree_util import Partial
 
-from catlearn import sharding
+from catlearn import checkpoint as checkpoints, sharding
 from catlearn.errors import InferenceError
 from catlearn.inference.adaptation import KernelFactory
 from catlearn.inference.chains import START_TRIES, sample
 from catlearn.inference.hmc import hmc
 from catlearn.inference.mala import mala
 from catlearn.inference.nuts import nuts
+from catlearn.inference.options import COUNT_LIMIT, SEED_LIMIT, within
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.rmh import rmh
 from catlearn.inference.target import Target
@@ -95,6 +96,8 @@ class MCMC:
     seed: int = 0
     progress: Optional[bool] = None
     devices: sharding.Devices = None
+    checkpoint: Optional[str] = None
+    checkpoint_every: int = 100
 
     def __post_init__(self):
         if self.kernel not in DEFAULT_TARGET_ACCEPT:
@@ -117,7 +120,19 @@ class MCMC:
                     "an integer from 1 to 30")
         self._check("num_steps", self.num_steps, _is_int(self.num_steps) and self.num_steps >= 1,
                     "an integer >= 1")
+        self._check("checkpoint_every", self.checkpoint_every,
+                    _is_int(self.checkpoint_every) and self.checkpoint_every >= 1,
+                    "an integer >= 1")
+        self._check("checkpoint", self.checkpoint,
+                    self.checkpoint is None or isinstance(self.checkpoint, str),
+                    "a path (a string)")
+        if self.checkpoint is not None and self.devices not in (None, 1):
+            raise InferenceError(f"{self.kernel}: checkpoint runs on one device; drop "
+                                 "devices or checkpoint")
         self._check("seed", self.seed, _is_int(self.seed), "an integer")
+        for option, limit in (("chains", COUNT_LIMIT), ("warmup", COUNT_LIMIT),
+                              ("samples", COUNT_LIMIT), ("seed", SEED_LIMIT)):
+            within(self.kernel, option, int(getattr(self, option)), limit)
         self._check("dense_mass", self.dense_mass, self.dense_mass in (0, 1),
                     "true or false (1 or 0)")
         self._check("progress", self.progress, self.progress in (None, 0, 1),
@@ -159,7 +174,9 @@ class MCMC:
             target_accept=self.target_accept or DEFAULT_TARGET_ACCEPT[self.kernel],
             dense_mass=bool(self.dense_mass),
             progress=wanted(self.progress) and what,
-            transform=Partial(Target.constrain, target)), mesh)(starts, key)
+            transform=Partial(Target.constrain, target), checkpoint=self.checkpoint,
+            checkpoint_every=self.checkpoint_every,
+            made_by=self.checkpoint and self.fingerprint(target, key)), mesh)(starts, key)
         if not np.all(np.isfinite(stats["start_logdensity"])):
             raise InferenceError(f"{what}: the log density or its gradient is not finite "
                                  f"at any of {START_TRIES} initial points (uniform on "
@@ -170,8 +187,21 @@ class MCMC:
         if not all(np.all(np.isfinite(value)) for value in draws.values()):
             raise InferenceError(f"{what}: a chain reached a point where the log density "
                                  "is not finite (NaN draws); check the model's supports")
-        return Posterior(target.in_program_order(draws), stats=_stats(stats),
-                         method=self.name, target=target)
+        stats = _stats(stats)
+        if self.kernel == "nuts":  # Stan's count of trajectories stopped by the depth limit
+            stats.update(max_tree_depth=self.max_tree_depth, tree_depth_saturated=int(
+                np.sum(stats["tree_depth"] >= self.max_tree_depth)))
+        return Posterior(target.in_program_order(draws), stats=stats, method=self.name,
+                         target=target)
+
+
+    def fingerprint(self, target: Target, key: jax.Array) -> str:
+        """What makes this run's draws: the model, its arguments and data, the key and
+        every option but where it is shown, saved and run."""
+        options = {f.name: getattr(self, f.name) for f in fields(self)
+                   if f.name not in ("progress", "devices", "checkpoint")}
+        return checkpoints.fingerprint(target.model.signature, repr(target.model.diagram),
+                                       target.inputs, target.data, options, key)
 
 
 @lru_cache(maxsize=None)

@@ -13,14 +13,29 @@ from typing import Any
 from catlearn.errors import InferenceError
 
 
+#: the most draws, particles or steps: JAX counts and indexes them with int32
+COUNT_LIMIT = 2 ** 31 - 1
+#: the largest seed: ``jax.random.key`` keeps 32 bits of it (uint32)
+SEED_LIMIT = 2 ** 32 - 1
+
+
 def positive_int(method: str, name: str, value: Any) -> None:
     if not (isinstance(value, int) and value >= 1):
         raise InferenceError(f"{method}: {name} must be a positive integer, got {value!r}")
+    within(method, name, value, COUNT_LIMIT)
+
+
+def within(method: str, name: str, value: int, limit: int) -> None:
+    """Refuse a count or seed beyond what JAX's integers hold, naming the limit."""
+    if value > limit:
+        raise InferenceError(f"{method}: {name} = {value} is beyond the limit {limit} "
+                             f"({'uint32' if limit == SEED_LIMIT else 'int32'})")
 
 
 def whole_seed(method: str, value: Any) -> None:
     if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
         raise InferenceError(f"{method}: seed must be a whole number >= 0, got {value!r}")
+    within(method, "seed", value, SEED_LIMIT)
 
 
 def fraction(method: str, name: str, value: Any, *, closed: bool = True) -> None:

@@ -126,15 +126,36 @@ class Posterior:
     # -- display -----------------------------------------------------------------------
 
     def warnings(self, rows: Optional[dict] = None) -> list[str]:
-        """What a reader should not miss: divergences, R̂ above
-        :data:`R_HAT_LIMIT`, an effective sample size under
-        :data:`ESS_PER_CHAIN` per chain (``rows``: a ``summary_dict()``)."""
+        """What a reader should not miss: non-finite draws, observations that are
+        all empty (the posterior is the prior), divergences, saturated trees,
+        chains that never moved, R̂ above :data:`R_HAT_LIMIT`, an effective
+        sample size under :data:`ESS_PER_CHAIN` per chain (``rows``: a
+        ``summary_dict()``)."""
         rows = self.summary_dict() if rows is None else rows
         out = []
+        broken = [site for site, v in self.samples.items() if not np.all(np.isfinite(v))]
+        if broken:
+            out.append(f"non-finite draws (NaN or infinite) of {names(broken)}: their "
+                       "summaries are undefined; check the parameters of their distributions")
+        empty = self._empty_observations()
+        if empty:
+            out.append(f"no observations: {names(empty)} {'is' if len(empty) == 1 else 'are'}"
+                       " empty (N = 0), so the posterior is the prior")
         divergent = int(self.stats.get("divergences", 0))
         if divergent:
             out.append(f"{divergent} divergent transitions after warm-up: the draws may be "
                        "biased; raise target_accept or reparametrise the model")
+        saturated = int(self.stats.get("tree_depth_saturated", 0))
+        if saturated:
+            out.append(f"{saturated} transitions hit the maximum tree depth "
+                       f"({int(self.stats['max_tree_depth'])}): the sampler is inefficient "
+                       "there; raise max_tree_depth or reparametrise the model")
+        stuck = self._stuck_chains()
+        if stuck:
+            many = len(stuck) > 1
+            out.append(f"zero acceptance: chain{'s' * many} {names(map(str, stuck))} never "
+                       f"moved from {'their' if many else 'its'} start; lower the step size "
+                       "or scale, or reparametrise the model")
         high = [n for n, s in rows.items() if s["r_hat"] is not None and s["r_hat"] > R_HAT_LIMIT]
         if high:
             out.append(f"r_hat above {R_HAT_LIMIT} for {names(high)}: the chains disagree; "
@@ -145,6 +166,23 @@ class Posterior:
             out.append(f"effective sample size under {least} for {names(low)}: "
                        "their quantiles are unreliable")
         return out
+
+    def _empty_observations(self) -> list[str]:
+        """The observed sites, when every one of them was given no values at all."""
+        data = getattr(self.target, "data", None) or {}
+        observed = list(getattr(self.target, "observed", ()))
+        sizes = [np.size(data[site]) for site in observed if site in data]
+        return observed if sizes and not any(sizes) else []
+
+    def _stuck_chains(self) -> list[int]:
+        """MCMC chains (those with acceptance statistics) whose draws never change."""
+        if "acceptance_rate" not in self.stats or self.draws < 2 or not self.samples:
+            return []
+        moved = np.zeros(self.chains, bool)
+        for v in self.samples.values():
+            v = np.asarray(v).reshape(self.chains, self.draws, -1)
+            moved |= np.any(v != v[:, :1], axis=(1, 2))
+        return [int(c) for c in np.flatnonzero(~moved)]
 
     def _header(self) -> str:
         head = f"{self.method or 'draws'}: {self.chains} chains × {self.draws} draws"

@@ -30,12 +30,15 @@ import functools
 import inspect
 import math
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
+
+import jax
+import numpy as np
 
 from catlearn import distributions
 from catlearn.distributions import constraints
-from catlearn.errors import (CatlearnError, CatlearnTypeError, NotSupportedError,
-                             UnknownNameError)
+from catlearn.errors import (CatlearnError, CatlearnTypeError, DistributionError,
+                             NotSupportedError, UnknownNameError)
 from catlearn.lang import ast
 from catlearn.lang.types import INTEGRAL, elaborate_type
 from catlearn.primitives import ops
@@ -43,7 +46,7 @@ from catlearn.syntax.diagram import Graph
 from catlearn.syntax.hypergraph import Hypergraph
 from catlearn.syntax.model import (INT, Const, DimExpr, Model, Plate, Prim, Sample, Scan, Score,
                                    simplify)
-from catlearn.syntax.ty import Ob, Ty
+from catlearn.syntax.ty import Ob, Ty, dim_str
 
 _DEFINING = (ast.Draw, ast.Declare, ast.Let)
 #: the types a parameter may be declared with (a flat prior), and their bounds
@@ -222,6 +225,13 @@ class _ModelElaborator:
             bound = cls.bind_args(stmt.args, {k: v for k, v, _ in stmt.kwargs})
         except CatlearnError as err:
             raise ast.error_at(CatlearnTypeError, err.message, stmt.dist_pos) from None
+        for name, e in bound.items():  # numbers written here are refused here
+            literal = _literal(e)
+            if literal is not None:
+                try:
+                    cls.check_param(name, literal)
+                except DistributionError as err:
+                    raise ast.error_at(DistributionError, err.message, e.pos) from None
         wires = [self.expr(e, scope) for e in bound.values()]
         value = _sample_type(cls, list(bound), scope.builder.type_of(wires), stmt.dist_pos)
         target = stmt.target
@@ -498,6 +508,7 @@ class _ModelElaborator:
         if id(node) in self.family_reads:
             return self.family_reads.pop(id(node))
         array, *indices = kids
+        self.check_loop_indices(node, scope.builder.wires[array], scope)
         dynamic = [i for i in node.indices if not isinstance(i, ast.Slice)
                    and _static_int(i) is None]
         for wire, index in zip(indices, dynamic):
@@ -514,6 +525,31 @@ class _ModelElaborator:
         axes = tuple((self.slice_bound(i.start), self.slice_bound(i.stop))
                      if isinstance(i, ast.Slice) else _static_int(i) for i in node.indices)
         return self.prim("subscript", kids, {"axes": axes}, node.pos, scope)
+
+    def check_loop_indices(self, node: ast.Subscript, array: Ob, scope: _Scope) -> None:
+        """Refuse ``x[j + c]`` that leaves ``x`` at the first or last ``j`` of its loop,
+        where that follows from the shapes whatever the model's arguments (JAX would
+        read a neighbour instead; an index only the data decide reads NaN)."""
+        for axis, index in enumerate(node.indices[:len(array.shape)]):
+            offset = _loop_offset(index)
+            loop = offset and next((s.loop for s in _scopes(scope) if s.loop is not None
+                                    and s.loop.var == offset[0]), None)
+            if not loop:
+                continue
+            var, c = offset
+            first, last = ("+", loop.start, c), ("+", ("-", loop.stop, 1), c)
+            length = array.shape[axis]
+            where = node.target.id if isinstance(node.target, ast.Name) else "the array"
+            if _always_negative(("-", first, 0)):
+                reach, at = first, "first"
+            elif _always_negative(("-", ("-", length, 1), last)):
+                reach, at = last, "last"
+            else:
+                continue
+            raise ast.error_at(CatlearnTypeError, f"index {_written(index)} is "
+                               f"{_linear_str(reach)} at the loop's {at} {var}, out of "
+                               f"range for axis {axis} of {where} (length {dim_str(length)})",
+                               index.pos)
 
     def slice_bound(self, bound: Any) -> Optional[DimExpr]:
         """A bound of ``a[i:j]``: absent, a whole number, or a dimension (``a[0:K]``)."""
@@ -683,6 +719,69 @@ def _lag(indices: tuple) -> Optional[tuple[str, int]]:
     return None
 
 
+def _scopes(scope: Optional[_Scope]) -> Iterator[_Scope]:
+    while scope is not None:
+        yield scope
+        scope = scope.parent
+
+
+def _loop_offset(node: Any) -> Optional[tuple[str, int]]:
+    """``(j, c)`` for an index ``j``, ``j + c``, ``c + j`` or ``j - c``."""
+    if isinstance(node, ast.Name):
+        return node.id, 0
+    if isinstance(node, ast.BinOp) and node.op in "+-" and len(node.op) == 1:
+        left, right = node.left, node.right
+        if isinstance(left, ast.Name) and _static_int(right) is not None:
+            return left.id, _static_int(right) * (1 if node.op == "+" else -1)
+        if node.op == "+" and isinstance(right, ast.Name) and _static_int(left) is not None:
+            return right.id, _static_int(left)
+    return None
+
+
+def _linear(dim: DimExpr) -> Optional[dict]:
+    """A dimension as ``{name: coefficient, 1: constant}``; None when not linear."""
+    if isinstance(dim, int):
+        return {1: dim}
+    if isinstance(dim, str):
+        return {dim: 1}
+    op, a, b = dim[0], _linear(dim[1]), _linear(dim[2])
+    if a is None or b is None:
+        return None
+    if op in "+-":
+        sign = 1 if op == "+" else -1
+        return {k: a.get(k, 0) + sign * b.get(k, 0) for k in {**a, **b}}
+    constant = a if set(a) == {1} else b if set(b) == {1} else None
+    if constant is None:  # a product of two dimensions
+        return None
+    other = b if constant is a else a
+    return {k: constant[1] * v for k, v in other.items()}
+
+
+def _linear_str(dim: DimExpr) -> str:
+    """A linear dimension in its simplest form: ``N``, ``N + 1``, ``-1``."""
+    terms = _linear(dim) or {}
+    parts = [(f"{v} * " if v != 1 else "") + k for k, v in terms.items() if k != 1 and v]
+    constant = terms.get(1, 0)
+    text = " + ".join(parts)
+    if constant or not parts:
+        text += (f" {'+' if constant > 0 else '-'} {abs(constant)}" if parts else str(constant))
+    return text if terms else dim_str(dim)
+
+
+def _always_negative(dim: DimExpr) -> bool:
+    """Whether ``dim`` is negative for every value of the dimensions in it."""
+    terms = _linear(dim)
+    return terms is not None and all(v == 0 for k, v in terms.items() if k != 1) \
+        and terms.get(1, 0) < 0
+
+
+def _written(node: Any) -> str:
+    """An index as written: ``j``, ``j + 1``, ``j - 1``."""
+    if isinstance(node, ast.BinOp):
+        return f"{_written(node.left)} {node.op} {_written(node.right)}"
+    return _show(node)
+
+
 def _show(node: Any) -> str:
     if isinstance(node, ast.Name):
         return node.id
@@ -727,3 +826,25 @@ def _sample_type(cls: type, params: list[str], dom: Ty, pos: ast.Pos) -> Ob:
         raise ast.error_at(CatlearnTypeError, f"the parameters of {cls.name} do not "
                            f"broadcast: {err.message.split(': ', 1)[-1]}", pos) from None
     return Ob(base, tuple(shape) + tuple(event or ()))
+
+
+_ARITHMETIC = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+               "**": np.power}
+
+
+def _literal(node: Any) -> Optional[np.ndarray]:
+    """The value of an expression of number literals alone (``-1``, ``1/0``), in the
+    precision the model runs in; ``None`` for any other expression."""
+    real = jax.dtypes.canonicalize_dtype(np.float64)
+    if isinstance(node, ast.Num):
+        return np.asarray(node.value, real)
+    if isinstance(node, ast.Neg):
+        operand = _literal(node.operand)
+        return None if operand is None else -operand
+    if isinstance(node, ast.BinOp) and node.op in _ARITHMETIC:
+        left, right = _literal(node.left), _literal(node.right)
+        if left is None or right is None:
+            return None
+        with np.errstate(all="ignore"):  # 1/0 is inf, as it is when the model runs
+            return np.asarray(_ARITHMETIC[node.op](left, right), real)
+    return None

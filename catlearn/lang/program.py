@@ -59,8 +59,10 @@ class Statement:
     line: int
     column: int
 
-    def run(self) -> Optional[dict]:
-        """Run a check or query: its JSON object; definitions return None."""
+    def run(self, checkpoint: Optional[str] = None) -> Optional[dict]:
+        """Run a check or query: its JSON object; definitions return None. With
+        ``checkpoint`` (a path with no suffix), a long query saves its progress there
+        and resumes from it."""
         return None
 
     def __repr__(self) -> str:  # short: a statement's data can be large arrays
@@ -94,7 +96,7 @@ class Check(Statement):
     left: Diagram
     right: Diagram
 
-    def run(self) -> dict:
+    def run(self, checkpoint: Optional[str] = None) -> dict:
         return {"kind": "check", "line": self.line, "holds": bool(self.left == self.right)}
 
 
@@ -112,7 +114,7 @@ class Infer(Statement):
     #: the Posterior of the last run, for plots (``catlearn run --plot``)
     posterior: Any = field(default=None, init=False, repr=False, compare=False)
 
-    def run(self) -> dict:
+    def run(self, checkpoint: Optional[str] = None) -> dict:
         what = f"infer {self.model.name} with {self.method}"
         api = _engine("catlearn.inference.api", what)
         if not hasattr(api, self.method):
@@ -122,13 +124,14 @@ class Infer(Statement):
         method = _make_method(getattr(api, self.method), self.method, self.options,
                               self.options_at)
         with _in_precision(self.precision):
-            posterior = self.posterior = api.infer(self.model, args=self.args,
-                                                   data=self.data, method=method)
-            params = _summary(posterior)
+            posterior = self.posterior = _resumable(
+                lambda m: api.infer(self.model, args=self.args, data=self.data, method=m),
+                method, self, checkpoint)
+            params, warnings = _summary(posterior)
         result = {"kind": "infer", "line": self.line, "model": self.model.name,
                   "method": self.method, "params": params,
                   "log_evidence": _maybe_float(getattr(posterior, "log_evidence", None)),
-                  "seconds": round(time.perf_counter() - start, 3)}
+                  "warnings": warnings, "seconds": round(time.perf_counter() - start, 3)}
         if "divergences" in posterior.stats:
             result["divergences"] = int(posterior.stats["divergences"])
         return result
@@ -146,16 +149,17 @@ class SampleQuery(Statement):
     #: the draws of the last run, a Posterior, for plots
     posterior: Any = field(default=None, init=False, repr=False, compare=False)
 
-    def run(self) -> dict:
+    def run(self, checkpoint: Optional[str] = None) -> dict:
         api = _engine("catlearn.inference.api", f"sample {self.model.name} with prior")
         start = time.perf_counter()
         method = _make_method(api.prior, "prior", self.options, self.options_at)
         with _in_precision(self.precision):
             draws = self.posterior = api.infer(self.model, args=self.args, data={},
                                                method=method)
-            params = _summary(draws)
+            params, warnings = _summary(draws)
         return {"kind": "sample", "line": self.line, "model": self.model.name,
                 "method": "prior", "params": params, "log_evidence": None,
+                "warnings": warnings,
                 "seconds": round(time.perf_counter() - start, 3)}
 
 
@@ -170,10 +174,11 @@ class Train(Statement):
     #: the mean loss of each epoch of the last run, for plots
     history: Optional[np.ndarray] = field(default=None, init=False, repr=False, compare=False)
 
-    def run(self) -> dict:
+    def run(self, checkpoint: Optional[str] = None) -> dict:
         """Train; the last epoch's mean loss, and, with ``test = f``, the loss on
         the held-out examples. Accuracies are given for class labels only
-        (``null`` for regression)."""
+        (``null`` for regression). With ``checkpoint``, every epoch is saved and an
+        interrupted run resumes from its last one."""
         import jax
         from catlearn.learning.train import accuracy, fit, loss, train_test_split
         learner, (x, y), held_out = self.learner.learner, (self.x, self.y), None
@@ -184,7 +189,8 @@ class Train(Statement):
         start = time.perf_counter()
         params, history = fit(learner, None, x, y, epochs=self.options.get("epochs", 1),
                               batch_size=self.options.get("batch", 32), key=key,
-                              progress=False, devices=self.options.get("devices"))
+                              progress=False, devices=self.options.get("devices"),
+                              checkpoint=checkpoint and checkpoint + ".train")
         self.history = history
         single = learner.n_out == 1
         classes = single and (self.learner.loss is cross_entropy
@@ -198,6 +204,31 @@ class Train(Statement):
             result["test_accuracy"] = accuracy(learner, params, *held_out) if classes else None
         result["seconds"] = round(time.perf_counter() - start, 3)
         return result
+
+
+def _resumable(run: Any, method: Any, query: Infer, checkpoint: Optional[str]) -> Any:
+    """``run(method)``'s posterior; with ``checkpoint``, the one kept there by an earlier
+    run of the same query, else a run whose MCMC chains save their progress (and
+    resume from it), its posterior then kept for the next."""
+    if checkpoint is None:
+        return run(method)
+    import dataclasses
+    from catlearn import checkpoint as checkpoints
+    from catlearn.inference import resume
+    from catlearn.inference.target import Target
+    options = {f.name: getattr(method, f.name) for f in dataclasses.fields(method)
+               if f.name not in ("progress", "devices", "checkpoint")}
+    made_by = checkpoints.fingerprint(query.model.signature, repr(query.model.diagram),
+                                      query.args, query.data, query.method, options,
+                                      query.precision)
+    kept = checkpoint + ".posterior"
+    if checkpoints.exists(kept):
+        return resume.load(kept, made_by, Target(query.model, query.args, query.data))
+    if any(f.name == "checkpoint" for f in dataclasses.fields(method)):
+        method = dataclasses.replace(method, checkpoint=checkpoint + ".chains")
+    posterior = run(method)
+    resume.save(kept, posterior, made_by)
+    return posterior
 
 
 def _make_method(constructor: Any, name: str, options: dict, options_at: dict) -> Any:
@@ -226,10 +257,11 @@ def _engine(module: str, what: str):
         raise
 
 
-def _summary(result: Any) -> dict:
+def _summary(result: Any) -> tuple[dict, list[str]]:
+    """The JSON rows of a posterior's summary, and its warnings (from the same rows)."""
     summary = result.summary_dict()
-    return {name: {k: _maybe_float(v) for k, v in stats.items()}
-            for name, stats in summary.items()}
+    return ({name: {k: _maybe_float(v) for k, v in stats.items()}
+             for name, stats in summary.items()}, result.warnings(summary))
 
 
 def _maybe_float(value: Any) -> Optional[float]:
@@ -273,10 +305,13 @@ class Program(Mapping):
         """Run every check and query in order; the list of their JSON objects."""
         return [self.run_statement(s) for s in self.queries()]
 
-    def run_statement(self, statement: Statement) -> dict:
-        """Run one statement, locating its errors in the program."""
+    def run_statement(self, statement: Statement, checkpoints: Optional[str] = None) -> dict:
+        """Run one statement, locating its errors in the program; with ``checkpoints``
+        (a folder), its progress is saved there as ``line<N>…`` and resumed from."""
         try:
-            return statement.run()
+            if checkpoints is None:
+                return statement.run()
+            return statement.run(os.path.join(checkpoints, f"line{statement.line}"))
         except CatlearnError as err:
             raise err.at(file=self.filename, line=statement.line, column=statement.column,
                          source=self.source) from None

@@ -126,6 +126,12 @@ def nll(family: Union[str, type], **fixed: Any) -> Loss:
     if unknown:
         raise DistributionError(f"{family.name} has no parameter {sorted(unknown)[0]!r}; "
                                 f"its parameters are {', '.join(family.arg_names)}")
+    for param, value in fixed.items():  # a fixed parameter is a number it may take
+        if isinstance(value, (str, bool)) or not np.issubdtype(np.asarray(value).dtype,
+                                                                 np.number):
+            raise DistributionError(f"nll({family.name}): {param} must be a number, got "
+                                    f"{value!r}")
+        family.check_param(param, value)
     free = [name for name in family.arg_names if name not in fixed]
 
     name = f"nll({family.name})"

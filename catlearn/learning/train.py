@@ -19,6 +19,7 @@ naming the step and the layer whose parameters broke or blew up.
 """
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any, Optional, Sequence, Union
 
@@ -172,9 +173,13 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     from tqdm.auto import tqdm
     history: list[float] = []
     start = 0
+    # What makes the run: its starting point, data and the options that shape an epoch.
+    made_by = checkpoints.fingerprint(params, key, xs, ys, batch_size, shuffle, steps) \
+        if checkpoint is not None else None
     if checkpoint is not None and checkpoints.exists(checkpoint):
-        (params, key), saved = checkpoints.load(checkpoint, like=(params, key))
-        start, history = saved["epoch"], saved["history"]
+        (params, key), saved = checkpoints.load(checkpoint, like=(params, key),
+                                                made_by=made_by)
+        start, history = _resumed_epochs(checkpoint, saved, epochs)
     bar = tqdm(range(start, epochs), initial=start, total=epochs, disable=not wanted(progress),
                unit="epoch", leave=False)
     for epoch in bar:
@@ -194,8 +199,22 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         if checkpoint is not None and ((epoch + 1) % checkpoint_every == 0
                                        or epoch + 1 == epochs):
             checkpoints.save(checkpoint, (params, key), {"epoch": epoch + 1,
-                                                         "history": history})
+                                                         "history": history}, made_by)
     return params, History(history)
+
+
+def _resumed_epochs(path: str, saved: dict, epochs: int) -> tuple[int, list[float]]:
+    """The epoch counter and loss history of a checkpoint, refused unless they are a
+    whole number of epochs no more than this run's, with one finite loss each."""
+    start, history = saved.get("epoch"), saved.get("history")
+    if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= epochs:
+        raise DataError(f"checkpoint {path}: epoch {start!r} is not a number of epochs "
+                        f"from 0 to this run's {epochs}")
+    if not (isinstance(history, list) and len(history) == start and all(
+            isinstance(v, (int, float)) and math.isfinite(v) for v in history)):
+        raise DataError(f"checkpoint {path}: its loss history is not {start} finite numbers "
+                        f"(one per epoch done)")
+    return start, [float(v) for v in history]
 
 
 def _finite(name: str, values: Any) -> None:

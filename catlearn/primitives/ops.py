@@ -247,14 +247,28 @@ def _real(fn: Callable) -> Callable:
     return of_reals
 
 
+def _read(array, index: tuple):
+    """``array[index]``, where an index out of range known only when the model runs
+    (``x[j + 1]`` at a loop's last ``j``, an integer array of data) reads NaN — or,
+    in an integer array, the least integer, itself out of range of any index —
+    where JAX would clamp it silently to a neighbour's value."""
+    array = jnp.asarray(array)
+    missing = (jnp.nan if jnp.issubdtype(array.dtype, jnp.inexact)
+               else jnp.iinfo(array.dtype).min if jnp.issubdtype(array.dtype, jnp.integer)
+               else None)
+    if missing is None or all(isinstance(i, (int, slice)) for i in index):
+        return array[index]  # static indices were checked against the shape
+    return array.at[index].get(mode="fill", fill_value=missing)
+
+
 def _index(array, *indices, static=()):
-    return array[tuple(static) + tuple(indices)]
+    return _read(array, tuple(static) + tuple(indices))
 
 
 def _subscript(array, *indices, axes):
     given = iter(indices)
-    return array[tuple(next(given) if axis is None else slice(*axis) if isinstance(axis, tuple)
-                       else axis for axis in axes)]
+    return _read(array, tuple(next(given) if axis is None else slice(*axis)
+                              if isinstance(axis, tuple) else axis for axis in axes))
 
 
 def _exp_quad_cov(x, alpha, rho):
