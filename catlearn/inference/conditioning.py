@@ -154,7 +154,7 @@ def bind_data(model: Model, data: Mapping[str, Any], shapes: Mapping[str, Any],
                     raise DataError(f"data '{name}' is outside the support of "
                                     f"{piece.dist}: got {bad.tolist()}, must be {support}")
         bound[name] = jnp.asarray(array)
-        if gaps.all():
+        if gaps.size and gaps.all():
             raise DataError(f"data '{name}' holds no values (every element is missing): "
                             "leave it out of the data to sample it")
         if gaps.any():
