@@ -109,8 +109,6 @@ KNOWN_CYCLES = [
     ("catlearn.categories.learn", "catlearn.learning.train", "catlearn.learning.learner",
      "catlearn.learning.backprop"),
     ("catlearn.syntax.diagram", "catlearn.syntax.drawing"),
-    ("catlearn.syntax.diagram", "catlearn.syntax.drawing", "catlearn.syntax.model"),
-    ("catlearn.syntax.drawing", "catlearn.syntax.model"),
 ]
 
 
