@@ -72,8 +72,9 @@ def _site(box: Sample, cat: TracedSamplers, functor) -> Traced:
             x = bijector.forward(value)
             logp = jnp.sum(dist.log_prob(x)) + jnp.sum(bijector.log_abs_det_jacobian(value))
             return (x,), Trace(piece(x), piece(value), logp, jnp.zeros(()))
-        logp = jnp.sum(dist.log_prob(value))
+        pointwise = dist.log_prob(value)
+        logp = jnp.sum(pointwise)
         if mode == OBSERVED:
-            return (value,), Trace(piece(value), {}, jnp.zeros(()), logp)
+            return (value,), Trace(piece(value), {}, jnp.zeros(()), logp, piece(pointwise))
         return (value,), Trace(piece(value), {}, logp, jnp.zeros(()))
     return Traced(len(box.dom), 1, run)

@@ -168,6 +168,14 @@ class Target:
             self.model.diagram)
         return self._named(*run.fn(key, dict(latents), *self.inputs))
 
+    def pointwise_log_likelihood(self, latents: Mapping[str, Array]) -> dict[str, Array]:
+        """Each observed site's log likelihood element by element (the shape of
+        its data), the latent sites held at ``latents`` (constrained values)."""
+        run = semantics(self.dims, {**{site: OBSERVED for site in self.observed},
+                                    **{site: FIXED for site in latents}})(self.model.diagram)
+        return run.fn(placeholder_key(), {**self.data, **latents}, *self.inputs)[1] \
+            .pointwise_sites()
+
     def _named(self, outs: Sequence[Array], trace: Trace) -> dict[str, Array]:
         returned = {name: value for name, value in zip(self.model.returns, outs)}
         return {**trace.sites(), **returned}
