@@ -20,15 +20,6 @@ model eight(J: Nat, sigma: Pos[J]) {
         y[j] ~ Normal(mu + tau * theta_raw[j], sigma[j])
     }
 }
-model ar1(T: Nat) {
-    rho ~ Uniform(-1, 1)
-    x[0] ~ Normal(0, 1)
-    y[0] ~ Normal(x[0], 0.5)
-    for t in range(1, T) {
-        x[t] ~ Normal(rho * x[t-1], 1)
-        y[t] ~ Normal(x[t], 0.5)
-    }
-}
 model scaled(N: Nat) {
     y ~ Normal(N, 1)
 }
@@ -105,7 +96,7 @@ def test_a_plate_is_a_frame_round_its_body_with_its_index_and_range(program):
 
 
 def test_a_scan_is_a_frame_whose_state_loops_from_one_step_to_the_next(program):
-    fig = program["ar1"].draw(observed=["y"])
+    fig = cl.load("examples/lgss.cat")["ar1"].draw(observed=["y"])
     (label,) = by_gid(fig, r"frame-label:\d+").values()
     assert label.get_text() == "t in 1..T-1"
     (loop,) = by_gid(fig, r"loop:\d+\.0").values()

@@ -1,38 +1,10 @@
-"""Resample-move SMC and PMMH show progress like the other looping methods:
-compilation as its own phase, PMMH's warm-up and sampling ticked from inside
-the compiled chain, and nothing compiled or shown with ``progress=False``."""
+"""PMMH shows progress like the other looping methods: compilation as its own
+phase, warm-up and sampling ticked from inside the compiled chain, and
+nothing compiled or shown with ``progress=False`` (rmsmc: tests/test_progress.py)."""
 import numpy as np
 
 import catlearn as cl
 from catlearn import progress
-
-AR1 = """
-model ar1(T: Nat) {
-    rho ~ Uniform(-1, 1)
-    x[0] ~ Normal(0, 1)
-    y[0] ~ Normal(x[0], 0.5)
-    for t in range(1, T) {
-        x[t] ~ Normal(rho * x[t-1], 1)
-        y[t] ~ Normal(x[t], 0.5)
-    }
-}
-"""
-
-
-def test_rmsmc_runs_under_a_bar_when_asked(monkeypatch):
-    ran = []
-    real = progress.run
-
-    def spy(what, jitted, *args, show):
-        ran.append((what, show))
-        return real(what, jitted, *args, show=False)
-    monkeypatch.setattr(progress, "run", spy)
-    program = cl.parse("model m() {\n    z ~ Normal(0, 1)\n    y ~ Normal(z, 1)\n}\n")
-    for shown in (True, False):
-        post = cl.infer(program["m"], data={"y": 0.5},
-                        method=cl.rmsmc(particles=50, stages=3, moves=2, progress=shown))
-        assert post.samples["z"].shape[-1] == 50
-    assert ran == [("rmsmc on m", True), ("rmsmc on m", False)]
 
 
 def test_pmmh_compiles_first_then_ticks_through_warmup_and_sampling(monkeypatch):
@@ -52,7 +24,7 @@ def test_pmmh_compiles_first_then_ticks_through_warmup_and_sampling(monkeypatch)
     monkeypatch.setattr(progress.Bar, "__init__", init)
     monkeypatch.setattr(progress.Bar, "advance_to", advance)
     monkeypatch.setattr(progress.Bar, "compile", compile_spy)
-    model = cl.parse(AR1)["ar1"]
+    model = cl.load("examples/lgss.cat")["ar1"]
     y = np.zeros(5, dtype=np.float32)
     cl.infer(model, args={"T": 5}, data={"y": y},
              method=cl.pmmh(particles=16, warmup=20, samples=30, progress=True))
