@@ -10,6 +10,8 @@ import pytest
 import catlearn as cl
 from catlearn.categories.lens import parametric_lens
 from catlearn.learning.learner import to_para
+from catlearn.syntax.drawing import draw, svg_of
+from catlearn.syntax.model_picture import model_picture
 
 EIGHT = """
 model eight(J: Nat, sigma: Pos[J]) {
@@ -65,6 +67,14 @@ def test_wires_carry_variable_names_and_size_arguments_are_not_wires(program):
     assert "N" in wire_names(program["scaled"].draw())
 
 
+def test_a_returned_value_is_named_as_the_program_names_it():
+    linreg = cl.load("examples/linreg.cat")["linreg"]
+    names = wire_names(linreg.draw())
+    assert "mu" in names and "w * x + b" not in names and "w * x" in names
+    bare = wire_names(draw(model_picture(linreg.diagram, ["x"])))
+    assert "w * x + b" in bare and "mu" not in bare     # without the returns: the expression
+
+
 def test_observed_sites_are_shaded_and_only_they(program):
     model = program["eight"]
     boxes = by_gid(model.draw(observed=["y"]), r"(.*/)?box:\d+")
@@ -116,7 +126,7 @@ def test_a_scan_is_a_frame_whose_state_loops_from_one_step_to_the_next(program):
 
 
 def test_the_svg_shows_the_labels_as_text_and_the_shading(program):
-    svg = cl.syntax.drawing.svg_of(program["eight"].draw(observed=["y"]))
+    svg = svg_of(program["eight"].draw(observed=["y"]))
     for text in ("mu ~ Normal(0, 5)", "j in 0..J-1", "theta_raw[j]"):
         assert text in svg
     assert svg.count("fill: #d9d9d9") == 1

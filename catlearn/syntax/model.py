@@ -201,7 +201,8 @@ class Model:
         ``self.diagram.draw()`` draws the bare diagram."""
         from catlearn.syntax.drawing import draw
         from catlearn.syntax.model_picture import model_picture
-        picture = model_picture(self.diagram, [a for a, _ in self.args], observed)
+        picture = model_picture(self.diagram, [a for a, _ in self.args], observed,
+                                returns=self.returns)
         return draw(picture, path, **options)
 
     def _repr_svg_(self) -> str:

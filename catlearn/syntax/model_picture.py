@@ -23,7 +23,7 @@ draws its models with it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Collection, Sequence
 
 from catlearn.syntax.diagram import Box, Copy, Diagram, Discard
@@ -39,15 +39,18 @@ LONGEST = 28  # characters of an expression shown on a wire before it is cut
 
 
 def model_picture(diagram: Diagram, args: Sequence[str], observed: Collection[str] = (),
-                  sizes: Collection[str] | None = None) -> Picture:
+                  sizes: Collection[str] | None = None, returns: Sequence[str] = ()) -> Picture:
     """The picture of a model's diagram whose domain wires are the arguments
-    ``args``; sites in ``observed`` are shaded. An argument named in
-    ``sizes`` (by default: any used as a dimension) is not drawn unless a box
-    reads it."""
+    ``args`` and whose codomain wires are the ``returns``; sites in
+    ``observed`` are shaded. An argument named in ``sizes`` (by default: any
+    used as a dimension) is not drawn unless a box reads it."""
     sizes = _dimension_names(diagram) if sizes is None else set(sizes)
     graph = diagram.written
     given = _Given(names=dict(zip(graph.dom, args)), observed=set(observed), sizes=sizes)
-    return _redraw(graph, given, list(graph.dom), var=None)
+    picture = _redraw(graph, given, list(graph.dom), var=None)
+    # a returned value is named as the program names it (mu, not w * x + b)
+    named = {w: name for w, name in zip(picture.graph.cod, returns) if w in picture.names}
+    return replace(picture, names={**picture.names, **named})
 
 
 @dataclass
