@@ -160,3 +160,29 @@ def test_a_para_map_without_a_diagram_says_it_has_no_picture():
     with pytest.raises(cl.NotSupportedError, match="no picture"):
         f.draw()
     assert f._repr_svg_() is None
+
+
+def test_a_scan_unrolled_draws_its_first_steps_one_frame_each_then_the_rest():
+    fig = cl.load("examples/lgss.cat")["ar1"].draw(observed=["y"], unroll=2)
+    frames = sorted(t.get_text() for t in by_gid(fig, r"frame-label:\d+").values())
+    assert frames == ["t = 1", "t = 2", "t in 3..T-1"]
+    assert {"x[1] ~ Normal(rho * x[0], 1)", "x[2] ~ Normal(rho * x[1], 1)",
+            "y[2] ~ Normal(x[2], 0.5)", "x[t] ~ Normal(rho * x[t-1], 1)"} <= set(labels(fig))
+    assert len(by_gid(fig, r"loop:\d+\.0")) == 1     # only the rest loops
+
+
+def test_a_short_scan_unrolled_is_all_steps_and_no_loop():
+    short = cl.parse("""
+model walk() {
+    x[0] ~ Normal(0, 1)
+    for t in range(1, 3) {
+        x[t] ~ Normal(x[t-1], 1)
+    }
+}
+""")["walk"]
+    fig = short.draw(unroll=5)
+    assert sorted(t.get_text() for t in by_gid(fig, r"frame-label:\d+").values()) == [
+        "t = 1", "t = 2"]
+    assert not by_gid(fig, r"loop:.*")
+    assert "x[2] ~ Normal(x[1], 1)" in labels(fig)
+    assert by_gid(short.draw(), r"loop:.*")       # not unrolled: one frame, looping

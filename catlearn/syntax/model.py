@@ -193,16 +193,16 @@ class Model:
         """``name(arg: Type, …)`` as the program declares it."""
         return f"{self.name}({', '.join(f'{a}: {t}' for a, t in self.args)})"
 
-    def draw(self, path: str | None = None, observed: Sequence[str] = (),
+    def draw(self, path: str | None = None, observed: Sequence[str] = (), unroll: int = 0,
              **options: Any) -> Any:
         """The model's picture (a matplotlib Figure): named sites and wires,
-        ``observed`` sites shaded, loops as frames (see
-        :mod:`~catlearn.syntax.model_picture`); written to ``path`` if given.
-        ``self.diagram.draw()`` draws the bare diagram."""
+        ``observed`` sites shaded, loops as frames, the first ``unroll`` steps of
+        each scan one frame each (see :mod:`~catlearn.syntax.model_picture`);
+        written to ``path`` if given. ``self.diagram.draw()`` draws the bare diagram."""
         from catlearn.syntax.drawing import draw
         from catlearn.syntax.model_picture import model_picture
         picture = model_picture(self.diagram, [a for a, _ in self.args], observed,
-                                returns=self.returns)
+                                returns=self.returns, unroll=unroll)
         return draw(picture, path, **options)
 
     def _repr_svg_(self) -> str:

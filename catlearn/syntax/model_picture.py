@@ -39,13 +39,17 @@ LONGEST = 28  # characters of an expression shown on a wire before it is cut
 
 
 def model_picture(diagram: Diagram, args: Sequence[str], observed: Collection[str] = (),
-                  sizes: Collection[str] | None = None, returns: Sequence[str] = ()) -> Picture:
+                  sizes: Collection[str] | None = None, returns: Sequence[str] = (),
+                  unroll: int = 0) -> Picture:
     """The picture of a model's diagram whose domain wires are the arguments
     ``args`` and whose codomain wires are the ``returns``; sites in
     ``observed`` are shaded. An argument named in ``sizes`` (by default: any
-    used as a dimension) is not drawn unless a box reads it."""
+    used as a dimension) is not drawn unless a box reads it. With ``unroll``,
+    the first ``unroll`` steps of each top-level scan are drawn one frame
+    each (``t = 1``), the state passing from one to the next, and the rest,
+    if any, as a loop."""
     sizes = _dimension_names(diagram) if sizes is None else set(sizes)
-    graph = diagram.written
+    graph = _unrolled(diagram.written, unroll) if unroll else diagram.written
     given = _Given(names=dict(zip(graph.dom, args)), observed=set(observed), sizes=sizes)
     picture = _redraw(graph, given, list(graph.dom), var=None)
     # a returned value is named as the program names it (mu, not w * x + b)
@@ -136,22 +140,65 @@ def _address(sample: Box) -> str:
 
 
 def _loop_frame(box: Box, ins: Sequence[int], given: _Given, names: dict, consts: dict) -> Frame:
-    """A plate or scan as a frame round the picture of its body."""
+    """A plate or scan as a frame round the picture of its body; one step of
+    an unrolled scan as a frame whose index is that step's number."""
     body, var = box.body.written, box.data["var"]
     n_state = box.data.get("n_state", 0)
     index, carried = body.dom[0], body.dom[1:]
+    step = _step(box)
     # an index no box reads is not drawn, as a size is not
     inner = _Given(names={index: var}, observed=given.observed, sizes={var})
+    if step is not None:   # the index is a number, written where it is read
+        inner.names[index] = inner.consts[index] = str(step)
     for w_outer, w in zip(ins, carried):
         inner.names[w] = names.get(w_outer, "·")
         if w_outer in consts:
             inner.consts[w] = consts[w_outer]
+    previous = f"{var}-1" if step is None else str(step - 1)
     for k, w in enumerate(carried[:n_state]):  # the state read is the previous step's
         source = _source(body, body.cod[k])
         if source is not None and _kind(source) == "sample":
-            inner.names[w] = f"{_address(source)}[{var}-1]"
-    picture = _redraw(body, inner, list(carried) + [index], var)
+            inner.names[w] = f"{_address(source)}[{previous}]"
+    picture = _redraw(body, inner, list(carried) + [index], var if step is None else str(step))
+    if step is not None:
+        return Frame(picture, f"{var} = {step}")
     return Frame(picture, f"{var} in {_range(box)}", n_state=n_state)
+
+
+def _step(box: Box) -> int | None:
+    """The one iteration a scan over ``range(t, t + 1)`` runs (an unrolled step)."""
+    start, stop = box.data["start"], box.data["stop"]
+    if "n_state" in box.data and isinstance(start, int) and stop == start + 1:
+        return start
+    return None
+
+
+def _unrolled(graph: Hypergraph, steps: int) -> Hypergraph:
+    """``graph`` with each scan over ``range(a, b)`` replaced by scans over
+    ``range(a, a + 1)``, …, ``range(a + steps - 1, a + steps)`` chained by their
+    state, then one over the rest (none when nothing is left)."""
+    wires = list(graph.wires)
+    boxes, inputs, outputs = [], [], []
+    for box, ins, outs in zip(graph.boxes, graph.inputs, graph.outputs):
+        if _kind(box) != "loop" or "n_state" not in box.data:
+            boxes.append(box), inputs.append(ins), outputs.append(outs)
+            continue
+        n, var, start, stop = (box.data[k] for k in ("n_state", "var", "start", "stop"))
+        state, shared = tuple(ins[:n]), tuple(ins[n:])
+        last = start + steps if not isinstance(stop, int) else min(start + steps, stop)
+        for t in range(start, last):
+            one = type(box)(box.body, var, t, t + 1, n)
+            final = t == last - 1 and last == stop
+            fresh = outs if final else tuple(range(len(wires), len(wires) + len(outs)))
+            if not final:
+                wires.extend(one.cod.objects)
+            boxes.append(one), inputs.append(state + shared), outputs.append(fresh)
+            state = fresh[:n]
+        if last != stop:
+            boxes.append(type(box)(box.body, var, last, stop, n))
+            inputs.append(state + shared), outputs.append(outs)
+    return Hypergraph(tuple(wires), tuple(boxes), tuple(inputs), tuple(outputs),
+                      graph.dom, graph.cod)
 
 
 def _source(graph: Hypergraph, wire: int):
