@@ -15,7 +15,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "docs" / "notebooks"
 NAMES = ["diagrams_and_laws", "backprop_as_functor", "model_to_posterior", "smc_as_composite"]
-PICTURES = ["nb_counit_law", "nb_lens_backward", "nb_learner", "nb_eight_schools", "nb_lgss"]
+PICTURES = ["nb_counit_law", "nb_lens_backward", "nb_learner", "nb_eight_schools", "nb_lgss",
+            "nb_lgss_unrolled"]
 
 
 def execute(name: str):
@@ -96,6 +97,7 @@ def check_others(nb, name: str) -> None:
         assert any("R[dense(1, 8)]" in s for s in svgs) and any("θ2" in s for s in svgs)
     elif name == "smc_as_composite":
         assert any('id="loop:' in s and "t in 1..T-1" in s for s in svgs)
+        assert any("t = 2" in s and "t in 3..T-1" in s for s in svgs)   # unrolled
         (line,) = [t for t in text if t.startswith("particle filter")]
         smc, kalman = map(float, re.findall(r"-?\d+\.\d+", line))
         assert abs(smc - kalman) < 1.5        # three Monte Carlo sds at 2000 particles
