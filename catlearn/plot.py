@@ -141,16 +141,17 @@ def plot_query(statement: Statement, directory: str, drawn: set) -> list[str]:
         if posterior.log_weights is None:
             figures[f"{stem}_trace.png"] = trace(posterior, title)
         figures[f"{stem}_density.png"] = density(posterior, title)
-        name, diagram = model, statement.model.diagram
+        observed = tuple(getattr(statement, "data", ()))   # shaded in the model's picture
+        name, picture = model, lambda: statement.model.draw(observed=observed)
     elif isinstance(statement, Train) and statement.history is not None:
-        name, diagram = statement.learner.name, statement.learner.diagram
+        name, picture = statement.learner.name, statement.learner.diagram.draw
         figures[f"line{statement.line}_{name}_loss.png"] = loss_curve(
             statement.history, f"{name} (line {statement.line})")
     else:
         return []
     if name is not None and name not in drawn:
         drawn.add(name)
-        figures[f"{name}_diagram.png"] = diagram.draw()
+        figures[f"{name}_diagram.png"] = picture()
     os.makedirs(directory, exist_ok=True)
     paths = [os.path.join(directory, file) for file in figures]
     for path, figure in zip(paths, figures.values()):

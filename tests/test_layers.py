@@ -104,8 +104,6 @@ def cycles(graph: dict) -> list:
 KNOWN_DOWNWARD: list = []
 KNOWN_CYCLES = [
     ("catlearn.syntax.diagram", "catlearn.syntax.drawing"),
-    ("catlearn.syntax.diagram", "catlearn.syntax.drawing", "catlearn.syntax.model"),
-    ("catlearn.syntax.drawing", "catlearn.syntax.model"),
 ]
 
 

@@ -75,7 +75,9 @@ def test_importance_compiles_as_its_own_phase_then_fills_its_bar(monkeypatch):
     assert bars[0].compile_seconds is None      # progress=False: no phase compiled apart
 
 
-def test_smc_runs_under_a_bar_when_asked(monkeypatch):
+@pytest.mark.parametrize("method, options", [
+    ("smc", {}), ("rmsmc", {"stages": 3, "moves": 2})])
+def test_smc_and_rmsmc_run_under_a_bar_when_asked(monkeypatch, method, options):
     import catlearn as cl
     ran = []
     real = progress.run
@@ -85,6 +87,7 @@ def test_smc_runs_under_a_bar_when_asked(monkeypatch):
         return real(what, jitted, *args, show=False)
     monkeypatch.setattr(progress, "run", spy)
     program = cl.parse("model m() {\n    z ~ Normal(0, 1)\n    y ~ Normal(z, 1)\n}\n")
-    cl.infer(program["m"], data={"y": 0.5}, method=cl.smc(particles=50, progress=True))
-    cl.infer(program["m"], data={"y": 0.5}, method=cl.smc(particles=50, progress=False))
-    assert ran == [("smc on m", True), ("smc on m", False)]
+    make = getattr(cl, method)
+    cl.infer(program["m"], data={"y": 0.5}, method=make(particles=50, progress=True, **options))
+    cl.infer(program["m"], data={"y": 0.5}, method=make(particles=50, progress=False, **options))
+    assert ran == [(f"{method} on m", True), (f"{method} on m", False)]

@@ -150,4 +150,5 @@ def parametric_lens(f: Parametrised) -> Parametrised:
     """The image of a morphism of Para(Euc) in Para(Lens): the same parameters,
     the reverse-derivative lens of its map (the functor Para(R))."""
     arrow = f.arrow
-    return Parametrised(reverse_derivative(arrow.fn, arrow.n_in, arrow.n_out), f.init, f.names)
+    return Parametrised(reverse_derivative(arrow.fn, arrow.n_in, arrow.n_out), f.init, f.names,
+                        f.dom, f.cod, f.picture)

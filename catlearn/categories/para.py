@@ -41,8 +41,8 @@ from multipledispatch import Dispatcher
 from catlearn.categories.category import fold
 from catlearn.categories.function import Function, JaxFunctions, jax_functions
 from catlearn.categories.category import box_meaning
-from catlearn.errors import CompositionError
-from catlearn.syntax.diagram import Box
+from catlearn.errors import CompositionError, NotSupportedError
+from catlearn.syntax.diagram import Box, Diagram
 from catlearn.syntax.hypergraph import Hypergraph
 from catlearn.syntax.ty import Ob, Ty
 
@@ -63,13 +63,33 @@ class Parametrised:
     ``names`` mirrors the top of the parameter pytree with the names of the
     layers that own each part, so errors can say which layer went wrong.
     ``dom`` and ``cod`` are its types (``None`` when made without them); Para
-    refuses to compose morphisms whose types differ.
+    refuses to compose morphisms whose types differ. ``picture``, when it was
+    made from a diagram, is that diagram with its parameters as wires from above.
     """
 
     def __init__(self, arrow: Any, init: Init = no_parameters, names: Any = (),
-                 dom: Optional[Ty] = None, cod: Optional[Ty] = None):
+                 dom: Optional[Ty] = None, cod: Optional[Ty] = None,
+                 picture: Optional[Diagram] = None):
         self.arrow, self.init, self.names = arrow, init, names
-        self.dom, self.cod = dom, cod
+        self.dom, self.cod, self.picture = dom, cod, picture
+
+    def draw(self, path: Optional[str] = None, backward: bool = False, **options: Any) -> Any:
+        """The picture: parameters as wires from above into the boxes that own
+        them; with ``backward``, the backward pass of the lens under it (a
+        matplotlib Figure, written to ``path`` if given)."""
+        if self.picture is None:
+            raise NotSupportedError(f"{self!r} has no picture: only a Para map made from a "
+                                    "diagram knows it")
+        if backward and not hasattr(self.arrow, "put"):
+            raise NotSupportedError(f"{self!r} is not a lens: only a lens has a backward "
+                                    "pass (send it through parametric_lens first)")
+        from catlearn.syntax.lens_picture import backward_picture
+        return (backward_picture(self.picture) if backward else self.picture).draw(
+            path, **options)
+
+    def _repr_svg_(self) -> Optional[str]:
+        from catlearn.syntax.drawing import svg_of
+        return None if self.picture is None else svg_of(self.draw())
 
     @property
     def n_in(self) -> int:

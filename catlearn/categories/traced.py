@@ -93,12 +93,15 @@ class Partial:
 
 class Trace(NamedTuple):
     """Every site's value, its unconstrained value (continuous sites drawn or
-    given unconstrained), and the two parts of the log-weight."""
+    given unconstrained), the two parts of the log-weight, and each observed
+    site's log likelihood point by point (before it is summed; what
+    leave-one-out cross-validation reads)."""
 
     values: dict
     unconstrained: dict
     log_prior: jax.Array
     log_likelihood: jax.Array
+    pointwise: dict = {}   # never mutated: merge and stacked build new tables
 
     @staticmethod
     def empty() -> "Trace":
@@ -109,13 +112,14 @@ class Trace(NamedTuple):
         """The trace of boxes run one after another: pieces in order, weights added."""
         values: dict = {}
         unconstrained: dict = {}
+        pointwise: dict = {}
         for t in traces:
-            for site, pieces in t.values.items():
-                values[site] = values.get(site, ()) + pieces
-            for site, pieces in t.unconstrained.items():
-                unconstrained[site] = unconstrained.get(site, ()) + pieces
+            for table, pieces_of in ((values, t.values), (unconstrained, t.unconstrained),
+                                     (pointwise, t.pointwise)):
+                for site, pieces in pieces_of.items():
+                    table[site] = table.get(site, ()) + pieces
         return Trace(values, unconstrained, sum((t.log_prior for t in traces), jnp.zeros(())),
-                     sum((t.log_likelihood for t in traces), jnp.zeros(())))
+                     sum((t.log_likelihood for t in traces), jnp.zeros(())), pointwise)
 
     def stacked(self, start: int, stop: int) -> "Trace":
         """The trace of a loop over ``range(start, stop)`` from its stacked iterations."""
@@ -123,7 +127,8 @@ class Trace(NamedTuple):
             return {site: tuple(Piece(p.value, ((start, stop),) + p.index, p.dist)
                                 for p in pieces) for site, pieces in table.items()}
         return Trace(widen(self.values), widen(self.unconstrained),
-                     jnp.sum(self.log_prior), jnp.sum(self.log_likelihood))
+                     jnp.sum(self.log_prior), jnp.sum(self.log_likelihood),
+                     widen(self.pointwise))
 
     def sites(self) -> dict:
         """Each site's whole value, assembled from its pieces."""
@@ -131,6 +136,10 @@ class Trace(NamedTuple):
 
     def unconstrained_sites(self) -> dict:
         return {site: assemble(site, pieces) for site, pieces in self.unconstrained.items()}
+
+    def pointwise_sites(self) -> dict:
+        """Each observed site's log likelihood, element by element."""
+        return {site: assemble(site, pieces) for site, pieces in self.pointwise.items()}
 
 
 def assemble(site: str, pieces: Sequence[Piece]) -> jax.Array:

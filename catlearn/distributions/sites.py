@@ -74,8 +74,9 @@ def _observed(box: Observe, cat: TracedSamplers, functor) -> Traced:
         dist, value = family_at(box, params), slice_at(given[box.site], box.index)
         if isinstance(value, Partial):
             return _partly_observed(box, dist, key, value)
-        return (value,), Trace(_piece(box, value), {}, jnp.zeros(()),
-                               jnp.sum(dist.log_prob(value)))
+        pointwise = dist.log_prob(value)
+        return (value,), Trace(_piece(box, value), {}, jnp.zeros(()), jnp.sum(pointwise),
+                               _piece(box, pointwise))
     return Traced(len(box.dom), 1, run)
 
 
@@ -96,8 +97,8 @@ def _partly_observed(box: Observe, dist: Distribution, key, value: Partial) -> t
     # the missing elements hold a value on the support, so that neither the
     # likelihood nor its gradient is evaluated at whatever filled the gap
     x = jnp.where(seen, value.data, x)
-    likelihood = jnp.sum(jnp.where(seen, dist.log_prob(x), 0.0))
-    return (x,), Trace(_piece(box, x), u, prior, likelihood)
+    pointwise = jnp.where(seen, dist.log_prob(x), 0.0)
+    return (x,), Trace(_piece(box, x), u, prior, jnp.sum(pointwise), _piece(box, pointwise))
 
 
 @box_meaning.register(Latent, TracedSamplers, object)

@@ -26,12 +26,13 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import progress
 from catlearn.errors import InferenceError
 from catlearn.inference.kernel import Kernel, State
 from catlearn.inference.mhg import mhg
@@ -85,19 +86,23 @@ def pmmh_kernel(log_prior: Callable[[Params], jax.Array],
 def pmmh_chain(key: jax.Array, theta: Params, log_prior: Callable[[Params], jax.Array],
                model: Callable[[Params], StateSpace], *, particles: int, samples: int,
                warmup: int = 0, step_size: float | jax.Array = 0.25,
-               resampling: str | Scheme = "systematic",
-               ess_threshold: float = 0.5) -> PMMHChain:
-    """``warmup + samples`` PMMH steps from ``θ`` in one ``lax.scan``; keeps the last ``samples``."""
+               resampling: str | Scheme = "systematic", ess_threshold: float = 0.5,
+               progress_every: Optional[int] = None) -> PMMHChain:
+    """``warmup + samples`` PMMH steps from ``θ`` in one ``lax.scan``; keeps the last
+    ``samples``. Every ``progress_every`` steps it advances the active progress bar."""
     kernel = pmmh_kernel(log_prior, model, particles=particles, step_size=step_size,
                          resampling=resampling, ess_threshold=ess_threshold)
     key_init, key_run = jax.random.split(key)
     state = kernel.init((theta, jax.random.key_data(key_init)))
 
-    def step(state, k):
+    def step(state, t_key):
+        t, k = t_key
         state, info = kernel.step(k, state)
+        progress.tick(t, t >= warmup, progress_every)
         return state, PMMHChain(state.position[0], state.logdensity, info.is_accepted)
 
-    _, chain = jax.lax.scan(step, state, jax.random.split(key_run, warmup + samples))
+    total = warmup + samples
+    _, chain = jax.lax.scan(step, state, (jnp.arange(total), jax.random.split(key_run, total)))
     chain = jax.tree.map(lambda v: v[warmup:], chain)
     log_prior_kept = jax.vmap(log_prior)(chain.positions)
     return chain._replace(log_evidence=chain.log_evidence - log_prior_kept)
@@ -121,6 +126,8 @@ class PMMH:
     The global parameters (latent sites before the time loop and not in it)
     take random-walk steps of ``step_size`` on their unconstrained scale; the
     loop's states are integrated out by a bootstrap filter of ``particles``.
+    Its bar shows compiling, then warm-up and sampling (``progress``, by
+    default when interactive).
     """
     particles: int = 500
     samples: int = 2000
@@ -130,6 +137,7 @@ class PMMH:
     resampling: str = "systematic"
     ess_threshold: float = 0.5
     name: str = "pmmh"
+    progress: Optional[bool] = None
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
@@ -163,11 +171,17 @@ class PMMH:
         key_init, key_run = jax.random.split(key)
         start = target.unflatten(target.init(key_init))
         start = {site: start[site] for site in names}
+        total, show = self.warmup + self.samples, progress.wanted(self.progress)
         run = jax.jit(lambda k: pmmh_chain(
             k, start, lambda theta: prior(theta)[0], model, particles=self.particles,
             samples=self.samples, warmup=self.warmup, step_size=self.step_size,
-            resampling=self.resampling, ess_threshold=self.ess_threshold))
-        chain = run(key_run)
+            resampling=self.resampling, ess_threshold=self.ess_threshold,
+            progress_every=progress.every(total, show)))
+        with progress.Bar(f"{self.name} on {target.model.name}", total, unit="step",
+                          phases=("warmup", "sampling"), show=show) as bar:
+            if show:
+                bar.compile(run, key_run)
+            chain = jax.block_until_ready(run(key_run))
         if not np.isfinite(np.asarray(chain.log_evidence)).any():
             raise InferenceError(f"pmmh on {target.model.name}: the particle filter's evidence "
                                  "is zero at every parameter the chain visited; the data are "
@@ -182,6 +196,9 @@ class PMMH:
 
 def pmmh(particles: int = 500, samples: int = 2000, warmup: int = 500, seed: int = 0,
          step_size: float = 0.25, resampling: str = "systematic",
-         ess_threshold: float = 0.5) -> PMMH:
-    """The :class:`PMMH` method: ``infer(model, …, method=pmmh(particles=500))``."""
-    return PMMH(particles, samples, warmup, seed, step_size, resampling, ess_threshold)
+         ess_threshold: float = 0.5, progress: Optional[bool] = None) -> PMMH:
+    """The :class:`PMMH` method: ``infer(model, …, method=pmmh(particles=500))``;
+    ``progress`` shows its compiling, warm-up and sampling phases (by default
+    when interactive)."""
+    return PMMH(particles, samples, warmup, seed, step_size, resampling, ess_threshold,
+                progress=progress)

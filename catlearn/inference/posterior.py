@@ -225,13 +225,13 @@ class Posterior:
         return {site: jnp.reshape(v, (n,) + v.shape[2:])[picks][None]
                 for site, v in self.samples.items()}
 
-    def to_arviz(self):
-        """An ``arviz.InferenceData`` with the (equal-weight) draws as its posterior."""
-        import arviz
-        draws = {site: np.asarray(v) for site, v in self.resampled().items()}
-        stats = {name: np.asarray(v) for name, v in self.stats.items()
-                 if np.ndim(v) >= 2 and np.shape(v)[:2] == (self.chains, self.draws)}
-        return arviz.from_dict(posterior=draws, sample_stats=stats or None)
+    def to_arviz(self, prior: int = 0, posterior_predictive: bool = False,
+                 key: Optional[jax.Array] = None):
+        """An ``arviz.InferenceData``: posterior, sample stats, pointwise log
+        likelihood, observed and constant data and, on request, ``prior`` draws
+        and the posterior predictive (see :mod:`catlearn.inference.arviz_export`)."""
+        from catlearn.inference.arviz_export import inference_data
+        return inference_data(self, prior, posterior_predictive, key)
 
     def predictive(self, args: Optional[Mapping[str, Any]] = None,
                    key: Optional[jax.Array] = None) -> dict[str, jax.Array]:

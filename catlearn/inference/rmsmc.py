@@ -20,11 +20,12 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
 
-from catlearn import sharding
+from catlearn import progress, sharding
 from catlearn.inference.move import KernelFactory, scaled_rmh
 from catlearn.inference.resample import Scheme, scheme
 from catlearn.inference.sequential import StaticTarget, fixed_schedule
@@ -47,7 +48,8 @@ def resample_move(key: jax.Array, target: StaticTarget, particles: int, *, stage
 class ResampleMove:
     """Resample-move SMC, the method of ``infer … with rmsmc(…)``: ``stages``
     tempering stages, each followed by resampling and ``moves`` random-walk
-    Metropolis steps, on the model's flat unconstrained latent vector."""
+    Metropolis steps, on the model's flat unconstrained latent vector; its
+    bar shows compiling, then running (``progress``, by default when interactive)."""
     particles: int = 1000
     seed: int = 0
     stages: int = 20
@@ -55,6 +57,7 @@ class ResampleMove:
     resampling: str = "systematic"
     name: str = "rmsmc"
     devices: sharding.Devices = None
+    progress: Optional[bool] = None
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
@@ -69,11 +72,16 @@ class ResampleMove:
         run = jax.jit(lambda k: resample_move(k, static_view(target), self.particles,
                                               stages=self.stages, moves=self.moves,
                                               resampling=self.resampling, mesh=mesh))
-        return tempered_posterior(target, check(run(key)), self.name, particles=self.particles)
+        result = progress.run(f"{self.name} on {target.model.name}", run, key,
+                              show=progress.wanted(self.progress))
+        return tempered_posterior(target, check(result), self.name, particles=self.particles)
 
 
 def rmsmc(particles: int = 1000, seed: int = 0, stages: int = 20, moves: int = 10,
-          resampling: str = "systematic", devices: sharding.Devices = None) -> ResampleMove:
+          resampling: str = "systematic", devices: sharding.Devices = None,
+          progress: Optional[bool] = None) -> ResampleMove:
     """The :class:`ResampleMove` method: ``infer(model, …, method=rmsmc(particles=1000))``;
-    ``devices=4`` splits the particles over the first 4 devices."""
-    return ResampleMove(particles, seed, stages, moves, resampling, devices=devices)
+    ``devices=4`` splits the particles over the first 4 devices; ``progress``
+    shows its compiling and running phases (by default when interactive)."""
+    return ResampleMove(particles, seed, stages, moves, resampling, devices=devices,
+                        progress=progress)

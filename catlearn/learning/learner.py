@@ -48,7 +48,15 @@ from catlearn.syntax.ty import Ob, Ty
 
 """How a learner's names call the optimiser's part of its parameters."""
 
-to_para = Functor(cod=para)
+_in_para = Functor(cod=para)
+
+
+def to_para(diagram: Diagram) -> Parametrised:
+    """A diagram's image in Para(Euc): the same map, its layers' parameters
+    gathered on one wire; it draws with those parameters as wires from above."""
+    f = _in_para(diagram)
+    f.picture = para_picture(diagram)
+    return f
 """The functor sending diagrams of parametrised boxes into Para(Euc)."""
 
 
@@ -117,6 +125,7 @@ def named_weights(model: Union[Diagram, Parametrised]) -> tuple[Parametrised, li
     labels = [box.label for box in model.boxes if isinstance(box, Layer)] \
         if isinstance(model, Diagram) else [repr(model)]
     named.names = {n: f"{n} ({label})" for n, label in zip(layers, labels)}
+    named.picture = f.picture
     return named, layers
 
 
@@ -179,6 +188,14 @@ def picture(model: Diagram, loss: str, optimizer: str) -> Diagram:
     """What a learner trains, drawn: each layer box reads its parameters on a
     last wire ``θ`` from a box above it (``θ1 adam(0.01)``: the parameters the
     optimiser updates), and the loss reads the outputs and the labels."""
+    para = para_picture(model, f" {optimizer}")
+    labels = Ty("label")
+    return (para @ Id(labels)) >> Box(loss, para.cod @ labels, Ty("loss"))
+
+
+def para_picture(model: Diagram, source: str = "") -> Diagram:
+    """A diagram as a Para map, drawn: each layer box reads its parameters on a
+    last wire ``θ`` from a box ``θ1``, ``θ2`` … above it (followed by ``source``)."""
     graph = model.hypergraph
     wires, boxes, inputs, outputs = list(graph.wires), [], [], []
     rename = list(range(len(graph.wires)))  # the model's wires, in the picture
@@ -188,7 +205,7 @@ def picture(model: Diagram, loss: str, optimizer: str) -> Diagram:
         if isinstance(box, Layer):
             owned += 1
             wires.append(THETA)
-            boxes.append(Box(f"θ{owned} {optimizer}", Ty(), Ty.of((THETA,))))
+            boxes.append(Box(f"θ{owned}{source}", Ty(), Ty.of((THETA,))))
             inputs.append(())
             outputs.append((len(wires) - 1,))
             ins = ins + (len(wires) - 1,)
@@ -200,14 +217,13 @@ def picture(model: Diagram, loss: str, optimizer: str) -> Diagram:
         boxes.append(box)
         inputs.append(ins)
         outputs.append(fresh)
-    para = Graph(Hypergraph(tuple(wires), tuple(boxes), tuple(inputs), tuple(outputs),
+    return Graph(Hypergraph(tuple(wires), tuple(boxes), tuple(inputs), tuple(outputs),
                             graph.dom, tuple(rename[w] for w in graph.cod)))
-    labels = Ty("label")
-    return (para @ Id(labels)) >> Box(loss, para.cod @ labels, Ty("loss"))
 
 
 THETA = Ob("θ")
 """The type of a parameter wire in a learner's picture."""
 
 
-__all__ = ["LOSSES", "OPTIMIZERS", "layer_names", "learn", "named", "named_weights", "to_para"]
+__all__ = ["LOSSES", "OPTIMIZERS", "layer_names", "learn", "named", "named_weights",
+           "para_picture", "to_para"]

@@ -170,7 +170,11 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
     params, xs, ys = sharding.replicate((params, xs, ys), mesh)
     _check_shapes(learner, params, xs, ys, batch)
     steps = n // batch
-    from tqdm.auto import tqdm
+    shown = wanted(progress)
+    if shown:   # tqdm.auto warns in a kernel without ipywidgets, even for a hidden bar
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
     history: list[float] = []
     start = 0
     # What makes the run: its starting point, data and the options that shape an epoch.
@@ -180,7 +184,7 @@ def fit(learner: Learner, params: Any, x: Data, y: Data, epochs: int = 1,
         (params, key), saved = checkpoints.load(checkpoint, like=(params, key),
                                                 made_by=made_by)
         start, history = _resumed_epochs(checkpoint, saved, epochs)
-    bar = tqdm(range(start, epochs), initial=start, total=epochs, disable=not wanted(progress),
+    bar = tqdm(range(start, epochs), initial=start, total=epochs, disable=not shown,
                unit="epoch", leave=False)
     for epoch in bar:
         key, epoch_key = jax.random.split(key)

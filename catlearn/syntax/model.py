@@ -41,7 +41,7 @@ resolved by :func:`resolve_dim` when a query binds the arguments.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, Sequence, Union
 
 from catlearn import display
 from catlearn.syntax.diagram import Box, Diagram
@@ -194,9 +194,17 @@ class Model:
         """``name(arg: Type, …)`` as the program declares it."""
         return f"{self.name}({', '.join(f'{a}: {t}' for a, t in self.args)})"
 
-    def draw(self, path: str | None = None, **options: Any) -> Any:
-        """The model's picture (a matplotlib Figure); written to ``path`` if given."""
-        return self.diagram.draw(path, **options)
+    def draw(self, path: str | None = None, observed: Sequence[str] = (), unroll: int = 0,
+             **options: Any) -> Any:
+        """The model's picture (a matplotlib Figure): named sites and wires,
+        ``observed`` sites shaded, loops as frames, the first ``unroll`` steps of
+        each scan one frame each (see :mod:`~catlearn.syntax.model_picture`);
+        written to ``path`` if given. ``self.diagram.draw()`` draws the bare diagram."""
+        from catlearn.syntax.drawing import draw
+        from catlearn.syntax.model_picture import model_picture
+        picture = model_picture(self.diagram, [a for a, _ in self.args], observed,
+                                returns=self.returns, unroll=unroll)
+        return draw(picture, path, **options)
 
     def _repr_svg_(self) -> str:
         from catlearn.syntax.drawing import svg_of
