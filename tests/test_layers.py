@@ -98,13 +98,9 @@ def cycles(graph: dict) -> list:
     return sorted(found)
 
 
-# Known debt, to be paid off (issue 15): Diagram.draw imports the drawing module,
-# which reads model boxes. Any other violation fails; paying one off fails too,
-# until it is struck from these lists.
+# No known debt: any violation fails.
 KNOWN_DOWNWARD: list = []
-KNOWN_CYCLES = [
-    ("catlearn.syntax.diagram", "catlearn.syntax.drawing"),
-]
+KNOWN_CYCLES: list = []
 
 
 def test_no_module_imports_a_lower_layer():

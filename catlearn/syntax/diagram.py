@@ -172,6 +172,8 @@ class Box(Diagram):
     Extra keyword data is kept on the box and is part of its identity.
     """
 
+    drawn_as = "box"
+
     def __init__(self, name: str, dom: Ty, cod: Ty, *, deterministic: bool = False,
                  discardable: bool = True, **data: Any):
         if not (isinstance(dom, Ty) and isinstance(cod, Ty)):
@@ -219,7 +221,10 @@ def _refuse_box(name: Any, dom: Any, cod: Any) -> None:
 
 
 class _Structural(Diagram):
-    """Identities, swaps, copies and discards: pure wiring, no boxes."""
+    """Identities, swaps, copies and discards: pure wiring, no boxes.
+
+    ``drawn_as`` (here and on :class:`Box`) names the kind of node a picture
+    draws, so the drawing module reads nodes without importing their classes."""
 
     def __eq__(self, other) -> bool:
         return Diagram.__eq__(self, other)
@@ -230,6 +235,8 @@ class _Structural(Diagram):
 class Id(_Structural):
     """The identity on a type."""
 
+    drawn_as = "id"
+
     def __init__(self, ty: Ty = Ty()):
         self.dom = self.cod = ty
 
@@ -239,6 +246,8 @@ class Id(_Structural):
 
 class Swap(_Structural):
     """The symmetry ``a @ b -> b @ a``."""
+
+    drawn_as = "swap"
 
     def __init__(self, left: Ty, right: Ty):
         self.left, self.right = left, right
@@ -251,6 +260,8 @@ class Swap(_Structural):
 class Copy(_Structural):
     """Copying ``ty -> ty @ ... @ ty`` (``n`` copies, two by default)."""
 
+    drawn_as = "copy"
+
     def __init__(self, ty: Ty, n: int = 2):
         self.n = n
         self.dom, self.cod = ty, ty ** n
@@ -261,6 +272,8 @@ class Copy(_Structural):
 
 class Discard(_Structural):
     """Discarding ``ty -> I``."""
+
+    drawn_as = "discard"
 
     def __init__(self, ty: Ty):
         self.dom, self.cod = ty, Ty()

@@ -28,7 +28,6 @@ import io
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
-from catlearn.syntax.diagram import Box, Diagram, Discard, Swap
 from catlearn.syntax.hypergraph import Hypergraph
 
 BOX_HEIGHT = 0.5   # in rows; a row is one unit of height
@@ -235,7 +234,7 @@ def _place(graph: Hypergraph, rows: list[list[tuple[int, int]]],
 
 def _width(box) -> float:
     ports = max(len(box.dom), len(box.cod), 1) * PORT_GAP
-    if not isinstance(box, Box):  # a copy, discard or swap: room for its ports
+    if box.drawn_as != "box":  # a copy, discard or swap: room for its ports
         return ports - 0.3
     return max(ports - 0.3, 0.12 * len(box.label) + 0.3)
 
@@ -277,7 +276,7 @@ SIDE_GAP = 1.6     # horizontal room between the sides of an equation
 LOOP_GAP = 0.25    # room between a frame and the state wire looping round it
 SHADE = "0.85"     # the fill of a shaded box (an observed site)
 
-Drawable = Union[Diagram, Picture]
+Drawable = Union["Diagram", Picture]
 
 
 def draw(diagram: Drawable, path: str | None = None, **options: Any) -> Any:
@@ -420,7 +419,7 @@ def _render(pen: _Pen, picture: Picture, place: Layout, offset: tuple[float, flo
 
     for b, (centre, w) in enumerate(zip(place.box_xy, place.box_width)):
         box, (x, y), h = graph.boxes[b], at(centre), place.box_height[b]
-        if not isinstance(box, Box):
+        if box.drawn_as != "box":
             _structural(pen.ax, box, (x, y), w, f"{prefix}{type(box).__name__.lower()}:{b}",
                         pen.scale, pen.segments, pen.dots)
             continue
@@ -478,7 +477,7 @@ def _labelled_wires(graph: Hypergraph) -> list[bool]:
         out[w] = True
     for box, outs in zip(graph.boxes, graph.outputs):
         for w in outs:
-            out[w] = isinstance(box, Box)
+            out[w] = box.drawn_as == "box"
     return out
 
 
@@ -489,7 +488,7 @@ def _structural(ax, node: Diagram, centre: tuple[float, float], width: float, gi
     x, y = centre
     top = [(px, y + BOX_HEIGHT / 2) for px in _ports(x, width, len(node.dom))]
     bottom = [(px, y - BOX_HEIGHT / 2) for px in _ports(x, width, len(node.cod))]
-    if isinstance(node, Swap):
+    if node.drawn_as == "swap":
         from matplotlib.collections import LineCollection
         k, n = len(node.left), len(node.dom)
         # output p is input p + k, cyclically
@@ -500,7 +499,7 @@ def _structural(ax, node: Diagram, centre: tuple[float, float], width: float, gi
     for j, (px, py) in enumerate(top):
         split = (px, y)
         segments.append([(px, py), split])
-        if isinstance(node, Discard) or node.n == 0:
+        if node.drawn_as == "discard" or node.n == 0:
             ax.add_line(_ground(split, gid=f"{gid}.{j}"))
             continue
         ends = bottom[j::len(node.dom)]
