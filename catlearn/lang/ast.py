@@ -308,6 +308,18 @@ class ModelDef:
 
 
 @dataclass(frozen=True)
+class FnDef:
+    """``fn name(params) -> type { lets; return e }``: a deterministic function."""
+
+    name: str
+    params: tuple
+    result: TypeExpr
+    body: tuple
+    pos: Pos
+    name_pos: Pos
+
+
+@dataclass(frozen=True)
 class DataDef:
     name: str
     format: str

@@ -145,16 +145,96 @@ def _import(wire: int, owner: _Scope, into: _Scope) -> int:
     return wire
 
 
+# -- user functions -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Function:
+    """A user function ``fn name(params) -> type { ... return e }``.
+
+    It is deterministic and inlined where it is called: its body becomes the
+    primitive boxes of the caller's diagram, on the wires of the call's
+    arguments, so a function costs nothing at run time and every functor sees
+    ordinary boxes. ``params`` and ``result`` are the declared types; a name in
+    their shapes (``N`` of ``Real[N]``) is bound by each call to the argument's
+    dimension. ``functions`` are those defined before it, the only ones it may
+    call (so no function reaches itself: recursion is refused).
+    """
+
+    name: str
+    params: tuple   # of (name, Ob)
+    result: Ob
+    node: ast.FnDef = field(repr=False)
+    functions: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def signature(self) -> str:
+        args = ", ".join(f"{name}: {ob}" for name, ob in self.params)
+        return f"{self.name}({args}) -> {self.result}"
+
+
+def elaborate_function(node: ast.FnDef, functions: dict) -> Function:
+    """The :class:`Function` of a ``fn`` definition, its body checked once on
+    arguments of the declared types."""
+    for what, table in (("distribution", distributions.DISTRIBUTIONS),
+                        ("built-in function", ops.PRIMITIVES)):
+        if node.name in table:
+            raise ast.error_at(UnknownNameError, f"fn {node.name}: {node.name} is a {what} "
+                               "already; choose another name", node.name_pos)
+    params = []
+    for param in node.params:
+        params.append((param.name, _one_atom(elaborate_type(param.type), param.name,
+                                             param.type.pos)))
+    result = _one_atom(elaborate_type(node.result), "the result", node.result.pos)
+    bound = {d for _, ob in params for d in ob.shape if isinstance(d, str)}
+    for d in result.shape:
+        if isinstance(d, str) and d not in bound:
+            raise ast.error_at(UnknownNameError, f"fn {node.name}: the dimension {d} of the "
+                               "result is not a dimension of any argument", node.result.pos)
+    if not node.body or not isinstance(node.body[-1], ast.Return):
+        raise ast.error_at(CatlearnTypeError, f"fn {node.name} must end with return, as in "
+                           "return e", node.pos)
+    fn = Function(node.name, tuple(params), result, node, dict(functions))
+    builder = _Builder()
+    wires = [builder.wire(ob) for _, ob in params]
+    _ModelElaborator(node, functions).inline(fn, wires, [p.pos for p in node.params],
+                                             node.name_pos, _Scope(builder))
+    return fn
+
+
+def _one_atom(ty: Ty, what: str, pos: ast.Pos) -> Ob:
+    if len(ty) != 1:
+        raise ast.error_at(CatlearnTypeError, f"{what} must have one type, not the product "
+                           f"{ty}", pos)
+    return ty.objects[0]
+
+
+def _fit(declared: Ob, actual: Ob, binding: dict, what: str, pos: ast.Pos) -> None:
+    """Check a value of type ``actual`` where ``declared`` is expected, binding the
+    declared shape's names; integer types need integers, a real type takes any number."""
+    if declared.name in INTEGRAL and actual.name not in INTEGRAL:
+        raise ast.error_at(CatlearnTypeError, f"{what} must be {declared}, got {actual}", pos)
+    fits = len(declared.shape) == len(actual.shape)
+    shown = Ob(declared.name, tuple(binding.get(d, d) for d in declared.shape))
+    for d, a in zip(declared.shape, actual.shape):
+        if isinstance(d, str) and d not in binding:
+            binding[d] = a
+        fits = fits and binding.get(d, d) == a
+    if not fits:
+        raise ast.error_at(CatlearnTypeError, f"{what} must be {shown}, got {actual}", pos)
+
+
 # -- models ---------------------------------------------------------------------
 
-def elaborate_model(node: ast.ModelDef) -> Model:
-    """The :class:`Model` of a ``model`` definition."""
-    return _ModelElaborator(node).run()
+def elaborate_model(node: ast.ModelDef, functions: Optional[dict] = None) -> Model:
+    """The :class:`Model` of a ``model`` definition; ``functions`` are the user
+    functions it may call."""
+    return _ModelElaborator(node, functions or {}).run()
 
 
 class _ModelElaborator:
-    def __init__(self, node: ast.ModelDef):
+    def __init__(self, node: Any, functions: dict):
         self.node = node
+        self.functions = functions
         self.definitions: dict[str, ast.Pos] = {}
         for stmt in _walk_statements(node.body):
             if isinstance(stmt, _DEFINING):
@@ -469,11 +549,22 @@ class _ModelElaborator:
         return b.add(Prim(op, b.type_of(wires), cod, **options), wires)[0]
 
     def call(self, node: ast.Call, wires: list[int], scope: _Scope) -> int:
+        if node.func in self.functions:
+            if node.kwargs:
+                raise ast.error_at(CatlearnTypeError, f"{node.func} takes its arguments by "
+                                   "position, not by name", node.kwargs[0][2])
+            return self.inline(self.functions[node.func], wires,
+                               [a.pos for a in node.args], node.pos, scope)
+        if isinstance(self.node, ast.FnDef) and node.func == self.node.name:
+            raise ast.error_at(NotSupportedError, f"not supported: {node.func} calls itself; "
+                               "a function cannot be recursive (functions are inlined where "
+                               "they are called)", node.pos)
         if node.func not in ops.PRIMITIVES or node.func in ops.NOT_BY_NAME:
             if node.func in distributions.DISTRIBUTIONS:
                 raise ast.error_at(CatlearnTypeError, f"{node.func} is a distribution: draw "
                                    f"from it with ~, as in x ~ {node.func}(...)", node.pos)
-            callable_ = [k for k in ops.PRIMITIVES if k not in ops.NOT_BY_NAME]
+            callable_ = [k for k in ops.PRIMITIVES if k not in ops.NOT_BY_NAME] + list(
+                self.functions)
             close = difflib.get_close_matches(node.func, callable_, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ast.error_at(UnknownNameError, f"unknown function '{node.func}'{hint}",
@@ -493,6 +584,40 @@ class _ModelElaborator:
                                f"argument{'s' if prim.arity != 1 else ''}, got {len(wires)}",
                                node.pos)
         return self.prim(node.func, wires, options, node.pos, scope)
+
+    def inline(self, fn: Function, wires: list[int], at: list, pos: ast.Pos,
+               scope: _Scope) -> int:
+        """The wire of ``fn``'s result on the argument ``wires`` of ``scope``: its
+        body elaborated in a scope that sees its arguments only."""
+        if len(wires) != len(fn.params):
+            raise ast.error_at(CatlearnTypeError, f"{fn.name} takes {len(fn.params)} "
+                               f"argument{'s' if len(fn.params) != 1 else ''}, got "
+                               f"{len(wires)} ({fn.signature})", pos)
+        binding: dict = {}
+        inner = _Scope(scope.builder)
+        for (name, declared), wire, where in zip(fn.params, wires, at):
+            _fit(declared, scope.builder.wires[wire], binding,
+                 f"{fn.name}: the argument {name}", where)
+            inner.names[name] = _Value(wire)
+        body = _ModelElaborator(fn.node, fn.functions)
+        *stmts, ret = fn.node.body
+        for stmt in stmts:
+            if isinstance(stmt, (ast.Draw, ast.Declare, ast.Factor)):
+                raise ast.error_at(CatlearnTypeError, f"fn {fn.name} is deterministic: draw "
+                                   "and factor belong in the model, which can pass the value "
+                                   "as an argument", stmt.pos)
+            if not isinstance(stmt, ast.Let):
+                raise ast.error_at(NotSupportedError, f"not supported yet: "
+                                   f"{'a loop' if isinstance(stmt, ast.Loop) else 'return'} "
+                                   f"inside fn {fn.name} before its last statement", stmt.pos)
+            body.statement(stmt, inner, 0)
+        if len(ret.exprs) != 1:
+            raise ast.error_at(CatlearnTypeError, f"fn {fn.name} returns one value",
+                               ret.exprs[1].pos)
+        out = body.expr(ret.exprs[0], inner)
+        _fit(fn.result, scope.builder.wires[out], binding, f"{fn.name}: the result",
+             ret.pos)
+        return out
 
     def subscript(self, node: ast.Subscript, kids: list, scope: _Scope) -> int:
         if id(node) in self.family_reads:

@@ -83,6 +83,14 @@ class _Build(Transformer):
         body = tuple(x for x in rest if x is not None and not isinstance(x, ast.Param))
         return ast.ModelDef(str(name), params, body, _pos(kw), _pos(name))
 
+    def fn_def(self, ch):
+        kw, name, *rest = ch
+        params = tuple(x for x in rest if isinstance(x, ast.Param))
+        result = next(x for x in rest if isinstance(x, ast.TypeExpr))
+        body = tuple(x for x in rest if x is not None and not isinstance(
+            x, (ast.Param, ast.TypeExpr, Token)))
+        return ast.FnDef(str(name), params, result, body, _pos(kw), _pos(name))
+
     def param(self, ch):
         name, ty = ch
         return ast.Param(str(name), ty, _pos(name))

@@ -37,7 +37,7 @@ from catlearn.errors import (CatlearnError, CatlearnTypeError, DataError, NotSup
 from catlearn.io import FORMATS, DataTable, load_table, resolve_data_path
 from catlearn.lang import ast
 from catlearn.lang.diagrams import elaborate_diagram
-from catlearn.lang.models import elaborate_model
+from catlearn.lang.models import Function, elaborate_function, elaborate_model
 from catlearn.lang.parser import parse_source
 from catlearn.lang.types import elaborate_type
 from catlearn.learning.learner import LOSSES, OPTIMIZERS, learn
@@ -378,7 +378,9 @@ def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
                                f"{left.cod} with one {right.dom} -> {right.cod}", node.eq_pos)
         return Check(line, column, left, right)
     if isinstance(node, ast.ModelDef):
-        return Definition(line, column, node.name, elaborate_model(node))
+        return Definition(line, column, node.name, elaborate_model(node, _functions(env)))
+    if isinstance(node, ast.FnDef):
+        return Definition(line, column, node.name, elaborate_function(node, _functions(env)))
     if isinstance(node, ast.LearnerDef):
         return Definition(line, column, node.name, _learner(node, env))
     if isinstance(node, ast.LearnerComposite):
@@ -413,6 +415,11 @@ def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
     if isinstance(node, ast.TrainStmt):
         return _train(node, env)
     raise AssertionError(f"no elaboration for {type(node).__name__}")
+
+
+def _functions(env: dict) -> dict:
+    """The user functions defined so far."""
+    return {name: value for name, value in env.items() if isinstance(value, Function)}
 
 
 def _lookup(env: dict, name: str, kind: type, what: str, pos: ast.Pos) -> Any:
