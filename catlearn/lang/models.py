@@ -108,7 +108,10 @@ class _Loop:
     start: DimExpr
     stop: DimExpr
     families: tuple            # names defined as x[var] in the body, in order
-    state: dict = field(default_factory=dict)  # name -> (body wire, outer wire)
+    #: the Moore machine's state, key -> (body wire, outer wire); a key is
+    #: ``(name, k)`` for ``name[var-k]`` or a name the body assigns (carried)
+    state: dict = field(default_factory=dict)
+    carried: frozenset = frozenset()  # names defined outside that the body reassigns
 
 
 @dataclass
@@ -383,6 +386,9 @@ class _ModelElaborator:
                 raise ast.error_at(CatlearnTypeError, f"a sample site inside the loop over "
                                    f"{var} needs the loop's index: write "
                                    f"{target.name}[{var}] ~ ...", target.pos)
+            if scope.loop is not None and target.name in scope.loop.carried:
+                scope.names[target.name] = _Value(wire)  # the state's new value
+                return
             self._define(scope, target.name, target.pos, _Value(wire))
             return
         if scope.loop is not None:
@@ -420,10 +426,16 @@ class _ModelElaborator:
                 families.append(inner.target.name)
         body = _Builder()
         index = body.wire(INT.objects[0])
-        scope = _Scope(body, outer, _Loop(stmt.var, index, start, stop, tuple(families)))
+        carried = self.carried(stmt, outer)
+        scope = _Scope(body, outer, _Loop(stmt.var, index, start, stop, tuple(families),
+                                          carried=frozenset(carried)))
         scope.names[stmt.var] = _Value(index)
         for name in families:
             scope.names[name] = _Family()
+        for name, outer_wire in carried.items():  # enters as its value before the loop
+            inner = body.wire(outer.builder.wires[outer_wire])
+            scope.loop.state[name] = (inner, outer_wire)
+            scope.names[name] = _Value(inner)
         for inner in stmt.body:
             self.statement(inner, scope, depth)
         outputs = [scope.names[name].current for name in families]
@@ -434,12 +446,16 @@ class _ModelElaborator:
         state = scope.loop.state
         shared_outer, shared_inner = list(scope.shared), list(scope.shared.values())
         state_in = [inner for inner, _ in state.values()]
-        state_out = [scope.names[name].current for name in state]
-        for name, (inner, _), out in zip(state, state.values(), state_out):
+        state_out = [_next_state(key, scope) for key in state]
+        for key, (inner, _), out in zip(state, state.values(), state_out):
             if body.wires[inner] != body.wires[out]:
-                raise ast.error_at(CatlearnTypeError, f"the state {name} of the loop over "
-                                   f"{stmt.var} changes type: it enters as {body.wires[inner]} "
-                                   f"and {name}[{stmt.var}] is {body.wires[out]}", stmt.pos)
+                shown = key if isinstance(key, str) else f"{key[0]}[{stmt.var}]"
+                hint = " (write its first value as a real number, as in 0.0)" if \
+                    body.wires[inner].name in INTEGRAL else ""
+                raise ast.error_at(CatlearnTypeError, f"the state {_show_key(key, stmt.var)} of the "
+                                   f"loop over {stmt.var} changes type: it enters as "
+                                   f"{body.wires[inner]} and {shown} is {body.wires[out]}"
+                                   f"{hint}", stmt.pos)
         diagram = body.diagram([index] + state_in + shared_inner, state_out + outputs)
         if state:
             box = Scan(diagram, stmt.var, start, stop, len(state))
@@ -447,6 +463,9 @@ class _ModelElaborator:
             box = Plate(diagram, stmt.var, start, stop)
         outs = outer.builder.add(box, [outer_wire for _, outer_wire in state.values()]
                                  + shared_outer)
+        for key, final in zip(state, outs):
+            if isinstance(key, str):  # a carried name: its value after the last iteration
+                outer.names[key] = _Value(final)
         for name, wire in zip(families, outs[len(state):]):
             if outer.loop is not None:
                 outer.names[name].current = wire
@@ -456,6 +475,18 @@ class _ModelElaborator:
                     raise ast.error_at(UnknownNameError, f"{name} is defined twice",
                                        self.definitions.get(name, stmt.pos))
                 family.pieces.append((start, stop, wire))
+
+    def carried(self, stmt: ast.Loop, outer: _Scope) -> dict:
+        """The names defined before the loop that its body (or a loop inside it)
+        reassigns, as Stan's ``acc = acc + x[t]``: each is a state of the loop,
+        entering with its value before it; the wires of those values."""
+        carried = {}
+        for inner in _walk_statements(stmt.body):
+            if isinstance(inner, ast.Let) and not inner.target.indices:
+                owner, binding = self._lookup(inner.target.name, outer)
+                if isinstance(binding, _Value) and inner.target.name != stmt.var:
+                    carried[inner.target.name] = _import(binding.wire, owner, outer)
+        return carried
 
     def dim(self, node: Any) -> DimExpr:
         """A loop bound: a whole number, an integer argument, or ``+ - *`` of those."""
@@ -666,8 +697,16 @@ class _ModelElaborator:
         if isinstance(binding, _Family):
             if _whole(binding):
                 return _import(binding.pieces[0][2], owner, scope)
+            parts = _parts(binding)
+            if parts is not None:  # x[0], x[1:T]: joined along the first axis
+                wires = [wire for wire, _, _ in parts]
+                options = {"single": tuple(single for _, single, _ in parts),
+                           "length": parts[-1][2]}
+                whole = self.prim("concat", wires, options, node.pos, owner)
+                return _import(whole, owner, scope)
             raise ast.error_at(NotSupportedError, f"not supported yet: using {node.id} as a "
-                               f"whole, since it is defined piece by piece; index it, as in "
+                               f"whole, since it is defined piece by piece and its pieces "
+                               f"do not cover 0, 1, ... in order; index it, as in "
                                f"{node.id}[0]", node.pos)
         raise self.unknown(node.id, node.pos, scope)
 
@@ -711,12 +750,24 @@ class _ModelElaborator:
         lag = _lag(node.indices)
         if lag is not None and owner.loop is not None and lag[0] == owner.loop.var:
             var, k = lag
-            if k != 1:
-                raise ast.error_at(NotSupportedError, f"not supported yet: {shown} reads "
-                                   f"{k} steps back; only {name}[{var}-1] is", node.pos)
-            return _import(self.state(name, owner, node), owner, scope)
+            if k < 1:
+                raise ast.error_at(CatlearnTypeError, f"{shown} reads ahead of the loop; "
+                                   f"the past of {name} is {name}[{var}-k] with k >= 1",
+                                   node.pos)
+            for back in range(1, k + 1):  # x[t-k] needs x[t-1] ... x[t-k] carried
+                wire = self.state(name, owner, node, back)
+            return _import(wire, owner, scope)
         if _whole(binding):
             return None  # indexed like any array
+        last = self._last_piece(binding, node)
+        if last is not None:  # x[T-k]: the piece indexed by (T - k) - start, a wire
+            wire, start = last
+            index = self.expr(node.indices[0], scope)
+            if start:
+                offset = scope.builder.add(Const(start, Ty("Int")), [])[0]
+                index = self.prim("sub", [index, offset], {}, node.pos, scope)
+            return self.prim("index", [_import(wire, owner, scope), index], {}, node.pos,
+                             scope)
         static = tuple(_static_int(i) for i in node.indices)
         if None not in static:
             s = owner
@@ -730,8 +781,10 @@ class _ModelElaborator:
                 s = s.parent
             raise ast.error_at(UnknownNameError, f"{shown} is used before it is defined",
                                node.pos)
+        if _parts(binding) is not None:
+            return None  # the pieces joined, indexed like any array
         raise ast.error_at(CatlearnTypeError, f"{shown}: {name} is defined piece by piece; "
-                           "index it by the loop variable, by the loop variable minus 1, or "
+                           "index it by the loop variable, by the loop variable minus k, or "
                            "by a whole number", node.pos)
 
     def _index_piece(self, found: tuple, owner: _Scope, scope: _Scope, node) -> int:
@@ -739,30 +792,79 @@ class _ModelElaborator:
         wire = _import(wire, owner, scope)
         return self.prim("index", [wire], {"static": offset}, node.pos, scope)
 
-    def state(self, name: str, owner: _Scope, node: ast.Subscript) -> int:
-        """The body wire of the state ``name`` of the loop of ``owner`` (made on first read)."""
+    def state(self, name: str, owner: _Scope, node: ast.Subscript, k: int) -> int:
+        """The body wire of ``name[var-k]`` in the loop of ``owner``, a state of its
+        Moore machine (made on first read), entering as ``name[start-k]``."""
         loop = owner.loop
-        if name not in loop.state:
+        if (name, k) not in loop.state:
             if not isinstance(loop.start, int):
                 raise ast.error_at(NotSupportedError, f"not supported yet: reading "
-                                   f"{name}[{loop.var}-1] in a loop whose start is not a "
+                                   f"{name}[{loop.var}-{k}] in a loop whose start is not a "
                                    "number", node.pos)
-            first = loop.start - 1
+            first = loop.start - k
             parent = owner.parent
             outer_wire = None
             s = parent
             while s is not None and outer_wire is None:
                 fam = s.names.get(name)
-                if isinstance(fam, _Family) and (first,) in fam.elements:
-                    outer_wire = _import(fam.elements[(first,)], s, parent)
+                found = _element(fam, (first,)) if isinstance(fam, _Family) else None
+                if isinstance(found, tuple):  # inside an earlier loop's output
+                    outer_wire = self._index_piece(found, s, parent, node)
+                elif found is not None:
+                    outer_wire = _import(found, s, parent)
                 s = s.parent
             if outer_wire is None:
-                raise ast.error_at(UnknownNameError, f"{name}[{loop.var}-1] at the first "
+                raise ast.error_at(UnknownNameError, f"{name}[{loop.var}-{k}] at the first "
                                    f"iteration reads {name}[{first}], which is not defined "
                                    "before the loop", node.pos)
             inner = owner.builder.wire(parent.builder.wires[outer_wire])
-            loop.state[name] = (inner, outer_wire)
-        return loop.state[name][0]
+            loop.state[(name, k)] = (inner, outer_wire)
+        return loop.state[(name, k)][0]
+
+    def _last_piece(self, family: _Family, node: ast.Subscript) -> Optional[tuple]:
+        """For ``x[T-k]`` after a loop over ``range(start, T)`` that defines ``x``
+        (``start`` a number, ``k >= 1``), ``(the loop's output, start)``; else None."""
+        if len(node.indices) != 1:
+            return None
+        try:
+            index = simplify(self.dim(node.indices[0]))
+        except CatlearnError:
+            return None
+        for start, stop, wire in family.pieces:
+            if isinstance(index, tuple) and index[0] == "-" and index[1] == stop \
+                    and isinstance(index[2], int) and index[2] >= 1 and isinstance(start, int):
+                return wire, start
+        return None
+
+
+def _parts(family: _Family) -> Optional[list]:
+    """The wires of a family defined along its first axis from 0 without a gap
+    (``x[0]``, ``x[1]``, a loop's ``x[2:T]`` …) in order, each with whether it is
+    one element and where it stops; None when they do not cover ``0, 1, …`` so."""
+    if any(len(key) != 1 for key in family.elements):
+        return None
+    parts = sorted([(key[0], key[0] + 1, wire, True) for key, wire in family.elements.items()]
+                   + [(start, stop, wire, False) for start, stop, wire in family.pieces],
+                   key=lambda part: part[0] if isinstance(part[0], int) else math.inf)
+    end = 0
+    for start, stop, _, _ in parts:
+        if start != end:
+            return None
+        end = stop
+    return [(wire, single, stop) for _, stop, wire, single in parts] if parts else None
+
+
+def _next_state(key: Any, scope: _Scope) -> int:
+    """The body wire a state leaves with: a carried name's last value; for
+    ``x[t-1]`` this iteration's ``x[t]``; for ``x[t-k]``, the ``x[t-(k-1)]`` it read."""
+    if isinstance(key, str):
+        return scope.names[key].wire
+    name, k = key
+    return scope.names[name].current if k == 1 else scope.loop.state[(name, k - 1)][0]
+
+
+def _show_key(key: Any, var: str) -> str:
+    return key if isinstance(key, str) else f"{key[0]}[{var}-{key[1]}]"
 
 
 def _whole(family: _Family) -> bool:
