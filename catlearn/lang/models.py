@@ -49,6 +49,14 @@ _DEFINING = (ast.Draw, ast.Declare, ast.Let)
 #: the types a parameter may be declared with (a flat prior), and their bounds
 _DECLARABLE = {"Real": (None, None), "Pos": (0.0, None), "Prob": (0.0, 1.0)}
 _DECLARED_BASE = {"Pos": "Pos", "Prob": "Prob"}
+#: the constrained types of vectors and matrices a parameter may be declared with:
+#: the flat distribution on the set, the type of its values, and whether ``[K]``
+#: means a ``K x K`` matrix
+_CONSTRAINED = {"ordered": ("FlatOrdered", "Real", False),
+                "positive_ordered": ("FlatPositiveOrdered", "Pos", False),
+                "Simplex": ("FlatSimplex", "Simplex", False),
+                "cholesky_corr": ("FlatCholeskyCorr", "Real", True),
+                "cholesky_cov": ("FlatCholeskyCov", "Real", True)}
 _MAX_LOOP_DEPTH = 32
 
 
@@ -318,17 +326,26 @@ class _ModelElaborator:
         """``x : Real[K](lower = a, upper = b)``: a site with the flat prior on the
         declared set, as a parameter declared in Stan with no statement about it."""
         atom, name = stmt.type, stmt.target.name
+        for d in atom.dims:
+            if isinstance(d, str) and d not in self.dims | self.shape_dims:
+                raise ast.error_at(UnknownNameError, f"{name} : {atom.name}[...]: the "
+                                   f"dimension {d} is neither a number nor a dimension of "
+                                   "the model's arguments", atom.pos)
+        if atom.name in _CONSTRAINED:
+            self.declare_constrained(stmt, scope)
+            return
         if atom.name not in _DECLARABLE:
-            if atom.name == "Simplex":
-                raise ast.error_at(NotSupportedError, f"not supported yet: a flat prior on a "
-                                   f"simplex; write {name} ~ Dirichlet(...) (Dirichlet of "
-                                   "ones is the flat one)", atom.pos)
             if atom.name in INTEGRAL:
                 raise ast.error_at(CatlearnTypeError, f"{name} : {atom.name}: only continuous "
                                    "parameters (Real, Pos, Prob) can be declared without a "
                                    f"distribution; draw a discrete one, as in {name} ~ "
                                    "Poisson(...)", atom.pos)
-            elaborate_type(ast.TypeExpr((atom,), atom.pos))  # an unknown type: its error
+            known = [*_DECLARABLE, *_CONSTRAINED]
+            close = difflib.get_close_matches(atom.name, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"{name} : {atom.name}: unknown type"
+                               f"{hint} (a parameter is declared {', '.join(known)})",
+                               atom.pos)
         bounds = dict(zip(("lower", "upper"), _DECLARABLE[atom.name]))
         for key, value, pos in stmt.kwargs:
             if key not in bounds:
@@ -340,11 +357,6 @@ class _ModelElaborator:
                 raise ast.error_at(CatlearnTypeError, f"{atom.name} has its bounds already; "
                                    f"bounds go on Real, as in {name} : Real({key} = ...)", pos)
             bounds[key] = value
-        for d in atom.dims:
-            if isinstance(d, str) and d not in self.dims | self.shape_dims:
-                raise ast.error_at(UnknownNameError, f"{name} : {atom.name}[...]: the "
-                                   f"dimension {d} is neither a number nor a dimension of "
-                                   "the model's arguments", atom.pos)
         shape = tuple(atom.dims)
         b = scope.builder
         wires = []
@@ -360,6 +372,28 @@ class _ModelElaborator:
         box = Sample(name, "Flat", b.type_of(wires), Ty.of([value]),
                      index=self.target_index(stmt.target, scope))
         (out,) = b.add(box, wires)
+        self.bind(stmt.target, out, scope, sampled=True)
+
+    def declare_constrained(self, stmt: ast.Declare, scope: _Scope) -> None:
+        """``x : ordered[K]`` (``positive_ordered``, ``Simplex``, ``cholesky_corr``,
+        ``cholesky_cov``): a site with the flat prior on that set, moved in the
+        chart of the set's bijector."""
+        atom, name = stmt.type, stmt.target.name
+        dist, base, square = _CONSTRAINED[atom.name]
+        if stmt.kwargs:
+            raise ast.error_at(CatlearnTypeError, f"{atom.name} takes no bounds",
+                               stmt.kwargs[0][2])
+        if len(atom.dims) != 1:
+            raise ast.error_at(CatlearnTypeError, f"{name} : {atom.name}[K]: give one size K"
+                               f"{' (a K x K matrix)' if square else ''}, not "
+                               f"{len(atom.dims)}", atom.pos)
+        shape = tuple(atom.dims) * (2 if square else 1)
+        b = scope.builder
+        template = self.prim("broadcast_to", b.add(Const(0.0), []), {"shape": shape},
+                             atom.pos, scope)
+        box = Sample(name, dist, b.type_of([template]), Ty.of([Ob(base, shape)]),
+                     index=self.target_index(stmt.target, scope))
+        (out,) = b.add(box, [template])
         self.bind(stmt.target, out, scope, sampled=True)
 
     def target_index(self, target: ast.Target, scope: _Scope) -> tuple:
