@@ -320,6 +320,15 @@ class FnDef:
 
 
 @dataclass(frozen=True)
+class PrecisionStmt:
+    """``precision = "float64"``: the precision of every query of the program."""
+
+    value: str
+    pos: Pos
+    value_pos: Pos
+
+
+@dataclass(frozen=True)
 class DataDef:
     name: str
     format: str

@@ -120,6 +120,10 @@ class _Build(Transformer):
         positional, keywords = _split_args(args)
         return ast.Method(str(name), positional, keywords, _pos(name))
 
+    def precision_stmt(self, ch):
+        kw, value = ch
+        return ast.PrecisionStmt(str(value)[1:-1], _pos(kw), _pos(value))
+
     def options(self, ch):
         return tuple(ch)
 

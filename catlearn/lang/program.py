@@ -334,8 +334,12 @@ def parse(source: str, filename: Optional[str] = None,
     env: dict[str, Any] = {}
     where: dict[str, int] = {}
     out = []
+    precision: Optional[ast.PrecisionStmt] = None
     for node in statements:
         try:
+            if isinstance(node, ast.PrecisionStmt):
+                precision = _program_precision(node, precision)
+                continue
             stmt = _elaborate(node, env, folders)
             if isinstance(stmt, Definition):
                 if stmt.name in env:
@@ -346,7 +350,21 @@ def parse(source: str, filename: Optional[str] = None,
         except CatlearnError as err:
             raise err.at(file=filename, line=node.pos[0], column=node.pos[1],
                          source=source) from None
+    for stmt in out:  # a query's own precision wins over the program's
+        if isinstance(stmt, (Infer, SampleQuery)) and stmt.precision is None and precision:
+            stmt.precision = precision.value
     return Program(out, filename, source)
+
+
+def _program_precision(node: ast.PrecisionStmt,
+                       before: Optional[ast.PrecisionStmt]) -> ast.PrecisionStmt:
+    if before is not None:
+        raise ast.error_at(UnknownNameError, f"the precision is already set on line "
+                           f"{before.pos[0]}", node.pos)
+    if node.value not in PRECISIONS:
+        raise ast.error_at(CatlearnTypeError, f"precision is \"float32\" or \"float64\", "
+                           f"got {node.value!r}", node.value_pos)
+    return node
 
 
 def load(path: str, allow_paths: Sequence[str] = ()) -> Program:
