@@ -38,7 +38,7 @@ from catlearn.errors import (CatlearnError, CatlearnTypeError, NotSupportedError
                              UnknownNameError)
 from catlearn.lang import ast
 from catlearn.lang.types import INTEGRAL, elaborate_type
-from catlearn.primitives import ops
+from catlearn.primitives import ode, ops
 from catlearn.syntax.diagram import Graph
 from catlearn.syntax.hypergraph import Hypergraph
 from catlearn.syntax.model import (INT, Const, DimExpr, Model, Plate, Prim, Sample, Scan, Score,
@@ -551,6 +551,8 @@ class _ModelElaborator:
             if wire is not None:
                 self.family_reads[id(node)] = wire
                 return ()
+        if isinstance(node, ast.Call) and node.func in ode.SOLVERS:
+            return node.args[1:]  # the first names the function
         if isinstance(node, ast.Call):
             return node.args  # keyword arguments are static options
         if isinstance(node, ast.Neg) and isinstance(node.operand, ast.Num):
@@ -583,7 +585,9 @@ class _ModelElaborator:
             raise ast.error_at(CatlearnTypeError, f"'.{node.name}': a model cannot read "
                                "attributes; pass data columns such as d.x as arguments",
                                node.pos)
-        what = {ast.Str: "a string", ast.ListExpr: "a list", ast.Slice: "a slice"}[type(node)]
+        if isinstance(node, ast.ListExpr):  # [a, b, ...]: a vector (or a stack of arrays)
+            return self.prim("stack", kids, {}, node.pos, scope)
+        what = {ast.Str: "a string", ast.Slice: "a slice"}[type(node)]
         raise ast.error_at(CatlearnTypeError, f"{what} cannot be used inside a model; "
                            "pass it as an argument", node.pos)
 
@@ -614,6 +618,8 @@ class _ModelElaborator:
         return b.add(Prim(op, b.type_of(wires), cod, **options), wires)[0]
 
     def call(self, node: ast.Call, wires: list[int], scope: _Scope) -> int:
+        if node.func in ode.SOLVERS:
+            return self.ode(node, wires, scope)
         if node.func in self.functions:
             if node.kwargs:
                 raise ast.error_at(CatlearnTypeError, f"{node.func} takes its arguments by "
@@ -649,6 +655,39 @@ class _ModelElaborator:
                                f"argument{'s' if prim.arity != 1 else ''}, got {len(wires)}",
                                node.pos)
         return self.prim(node.func, wires, options, node.pos, scope)
+
+    def ode(self, node: ast.Call, wires: list[int], scope: _Scope) -> int:
+        """``ode(f, y0, t0, ts, args…)``: the solution of ``y' = f(t, y, args…)``,
+        a primitive box carrying ``f``'s body as a diagram ``t, y, args -> y'``."""
+        usage = f"{node.func}(f, y0, t0, ts, args...)"
+        first = node.args[0] if node.args else None
+        if not isinstance(first, ast.Name) or first.id not in self.functions:
+            close = difflib.get_close_matches(first.id, self.functions, n=1) \
+                if isinstance(first, ast.Name) else []
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"{usage}: f must name a fn defined before, "
+                               f"as in fn f(t: Real, y: Real[N], theta: Real[K]) -> "
+                               f"Real[N]{hint}", first.pos if first else node.pos)
+        if len(wires) < 3:
+            raise ast.error_at(CatlearnTypeError, f"{usage} takes at least 4 arguments, got "
+                               f"{len(node.args)}", node.pos)
+        try:
+            ode.require_solver()
+        except CatlearnError as err:
+            raise ast.error_at(type(err), err.message, node.pos) from None
+        fn, b = self.functions[first.id], scope.builder
+        y0, args = b.wires[wires[0]], [b.wires[w] for w in wires[3:]]
+        rhs = _Builder()
+        inputs = [rhs.wire(Ob("Real")), rhs.wire(Ob("Real", y0.shape))]
+        inputs += [rhs.wire(ob) for ob in args]
+        at = [first.pos, node.args[1].pos] + [a.pos for a in node.args[4:]]
+        out = self.inline(fn, inputs, at, first.pos, _Scope(rhs))
+        if rhs.wires[out].shape != y0.shape:
+            raise ast.error_at(CatlearnTypeError, f"{usage}: {fn.name} gives "
+                               f"{rhs.wires[out]}, the derivative of y0 must be of y0's "
+                               f"shape {y0}", first.pos)
+        return self.prim(node.func, wires, {"rhs": rhs.diagram(inputs, [out])}, node.pos,
+                         scope)
 
     def inline(self, fn: Function, wires: list[int], at: list, pos: ast.Pos,
                scope: _Scope) -> int:

@@ -251,6 +251,12 @@ def _concat(*parts, single, length):
                             for p, one in zip(parts, single)])
 
 
+def _stack_rule(shapes, options):
+    if not shapes:
+        raise CatlearnTypeError("an empty list [] has no shape")
+    return (len(shapes),) + broadcast(shapes, "a list")
+
+
 def _gp_rule(shapes, options):
     x = shapes[0]
     return (x[0], x[0])
@@ -309,6 +315,9 @@ register_primitive("broadcast_to", lambda a, shape: jnp.broadcast_to(a, shape), 
                    _broadcast_to_rule, doc="a broadcast to the static `shape`",
                    dims=("shape",))
 register_primitive("exp_quad_cov", _exp_quad_cov, 3, _gp_rule)
+register_primitive("stack", lambda *xs: jnp.stack(jnp.broadcast_arrays(*_real(
+    lambda *ys: ys)(*xs))), None, _stack_rule,
+                   doc="[a, b, ...]: the items, broadcast, along a new first axis")
 register_primitive("concat", _concat, None, _concat_rule,
                    doc="parts joined along the first axis, `length` in all; `single` marks "
                        "those that are one element (given a leading axis of length 1)")
