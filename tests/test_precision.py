@@ -61,3 +61,9 @@ BAD = [
 @pytest.mark.parametrize("source, cls, line, column, words", BAD)
 def test_misuse_is_refused_where_it_is_written(source, cls, line, column, words):
     assert_refused(source, cls, line, column, words)
+
+
+def test_the_keywords_precision_and_fn_stay_usable_as_names():
+    model = parse("model m() {\n precision ~ Gamma(1, 1)\n fn = 1 / precision\n"
+                  " y ~ Normal(0, fn)\n}")["m"]
+    assert [s.site for s in model.sites()] == ["precision", "y"]
