@@ -113,6 +113,14 @@ def use_compilation_cache(folder: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if not args.x64:
+        return _run_program(args)
+    import jax
+    with jax.enable_x64(True):  # scoped: a caller's JAX keeps its own precision after
+        return _run_program(args)
+
+
+def _run_program(args: argparse.Namespace) -> int:
     from catlearn.lang import load
     if not args.no_cache:
         try:
@@ -127,9 +135,6 @@ def _run(args: argparse.Namespace) -> int:
         results.append(result)
         if args.jsonl:
             print(json.dumps(result), flush=True)
-    if args.x64:
-        import jax
-        jax.config.update("jax_enable_x64", True)
     try:
         if args.plot:  # refuse a folder that cannot be made before running anything
             os.makedirs(args.plot, exist_ok=True)

@@ -19,3 +19,12 @@ def is_clear(refusal: Optional[CatlearnError]) -> bool:
     """No refusal, or one with a message and, where it points at a line, a real one."""
     return refusal is None or (bool(refusal.message)
                                and (refusal.line is None or refusal.line >= 1))
+
+
+def assert_refused(source: str, cls: type, line: int, column: int, words: list[str]) -> None:
+    """``source`` is refused by exactly ``cls`` at ``line``/``column``, in ``words``."""
+    program, err = parse_or_refusal(source, "bad.cat")
+    assert err is not None, "the program was accepted"
+    assert type(err) is cls and (err.line, err.column) == (line, column), str(err)
+    for word in words:
+        assert word in err.message, err.message

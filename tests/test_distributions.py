@@ -11,6 +11,8 @@ from hypothesis import strategies as hs
 from hypothesis.extra.numpy import arrays
 
 from catlearn.distributions import (DISTRIBUTIONS, Bernoulli, Beta, Binomial, Categorical, Flat,
+                                    FlatCholeskyCorr, FlatCholeskyCov, FlatOrdered,
+                                    FlatPositiveOrdered, FlatSimplex,
                                     Cauchy, Dirichlet, Distribution, Exponential, Gamma,
                                     HalfCauchy, HalfNormal, InverseGamma, LogNormal,
                                     MultivariateNormal, Normal, Poisson, StudentT, Uniform,
@@ -243,7 +245,14 @@ def _example(cls):
                 MultivariateNormal: (jnp.zeros(2), jnp.eye(2)), Uniform: (0.0, 1.0),
                 Binomial: (5.0, 0.3), Bernoulli: (0.3,), Beta: (2.0, 3.0),
                 Flat: (0.0, jnp.inf)}
+    # the flat priors of constrained types: an array of the shape of one value
+    vectors, matrices = (FlatOrdered, FlatPositiveOrdered, FlatSimplex), (FlatCholeskyCorr,
+                                                                            FlatCholeskyCov)
+    examples.update({c: (jnp.zeros(2),) for c in vectors})
+    examples.update({c: (jnp.zeros((2, 2)),) for c in matrices})
     points = {Dirichlet: jnp.array([0.4, 0.6]), MultivariateNormal: jnp.zeros(2)}
+    points.update({c: jnp.array([0.4, 0.6]) for c in vectors})
+    points.update({c: jnp.eye(2) for c in matrices})
     point = points.get(cls, jnp.array(1 if cls.is_discrete else 0.5))
     return cls(*examples.get(cls, [1.0] * len(cls.arg_names))), point
 

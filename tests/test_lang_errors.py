@@ -68,8 +68,9 @@ BAD = [
      ["range bound"]),
     ("model m() { x ~ Normal(0, 1)\n return x\n y ~ Normal(x, 1) }", CatlearnTypeError, 2, 2,
      ["return must be the last"]),
-    ("model m(T: Nat) {\n x[0] ~ Normal(0, 1)\n x[1] ~ Normal(0, 1)\n for t in range(2, T) {\n"
-     "  x[t] ~ Normal(x[t-2], 1)\n }\n}", NotSupportedError, 5, 17, ["2 steps back"]),
+    ("model m(T: Nat) {\n x[1] ~ Normal(0, 1)\n for t in range(2, T) {\n"
+     "  x[t] ~ Normal(x[t-2], 1)\n }\n}", UnknownNameError, 4, 17,
+     ["x[t-2] at the first iteration reads x[0]"]),
     # data
     ("data d = csv(\"does_not_exist.csv\")", DataError, 1, 1, ["cannot read"]),
     ("model m(x: Real[N]) { y ~ Normal(x, 1) }\ninfer m(x = [[1, 2], [3, 4]]) given () with nuts",

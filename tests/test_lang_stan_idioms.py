@@ -162,7 +162,7 @@ BAD = [
     ("model m() {\n x : Real(0)\n}", CatlearnSyntaxError, 2, 11, ["must be named"]),
     ("model m() {\n x : Reel\n}", UnknownNameError, 2, 6, ["did you mean 'Real'"]),
     ("model m() {\n x : Real[M]\n}", UnknownNameError, 2, 6, ["dimension M"]),
-    ("model m() {\n x : Simplex[3]\n}", NotSupportedError, 2, 6, ["Dirichlet"]),
+    ("model m() {\n x : Simplex[3, 2]\n}", CatlearnTypeError, 2, 6, ["give one size K"]),
     ("model m() {\n x : Real\n x ~ Normal(0, 1)\n}", UnknownNameError, 3, 2,
      ["x is defined twice"]),
     ("model m(J: Nat) {\n for j in range(J) {\n  x : Real\n }\n}", CatlearnTypeError, 3, 3,

@@ -18,18 +18,21 @@ from catlearn.distributions.continuous import (Beta, Cauchy, Exponential, Gamma,
                                                StudentT, Uniform)
 from catlearn.distributions.discrete import Bernoulli, Binomial, Categorical, Poisson
 from catlearn.distributions.distribution import Distribution
-from catlearn.distributions.improper import Flat
+from catlearn.distributions.improper import (Flat, FlatCholeskyCorr, FlatCholeskyCov,
+                                             FlatOrdered, FlatPositiveOrdered, FlatSimplex)
 from catlearn.distributions.multivariate import Dirichlet, MultivariateNormal
 from catlearn.distributions.registry import DISTRIBUTIONS, get, register
 from catlearn.distributions import sites  # noqa: F401,E402 (gives Sample its meanings)
 
 for _cls in (Normal, HalfNormal, LogNormal, Cauchy, HalfCauchy, StudentT, Exponential, Gamma,
              InverseGamma, Beta, Uniform, Bernoulli, Binomial, Poisson, Categorical, Dirichlet,
-             MultivariateNormal, Flat):
+             MultivariateNormal, Flat, FlatOrdered, FlatPositiveOrdered, FlatSimplex,
+             FlatCholeskyCorr, FlatCholeskyCov):
     register(_cls.name, _cls)
 del _cls
 
 __all__ = ["DISTRIBUTIONS", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy",
-           "Dirichlet", "Distribution", "Exponential", "Flat", "Gamma", "HalfCauchy",
+           "Dirichlet", "Distribution", "Exponential", "Flat", "FlatCholeskyCorr",
+           "FlatCholeskyCov", "FlatOrdered", "FlatPositiveOrdered", "FlatSimplex", "Gamma", "HalfCauchy",
            "HalfNormal", "InverseGamma", "LogNormal", "MultivariateNormal", "Normal", "Poisson", "StudentT",
            "Uniform", "bijectors", "constraints", "get", "register"]

@@ -280,3 +280,125 @@ class CholeskyPositiveDefinite(Bijector):
     def constrained_shape(self, shape):
         n = _matrix_size(shape[-1])
         return tuple(shape[:-1]) + (n, n)
+
+
+class Ordered(Bijector):
+    """``R^k`` onto increasing vectors: ``x_0 = u_0``, ``x_i = x_(i-1) + exp(u_i)``
+    (Stan's ``ordered``); with ``positive``, ``x_0 = exp(u_0)`` too
+    (``positive_ordered``). The Jacobian is triangular, its log-determinant the
+    sum of the exponentiated coordinates."""
+
+    event_dim = 1
+
+    def __init__(self, positive: bool = False):
+        self.positive = positive
+
+    def forward(self, u):
+        u = jnp.asarray(u)
+        head = jnp.exp(u[..., :1]) if self.positive else u[..., :1]
+        return jnp.cumsum(jnp.concatenate([head, jnp.exp(u[..., 1:])], -1), -1)
+
+    def inverse(self, x):
+        x = jnp.asarray(x)
+        head = jnp.log(x[..., :1]) if self.positive else x[..., :1]
+        return jnp.concatenate([head, jnp.log(jnp.diff(x, axis=-1))], -1)
+
+    def log_abs_det_jacobian(self, u):
+        u = jnp.asarray(u, dtype=jnp.result_type(float))
+        return jnp.sum(u if self.positive else u[..., 1:], axis=-1)
+
+    def __repr__(self):
+        return f"Ordered(positive={self.positive})"
+
+
+class CholeskyCovariance(Bijector):
+    """``R^(n(n+1)/2)`` onto lower-triangular ``n x n`` matrices with a positive
+    diagonal, the Cholesky factors of covariance matrices (Stan's
+    ``cholesky_factor_cov``): ``u`` fills the lower triangle row by row, its
+    diagonal exponentiated; ``log|J|`` (with respect to the lower triangle) is the
+    sum of the diagonal's coordinates."""
+
+    event_dim = 2
+
+    def forward(self, u):
+        return CholeskyPositiveDefinite()._cholesky(u)
+
+    def inverse(self, x):
+        x = jnp.asarray(x)
+        n = x.shape[-1]
+        diag = jnp.diagonal(x, axis1=-2, axis2=-1)
+        logged = x + (jnp.log(diag) - diag)[..., None] * jnp.eye(n, dtype=x.dtype)
+        rows, cols = np.tril_indices(n)
+        return logged[..., rows, cols]
+
+    def log_abs_det_jacobian(self, u):
+        u = jnp.asarray(u, dtype=jnp.result_type(float))
+        rows, cols = np.tril_indices(_matrix_size(u.shape[-1]))
+        return jnp.sum(u[..., rows == cols], axis=-1)
+
+    def unconstrained_shape(self, shape):
+        return CholeskyPositiveDefinite().unconstrained_shape(shape)
+
+    def constrained_shape(self, shape):
+        return CholeskyPositiveDefinite().constrained_shape(shape)
+
+
+class CholeskyCorrelation(Bijector):
+    """``R^(n(n-1)/2)`` onto Cholesky factors of ``n x n`` correlation matrices:
+    lower-triangular, positive diagonal, rows of unit length (Stan's
+    ``cholesky_factor_corr``).
+
+    ``z = tanh(u)`` fills the strict lower triangle row by row; in row ``i``
+    each ``z_ij`` is the share of the length still left, ``L_ij = z_ij *
+    sqrt(1 - Σ_(k<j) L_ik²)``, and the diagonal takes the rest. The
+    Jacobian, with respect to the strict lower triangle (the free
+    coordinates), is triangular: ``log|J| = Σ log(1 - z²) + ½ Σ log(1 - Σ_(k<j)
+    L_ik²)``.
+    """
+
+    event_dim = 2
+
+    @staticmethod
+    def _size(m: int) -> int:
+        return _matrix_size(m) + 1
+
+    def _parts(self, u):
+        """``L`` and, per free entry, the log of the length left before it."""
+        u = jnp.asarray(u)
+        n = self._size(u.shape[-1])
+        rows, cols = np.tril_indices(n, -1)
+        z = jnp.tanh(u)
+        strict = jnp.zeros(u.shape[:-1] + (n, n), z.dtype).at[..., rows, cols].set(z)
+        # the length left before entry j of a row: prod_(k<j) (1 - z_ik²), as an
+        # exclusive cumulative product, so that L_ij = z_ij sqrt(left_ij)
+        log_left = jnp.cumsum(jnp.log1p(-strict ** 2), axis=-1)
+        log_before = jnp.concatenate([jnp.zeros_like(log_left[..., :1]),
+                                      log_left[..., :-1]], -1)
+        chol = strict * jnp.exp(0.5 * log_before)
+        diag = jnp.exp(0.5 * jnp.diagonal(log_before, axis1=-2, axis2=-1))
+        chol = chol + diag[..., None] * jnp.eye(n, dtype=z.dtype)
+        return chol, log_before[..., rows, cols], z
+
+    def forward(self, u):
+        return self._parts(u)[0]
+
+    def inverse(self, x):
+        x = jnp.asarray(x)
+        n = x.shape[-1]
+        rows, cols = np.tril_indices(n, -1)
+        left = 1 - jnp.concatenate([jnp.zeros_like(x[..., :1]),
+                                    jnp.cumsum(x ** 2, axis=-1)[..., :-1]], -1)
+        z = x[..., rows, cols] / jnp.sqrt(left[..., rows, cols])
+        return jnp.arctanh(z)
+
+    def log_abs_det_jacobian(self, u):
+        _, log_before, z = self._parts(u)
+        return jnp.sum(jnp.log1p(-z ** 2) + 0.5 * log_before, axis=-1)
+
+    def unconstrained_shape(self, shape):
+        n = shape[-1]
+        return tuple(shape[:-2]) + (n * (n - 1) // 2,)
+
+    def constrained_shape(self, shape):
+        n = self._size(shape[-1])
+        return tuple(shape[:-1]) + (n, n)

@@ -183,6 +183,55 @@ class _PositiveDefinite(Constraint):
         return bijectors.CholeskyPositiveDefinite()
 
 
+class _Ordered(Constraint):
+    """Strictly increasing vectors; with ``positive``, of positive entries too."""
+
+    event_dim = 1
+
+    def __init__(self, positive: bool, description: str):
+        self.positive, self.description = positive, description
+
+    def check(self, x):
+        x = jnp.asarray(x)
+        increasing = jnp.all(jnp.diff(x, axis=-1) > 0, axis=-1) & jnp.all(jnp.isfinite(x), -1)
+        return increasing & (x[..., 0] > 0) if self.positive else increasing
+
+    def feasible_like(self, x):
+        return jnp.broadcast_to(jnp.arange(1.0, jnp.shape(x)[-1] + 1, dtype=jnp.result_type(
+            x, float)), jnp.shape(x))
+
+    def bijector(self):
+        return bijectors.Ordered(self.positive)
+
+
+class _LowerCholesky(Constraint):
+    """Lower-triangular matrices with a positive diagonal; with ``unit_rows``, rows
+    of length one (Cholesky factors of correlation matrices)."""
+
+    event_dim = 2
+
+    def __init__(self, unit_rows: bool, description: str):
+        self.unit_rows, self.description = unit_rows, description
+
+    def check(self, x):
+        x = jnp.asarray(x)
+        lower = jnp.all(jnp.triu(x, 1) == 0, axis=(-2, -1))
+        positive = jnp.all(jnp.diagonal(x, axis1=-2, axis2=-1) > 0, axis=-1)
+        ok = lower & positive & jnp.all(jnp.isfinite(x), axis=(-2, -1))
+        if self.unit_rows:
+            tol = 100 * jnp.finfo(jnp.result_type(x, float)).eps
+            ok = ok & jnp.all(jnp.abs(jnp.sum(x ** 2, -1) - 1) <= tol, axis=-1)
+        return ok
+
+    def feasible_like(self, x):
+        return jnp.broadcast_to(jnp.eye(jnp.shape(x)[-1], dtype=jnp.result_type(x, float)),
+                                jnp.shape(x))
+
+    def bijector(self):
+        return bijectors.CholeskyCorrelation() if self.unit_rows else \
+            bijectors.CholeskyCovariance()
+
+
 class _Independent(Constraint):
     """A constraint on each entry, read as one constraint on whole vectors."""
 
@@ -210,6 +259,11 @@ nonnegative_integer = _IntegerInterval(0, jnp.inf, "a nonnegative integer")
 simplex = _Simplex()
 positive_definite = _PositiveDefinite()
 real_vector = _Independent(real, 1, "a vector of finite reals")
+real_matrix = _Independent(real, 2, "a matrix of finite reals")
+ordered_vector = _Ordered(False, "an increasing vector")
+positive_ordered_vector = _Ordered(True, "an increasing vector of positive reals")
+corr_cholesky = _LowerCholesky(True, "the Cholesky factor of a correlation matrix")
+cov_cholesky = _LowerCholesky(False, "the Cholesky factor of a covariance matrix")
 positive_vector = _Independent(positive, 1, "a vector of positive reals")
 
 

@@ -46,3 +46,43 @@ class Flat(Distribution):
 
     def _log_prob(self, x):
         return jnp.zeros_like(x)
+
+
+class _FlatOn(Distribution):
+    """Density 1 on a constrained set of vectors or matrices, in the chart of its
+    bijector (Stan's ``ordered[K] x;`` with no statement about ``x``): the
+    log density of the unconstrained point is the bijector's log-Jacobian.
+    ``shape`` is any array of the shape of one value (zeros, say): it carries
+    the event shape, since the set has no parameter."""
+
+    arg_names = ("shape",)
+    is_proper = False
+    support: C.Constraint
+
+    @property
+    def event_shape(self):
+        return self.shape.shape[self.shape.ndim - self.support.event_dim:]
+
+    def _sample(self, key, shape):
+        bijector = self.support.bijector()
+        free = bijector.unconstrained_shape(tuple(self.event_shape))
+        u = jax.random.uniform(key, tuple(shape) + free, jnp.result_type(self.shape), -2.0, 2.0)
+        return bijector.forward(u)
+
+    def _log_prob(self, x):
+        return jnp.zeros(x.shape[:x.ndim - self.support.event_dim], x.dtype)
+
+
+def _flat_on(name: str, support: C.Constraint) -> type:
+    """The flat distribution on ``support``, a set of vectors or of matrices."""
+    template = C.real_vector if support.event_dim == 1 else C.real_matrix
+    return type(name, (_FlatOn,), {"arg_constraints": {"shape": template},
+                                   "support": support,
+                                   "__doc__": f"Density 1 on {support.description}s."})
+
+
+FlatOrdered = _flat_on("FlatOrdered", C.ordered_vector)
+FlatPositiveOrdered = _flat_on("FlatPositiveOrdered", C.positive_ordered_vector)
+FlatSimplex = _flat_on("FlatSimplex", C.simplex)
+FlatCholeskyCorr = _flat_on("FlatCholeskyCorr", C.corr_cholesky)
+FlatCholeskyCov = _flat_on("FlatCholeskyCov", C.cov_cholesky)

@@ -308,6 +308,27 @@ class ModelDef:
 
 
 @dataclass(frozen=True)
+class FnDef:
+    """``fn name(params) -> type { lets; return e }``: a deterministic function."""
+
+    name: str
+    params: tuple
+    result: TypeExpr
+    body: tuple
+    pos: Pos
+    name_pos: Pos
+
+
+@dataclass(frozen=True)
+class PrecisionStmt:
+    """``precision = "float64"``: the precision of every query of the program."""
+
+    value: str
+    pos: Pos
+    value_pos: Pos
+
+
+@dataclass(frozen=True)
 class DataDef:
     name: str
     format: str

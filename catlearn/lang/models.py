@@ -41,7 +41,7 @@ from catlearn.errors import (CatlearnError, CatlearnTypeError, DistributionError
                              NotSupportedError, UnknownNameError)
 from catlearn.lang import ast
 from catlearn.lang.types import INTEGRAL, elaborate_type
-from catlearn.primitives import ops
+from catlearn.primitives import ode, ops
 from catlearn.syntax.diagram import Graph
 from catlearn.syntax.hypergraph import Hypergraph
 from catlearn.syntax.model import (INT, Const, DimExpr, Model, Plate, Prim, Sample, Scan, Score,
@@ -52,6 +52,14 @@ _DEFINING = (ast.Draw, ast.Declare, ast.Let)
 #: the types a parameter may be declared with (a flat prior), and their bounds
 _DECLARABLE = {"Real": (None, None), "Pos": (0.0, None), "Prob": (0.0, 1.0)}
 _DECLARED_BASE = {"Pos": "Pos", "Prob": "Prob"}
+#: the constrained types of vectors and matrices a parameter may be declared with:
+#: the flat distribution on the set, the type of its values, and whether ``[K]``
+#: means a ``K x K`` matrix
+_CONSTRAINED = {"ordered": ("FlatOrdered", "Real", False),
+                "positive_ordered": ("FlatPositiveOrdered", "Pos", False),
+                "Simplex": ("FlatSimplex", "Simplex", False),
+                "cholesky_corr": ("FlatCholeskyCorr", "Real", True),
+                "cholesky_cov": ("FlatCholeskyCov", "Real", True)}
 _MAX_LOOP_DEPTH = 32
 
 
@@ -111,7 +119,10 @@ class _Loop:
     start: DimExpr
     stop: DimExpr
     families: tuple            # names defined as x[var] in the body, in order
-    state: dict = field(default_factory=dict)  # name -> (body wire, outer wire)
+    #: the Moore machine's state, key -> (body wire, outer wire); a key is
+    #: ``(name, k)`` for ``name[var-k]`` or a name the body assigns (carried)
+    state: dict = field(default_factory=dict)
+    carried: frozenset = frozenset()  # names defined outside that the body reassigns
 
 
 @dataclass
@@ -148,16 +159,96 @@ def _import(wire: int, owner: _Scope, into: _Scope) -> int:
     return wire
 
 
+# -- user functions -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Function:
+    """A user function ``fn name(params) -> type { ... return e }``.
+
+    It is deterministic and inlined where it is called: its body becomes the
+    primitive boxes of the caller's diagram, on the wires of the call's
+    arguments, so a function costs nothing at run time and every functor sees
+    ordinary boxes. ``params`` and ``result`` are the declared types; a name in
+    their shapes (``N`` of ``Real[N]``) is bound by each call to the argument's
+    dimension. ``functions`` are those defined before it, the only ones it may
+    call (so no function reaches itself: recursion is refused).
+    """
+
+    name: str
+    params: tuple   # of (name, Ob)
+    result: Ob
+    node: ast.FnDef = field(repr=False)
+    functions: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def signature(self) -> str:
+        args = ", ".join(f"{name}: {ob}" for name, ob in self.params)
+        return f"{self.name}({args}) -> {self.result}"
+
+
+def elaborate_function(node: ast.FnDef, functions: dict) -> Function:
+    """The :class:`Function` of a ``fn`` definition, its body checked once on
+    arguments of the declared types."""
+    for what, table in (("distribution", distributions.DISTRIBUTIONS),
+                        ("built-in function", ops.PRIMITIVES)):
+        if node.name in table:
+            raise ast.error_at(UnknownNameError, f"fn {node.name}: {node.name} is a {what} "
+                               "already; choose another name", node.name_pos)
+    params = []
+    for param in node.params:
+        params.append((param.name, _one_atom(elaborate_type(param.type), param.name,
+                                             param.type.pos)))
+    result = _one_atom(elaborate_type(node.result), "the result", node.result.pos)
+    bound = {d for _, ob in params for d in ob.shape if isinstance(d, str)}
+    for d in result.shape:
+        if isinstance(d, str) and d not in bound:
+            raise ast.error_at(UnknownNameError, f"fn {node.name}: the dimension {d} of the "
+                               "result is not a dimension of any argument", node.result.pos)
+    if not node.body or not isinstance(node.body[-1], ast.Return):
+        raise ast.error_at(CatlearnTypeError, f"fn {node.name} must end with return, as in "
+                           "return e", node.pos)
+    fn = Function(node.name, tuple(params), result, node, dict(functions))
+    builder = _Builder()
+    wires = [builder.wire(ob) for _, ob in params]
+    _ModelElaborator(node, functions).inline(fn, wires, [p.pos for p in node.params],
+                                             node.name_pos, _Scope(builder))
+    return fn
+
+
+def _one_atom(ty: Ty, what: str, pos: ast.Pos) -> Ob:
+    if len(ty) != 1:
+        raise ast.error_at(CatlearnTypeError, f"{what} must have one type, not the product "
+                           f"{ty}", pos)
+    return ty.objects[0]
+
+
+def _fit(declared: Ob, actual: Ob, binding: dict, what: str, pos: ast.Pos) -> None:
+    """Check a value of type ``actual`` where ``declared`` is expected, binding the
+    declared shape's names; integer types need integers, a real type takes any number."""
+    if declared.name in INTEGRAL and actual.name not in INTEGRAL:
+        raise ast.error_at(CatlearnTypeError, f"{what} must be {declared}, got {actual}", pos)
+    fits = len(declared.shape) == len(actual.shape)
+    shown = Ob(declared.name, tuple(binding.get(d, d) for d in declared.shape))
+    for d, a in zip(declared.shape, actual.shape):
+        if isinstance(d, str) and d not in binding:
+            binding[d] = a
+        fits = fits and binding.get(d, d) == a
+    if not fits:
+        raise ast.error_at(CatlearnTypeError, f"{what} must be {shown}, got {actual}", pos)
+
+
 # -- models ---------------------------------------------------------------------
 
-def elaborate_model(node: ast.ModelDef) -> Model:
-    """The :class:`Model` of a ``model`` definition."""
-    return _ModelElaborator(node).run()
+def elaborate_model(node: ast.ModelDef, functions: Optional[dict] = None) -> Model:
+    """The :class:`Model` of a ``model`` definition; ``functions`` are the user
+    functions it may call."""
+    return _ModelElaborator(node, functions or {}).run()
 
 
 class _ModelElaborator:
-    def __init__(self, node: ast.ModelDef):
+    def __init__(self, node: Any, functions: dict):
         self.node = node
+        self.functions = functions
         self.definitions: dict[str, ast.Pos] = {}
         for stmt in _walk_statements(node.body):
             if isinstance(stmt, _DEFINING):
@@ -245,17 +336,26 @@ class _ModelElaborator:
         """``x : Real[K](lower = a, upper = b)``: a site with the flat prior on the
         declared set, as a parameter declared in Stan with no statement about it."""
         atom, name = stmt.type, stmt.target.name
+        for d in atom.dims:
+            if isinstance(d, str) and d not in self.dims | self.shape_dims:
+                raise ast.error_at(UnknownNameError, f"{name} : {atom.name}[...]: the "
+                                   f"dimension {d} is neither a number nor a dimension of "
+                                   "the model's arguments", atom.pos)
+        if atom.name in _CONSTRAINED:
+            self.declare_constrained(stmt, scope)
+            return
         if atom.name not in _DECLARABLE:
-            if atom.name == "Simplex":
-                raise ast.error_at(NotSupportedError, f"not supported yet: a flat prior on a "
-                                   f"simplex; write {name} ~ Dirichlet(...) (Dirichlet of "
-                                   "ones is the flat one)", atom.pos)
             if atom.name in INTEGRAL:
                 raise ast.error_at(CatlearnTypeError, f"{name} : {atom.name}: only continuous "
                                    "parameters (Real, Pos, Prob) can be declared without a "
                                    f"distribution; draw a discrete one, as in {name} ~ "
                                    "Poisson(...)", atom.pos)
-            elaborate_type(ast.TypeExpr((atom,), atom.pos))  # an unknown type: its error
+            known = [*_DECLARABLE, *_CONSTRAINED]
+            close = difflib.get_close_matches(atom.name, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"{name} : {atom.name}: unknown type"
+                               f"{hint} (a parameter is declared {', '.join(known)})",
+                               atom.pos)
         bounds = dict(zip(("lower", "upper"), _DECLARABLE[atom.name]))
         for key, value, pos in stmt.kwargs:
             if key not in bounds:
@@ -267,11 +367,6 @@ class _ModelElaborator:
                 raise ast.error_at(CatlearnTypeError, f"{atom.name} has its bounds already; "
                                    f"bounds go on Real, as in {name} : Real({key} = ...)", pos)
             bounds[key] = value
-        for d in atom.dims:
-            if isinstance(d, str) and d not in self.dims | self.shape_dims:
-                raise ast.error_at(UnknownNameError, f"{name} : {atom.name}[...]: the "
-                                   f"dimension {d} is neither a number nor a dimension of "
-                                   "the model's arguments", atom.pos)
         shape = tuple(atom.dims)
         b = scope.builder
         wires = []
@@ -287,6 +382,28 @@ class _ModelElaborator:
         box = Sample(name, "Flat", b.type_of(wires), Ty.of([value]),
                      index=self.target_index(stmt.target, scope))
         (out,) = b.add(box, wires)
+        self.bind(stmt.target, out, scope, sampled=True)
+
+    def declare_constrained(self, stmt: ast.Declare, scope: _Scope) -> None:
+        """``x : ordered[K]`` (``positive_ordered``, ``Simplex``, ``cholesky_corr``,
+        ``cholesky_cov``): a site with the flat prior on that set, moved in the
+        chart of the set's bijector."""
+        atom, name = stmt.type, stmt.target.name
+        dist, base, square = _CONSTRAINED[atom.name]
+        if stmt.kwargs:
+            raise ast.error_at(CatlearnTypeError, f"{atom.name} takes no bounds",
+                               stmt.kwargs[0][2])
+        if len(atom.dims) != 1:
+            raise ast.error_at(CatlearnTypeError, f"{name} : {atom.name}[K]: give one size K"
+                               f"{' (a K x K matrix)' if square else ''}, not "
+                               f"{len(atom.dims)}", atom.pos)
+        shape = tuple(atom.dims) * (2 if square else 1)
+        b = scope.builder
+        template = self.prim("broadcast_to", b.add(Const(0.0), []), {"shape": shape},
+                             atom.pos, scope)
+        box = Sample(name, dist, b.type_of([template]), Ty.of([Ob(base, shape)]),
+                     index=self.target_index(stmt.target, scope))
+        (out,) = b.add(box, [template])
         self.bind(stmt.target, out, scope, sampled=True)
 
     def target_index(self, target: ast.Target, scope: _Scope) -> tuple:
@@ -313,6 +430,9 @@ class _ModelElaborator:
                 raise ast.error_at(CatlearnTypeError, f"a sample site inside the loop over "
                                    f"{var} needs the loop's index: write "
                                    f"{target.name}[{var}] ~ ...", target.pos)
+            if scope.loop is not None and target.name in scope.loop.carried:
+                scope.names[target.name] = _Value(wire)  # the state's new value
+                return
             self._define(scope, target.name, target.pos, _Value(wire))
             return
         if scope.loop is not None:
@@ -350,10 +470,16 @@ class _ModelElaborator:
                 families.append(inner.target.name)
         body = _Builder()
         index = body.wire(INT.objects[0])
-        scope = _Scope(body, outer, _Loop(stmt.var, index, start, stop, tuple(families)))
+        carried = self.carried(stmt, outer)
+        scope = _Scope(body, outer, _Loop(stmt.var, index, start, stop, tuple(families),
+                                          carried=frozenset(carried)))
         scope.names[stmt.var] = _Value(index)
         for name in families:
             scope.names[name] = _Family()
+        for name, outer_wire in carried.items():  # enters as its value before the loop
+            inner = body.wire(outer.builder.wires[outer_wire])
+            scope.loop.state[name] = (inner, outer_wire)
+            scope.names[name] = _Value(inner)
         for inner in stmt.body:
             self.statement(inner, scope, depth)
         outputs = [scope.names[name].current for name in families]
@@ -364,12 +490,16 @@ class _ModelElaborator:
         state = scope.loop.state
         shared_outer, shared_inner = list(scope.shared), list(scope.shared.values())
         state_in = [inner for inner, _ in state.values()]
-        state_out = [scope.names[name].current for name in state]
-        for name, (inner, _), out in zip(state, state.values(), state_out):
+        state_out = [_next_state(key, scope) for key in state]
+        for key, (inner, _), out in zip(state, state.values(), state_out):
             if body.wires[inner] != body.wires[out]:
-                raise ast.error_at(CatlearnTypeError, f"the state {name} of the loop over "
-                                   f"{stmt.var} changes type: it enters as {body.wires[inner]} "
-                                   f"and {name}[{stmt.var}] is {body.wires[out]}", stmt.pos)
+                shown = key if isinstance(key, str) else f"{key[0]}[{stmt.var}]"
+                hint = " (write its first value as a real number, as in 0.0)" if \
+                    body.wires[inner].name in INTEGRAL else ""
+                raise ast.error_at(CatlearnTypeError, f"the state {_show_key(key, stmt.var)} of the "
+                                   f"loop over {stmt.var} changes type: it enters as "
+                                   f"{body.wires[inner]} and {shown} is {body.wires[out]}"
+                                   f"{hint}", stmt.pos)
         diagram = body.diagram([index] + state_in + shared_inner, state_out + outputs)
         if state:
             box = Scan(diagram, stmt.var, start, stop, len(state))
@@ -377,6 +507,9 @@ class _ModelElaborator:
             box = Plate(diagram, stmt.var, start, stop)
         outs = outer.builder.add(box, [outer_wire for _, outer_wire in state.values()]
                                  + shared_outer)
+        for key, final in zip(state, outs):
+            if isinstance(key, str):  # a carried name: its value after the last iteration
+                outer.names[key] = _Value(final)
         for name, wire in zip(families, outs[len(state):]):
             if outer.loop is not None:
                 outer.names[name].current = wire
@@ -386,6 +519,18 @@ class _ModelElaborator:
                     raise ast.error_at(UnknownNameError, f"{name} is defined twice",
                                        self.definitions.get(name, stmt.pos))
                 family.pieces.append((start, stop, wire))
+
+    def carried(self, stmt: ast.Loop, outer: _Scope) -> dict:
+        """The names defined before the loop that its body (or a loop inside it)
+        reassigns, as Stan's ``acc = acc + x[t]``: each is a state of the loop,
+        entering with its value before it; the wires of those values."""
+        carried = {}
+        for inner in _walk_statements(stmt.body):
+            if isinstance(inner, ast.Let) and not inner.target.indices:
+                owner, binding = self._lookup(inner.target.name, outer)
+                if isinstance(binding, _Value) and inner.target.name != stmt.var:
+                    carried[inner.target.name] = _import(binding.wire, owner, outer)
+        return carried
 
     def dim(self, node: Any) -> DimExpr:
         """A loop bound: a whole number, an integer argument, or ``+ - *`` of those."""
@@ -416,6 +561,8 @@ class _ModelElaborator:
             if wire is not None:
                 self.family_reads[id(node)] = wire
                 return ()
+        if isinstance(node, ast.Call) and node.func in ode.SOLVERS:
+            return node.args[1:]  # the first names the function
         if isinstance(node, ast.Call):
             return node.args  # keyword arguments are static options
         if isinstance(node, ast.Neg) and isinstance(node.operand, ast.Num):
@@ -448,7 +595,9 @@ class _ModelElaborator:
             raise ast.error_at(CatlearnTypeError, f"'.{node.name}': a model cannot read "
                                "attributes; pass data columns such as d.x as arguments",
                                node.pos)
-        what = {ast.Str: "a string", ast.ListExpr: "a list", ast.Slice: "a slice"}[type(node)]
+        if isinstance(node, ast.ListExpr):  # [a, b, ...]: a vector (or a stack of arrays)
+            return self.prim("stack", kids, {}, node.pos, scope)
+        what = {ast.Str: "a string", ast.Slice: "a slice"}[type(node)]
         raise ast.error_at(CatlearnTypeError, f"{what} cannot be used inside a model; "
                            "pass it as an argument", node.pos)
 
@@ -479,11 +628,24 @@ class _ModelElaborator:
         return b.add(Prim(op, b.type_of(wires), cod, **options), wires)[0]
 
     def call(self, node: ast.Call, wires: list[int], scope: _Scope) -> int:
+        if node.func in ode.SOLVERS:
+            return self.ode(node, wires, scope)
+        if node.func in self.functions:
+            if node.kwargs:
+                raise ast.error_at(CatlearnTypeError, f"{node.func} takes its arguments by "
+                                   "position, not by name", node.kwargs[0][2])
+            return self.inline(self.functions[node.func], wires,
+                               [a.pos for a in node.args], node.pos, scope)
+        if isinstance(self.node, ast.FnDef) and node.func == self.node.name:
+            raise ast.error_at(NotSupportedError, f"not supported: {node.func} calls itself; "
+                               "a function cannot be recursive (functions are inlined where "
+                               "they are called)", node.pos)
         if node.func not in ops.PRIMITIVES or node.func in ops.NOT_BY_NAME:
             if node.func in distributions.DISTRIBUTIONS:
                 raise ast.error_at(CatlearnTypeError, f"{node.func} is a distribution: draw "
                                    f"from it with ~, as in x ~ {node.func}(...)", node.pos)
-            callable_ = [k for k in ops.PRIMITIVES if k not in ops.NOT_BY_NAME]
+            callable_ = [k for k in ops.PRIMITIVES if k not in ops.NOT_BY_NAME] + list(
+                self.functions)
             close = difflib.get_close_matches(node.func, callable_, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ast.error_at(UnknownNameError, f"unknown function '{node.func}'{hint}",
@@ -503,6 +665,73 @@ class _ModelElaborator:
                                f"argument{'s' if prim.arity != 1 else ''}, got {len(wires)}",
                                node.pos)
         return self.prim(node.func, wires, options, node.pos, scope)
+
+    def ode(self, node: ast.Call, wires: list[int], scope: _Scope) -> int:
+        """``ode(f, y0, t0, ts, args…)``: the solution of ``y' = f(t, y, args…)``,
+        a primitive box carrying ``f``'s body as a diagram ``t, y, args -> y'``."""
+        usage = f"{node.func}(f, y0, t0, ts, args...)"
+        first = node.args[0] if node.args else None
+        if not isinstance(first, ast.Name) or first.id not in self.functions:
+            close = difflib.get_close_matches(first.id, self.functions, n=1) \
+                if isinstance(first, ast.Name) else []
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ast.error_at(UnknownNameError, f"{usage}: f must name a fn defined before, "
+                               f"as in fn f(t: Real, y: Real[N], theta: Real[K]) -> "
+                               f"Real[N]{hint}", first.pos if first else node.pos)
+        if len(wires) < 3:
+            raise ast.error_at(CatlearnTypeError, f"{usage} takes at least 4 arguments, got "
+                               f"{len(node.args)}", node.pos)
+        try:
+            ode.require_solver()
+        except CatlearnError as err:
+            raise ast.error_at(type(err), err.message, node.pos) from None
+        fn, b = self.functions[first.id], scope.builder
+        y0, args = b.wires[wires[0]], [b.wires[w] for w in wires[3:]]
+        rhs = _Builder()
+        inputs = [rhs.wire(Ob("Real")), rhs.wire(Ob("Real", y0.shape))]
+        inputs += [rhs.wire(ob) for ob in args]
+        at = [first.pos, node.args[1].pos] + [a.pos for a in node.args[4:]]
+        out = self.inline(fn, inputs, at, first.pos, _Scope(rhs))
+        if rhs.wires[out].shape != y0.shape:
+            raise ast.error_at(CatlearnTypeError, f"{usage}: {fn.name} gives "
+                               f"{rhs.wires[out]}, the derivative of y0 must be of y0's "
+                               f"shape {y0}", first.pos)
+        return self.prim(node.func, wires, {"rhs": rhs.diagram(inputs, [out])}, node.pos,
+                         scope)
+
+    def inline(self, fn: Function, wires: list[int], at: list, pos: ast.Pos,
+               scope: _Scope) -> int:
+        """The wire of ``fn``'s result on the argument ``wires`` of ``scope``: its
+        body elaborated in a scope that sees its arguments only."""
+        if len(wires) != len(fn.params):
+            raise ast.error_at(CatlearnTypeError, f"{fn.name} takes {len(fn.params)} "
+                               f"argument{'s' if len(fn.params) != 1 else ''}, got "
+                               f"{len(wires)} ({fn.signature})", pos)
+        binding: dict = {}
+        inner = _Scope(scope.builder)
+        for (name, declared), wire, where in zip(fn.params, wires, at):
+            _fit(declared, scope.builder.wires[wire], binding,
+                 f"{fn.name}: the argument {name}", where)
+            inner.names[name] = _Value(wire)
+        body = _ModelElaborator(fn.node, fn.functions)
+        *stmts, ret = fn.node.body
+        for stmt in stmts:
+            if isinstance(stmt, (ast.Draw, ast.Declare, ast.Factor)):
+                raise ast.error_at(CatlearnTypeError, f"fn {fn.name} is deterministic: draw "
+                                   "and factor belong in the model, which can pass the value "
+                                   "as an argument", stmt.pos)
+            if not isinstance(stmt, ast.Let):
+                raise ast.error_at(NotSupportedError, f"not supported yet: "
+                                   f"{'a loop' if isinstance(stmt, ast.Loop) else 'return'} "
+                                   f"inside fn {fn.name} before its last statement", stmt.pos)
+            body.statement(stmt, inner, 0)
+        if len(ret.exprs) != 1:
+            raise ast.error_at(CatlearnTypeError, f"fn {fn.name} returns one value",
+                               ret.exprs[1].pos)
+        out = body.expr(ret.exprs[0], inner)
+        _fit(fn.result, scope.builder.wires[out], binding, f"{fn.name}: the result",
+             ret.pos)
+        return out
 
     def subscript(self, node: ast.Subscript, kids: list, scope: _Scope) -> int:
         if id(node) in self.family_reads:
@@ -577,8 +806,16 @@ class _ModelElaborator:
         if isinstance(binding, _Family):
             if _whole(binding):
                 return _import(binding.pieces[0][2], owner, scope)
+            parts = _parts(binding)
+            if parts is not None:  # x[0], x[1:T]: joined along the first axis
+                wires = [wire for wire, _, _ in parts]
+                options = {"single": tuple(single for _, single, _ in parts),
+                           "length": parts[-1][2]}
+                whole = self.prim("concat", wires, options, node.pos, owner)
+                return _import(whole, owner, scope)
             raise ast.error_at(NotSupportedError, f"not supported yet: using {node.id} as a "
-                               f"whole, since it is defined piece by piece; index it, as in "
+                               f"whole, since it is defined piece by piece and its pieces "
+                               f"do not cover 0, 1, ... in order; index it, as in "
                                f"{node.id}[0]", node.pos)
         raise self.unknown(node.id, node.pos, scope)
 
@@ -622,12 +859,24 @@ class _ModelElaborator:
         lag = _lag(node.indices)
         if lag is not None and owner.loop is not None and lag[0] == owner.loop.var:
             var, k = lag
-            if k != 1:
-                raise ast.error_at(NotSupportedError, f"not supported yet: {shown} reads "
-                                   f"{k} steps back; only {name}[{var}-1] is", node.pos)
-            return _import(self.state(name, owner, node), owner, scope)
+            if k < 1:
+                raise ast.error_at(CatlearnTypeError, f"{shown} reads ahead of the loop; "
+                                   f"the past of {name} is {name}[{var}-k] with k >= 1",
+                                   node.pos)
+            for back in range(1, k + 1):  # x[t-k] needs x[t-1] ... x[t-k] carried
+                wire = self.state(name, owner, node, back)
+            return _import(wire, owner, scope)
         if _whole(binding):
             return None  # indexed like any array
+        last = self._last_piece(binding, node)
+        if last is not None:  # x[T-k]: the piece indexed by (T - k) - start, a wire
+            wire, start = last
+            index = self.expr(node.indices[0], scope)
+            if start:
+                offset = scope.builder.add(Const(start, Ty("Int")), [])[0]
+                index = self.prim("sub", [index, offset], {}, node.pos, scope)
+            return self.prim("index", [_import(wire, owner, scope), index], {}, node.pos,
+                             scope)
         static = tuple(_static_int(i) for i in node.indices)
         if None not in static:
             s = owner
@@ -641,8 +890,10 @@ class _ModelElaborator:
                 s = s.parent
             raise ast.error_at(UnknownNameError, f"{shown} is used before it is defined",
                                node.pos)
+        if _parts(binding) is not None:
+            return None  # the pieces joined, indexed like any array
         raise ast.error_at(CatlearnTypeError, f"{shown}: {name} is defined piece by piece; "
-                           "index it by the loop variable, by the loop variable minus 1, or "
+                           "index it by the loop variable, by the loop variable minus k, or "
                            "by a whole number", node.pos)
 
     def _index_piece(self, found: tuple, owner: _Scope, scope: _Scope, node) -> int:
@@ -650,30 +901,79 @@ class _ModelElaborator:
         wire = _import(wire, owner, scope)
         return self.prim("index", [wire], {"static": offset}, node.pos, scope)
 
-    def state(self, name: str, owner: _Scope, node: ast.Subscript) -> int:
-        """The body wire of the state ``name`` of the loop of ``owner`` (made on first read)."""
+    def state(self, name: str, owner: _Scope, node: ast.Subscript, k: int) -> int:
+        """The body wire of ``name[var-k]`` in the loop of ``owner``, a state of its
+        Moore machine (made on first read), entering as ``name[start-k]``."""
         loop = owner.loop
-        if name not in loop.state:
+        if (name, k) not in loop.state:
             if not isinstance(loop.start, int):
                 raise ast.error_at(NotSupportedError, f"not supported yet: reading "
-                                   f"{name}[{loop.var}-1] in a loop whose start is not a "
+                                   f"{name}[{loop.var}-{k}] in a loop whose start is not a "
                                    "number", node.pos)
-            first = loop.start - 1
+            first = loop.start - k
             parent = owner.parent
             outer_wire = None
             s = parent
             while s is not None and outer_wire is None:
                 fam = s.names.get(name)
-                if isinstance(fam, _Family) and (first,) in fam.elements:
-                    outer_wire = _import(fam.elements[(first,)], s, parent)
+                found = _element(fam, (first,)) if isinstance(fam, _Family) else None
+                if isinstance(found, tuple):  # inside an earlier loop's output
+                    outer_wire = self._index_piece(found, s, parent, node)
+                elif found is not None:
+                    outer_wire = _import(found, s, parent)
                 s = s.parent
             if outer_wire is None:
-                raise ast.error_at(UnknownNameError, f"{name}[{loop.var}-1] at the first "
+                raise ast.error_at(UnknownNameError, f"{name}[{loop.var}-{k}] at the first "
                                    f"iteration reads {name}[{first}], which is not defined "
                                    "before the loop", node.pos)
             inner = owner.builder.wire(parent.builder.wires[outer_wire])
-            loop.state[name] = (inner, outer_wire)
-        return loop.state[name][0]
+            loop.state[(name, k)] = (inner, outer_wire)
+        return loop.state[(name, k)][0]
+
+    def _last_piece(self, family: _Family, node: ast.Subscript) -> Optional[tuple]:
+        """For ``x[T-k]`` after a loop over ``range(start, T)`` that defines ``x``
+        (``start`` a number, ``k >= 1``), ``(the loop's output, start)``; else None."""
+        if len(node.indices) != 1:
+            return None
+        try:
+            index = simplify(self.dim(node.indices[0]))
+        except CatlearnError:
+            return None
+        for start, stop, wire in family.pieces:
+            if isinstance(index, tuple) and index[0] == "-" and index[1] == stop \
+                    and isinstance(index[2], int) and index[2] >= 1 and isinstance(start, int):
+                return wire, start
+        return None
+
+
+def _parts(family: _Family) -> Optional[list]:
+    """The wires of a family defined along its first axis from 0 without a gap
+    (``x[0]``, ``x[1]``, a loop's ``x[2:T]`` …) in order, each with whether it is
+    one element and where it stops; None when they do not cover ``0, 1, …`` so."""
+    if any(len(key) != 1 for key in family.elements):
+        return None
+    parts = sorted([(key[0], key[0] + 1, wire, True) for key, wire in family.elements.items()]
+                   + [(start, stop, wire, False) for start, stop, wire in family.pieces],
+                   key=lambda part: part[0] if isinstance(part[0], int) else math.inf)
+    end = 0
+    for start, stop, _, _ in parts:
+        if start != end:
+            return None
+        end = stop
+    return [(wire, single, stop) for _, stop, wire, single in parts] if parts else None
+
+
+def _next_state(key: Any, scope: _Scope) -> int:
+    """The body wire a state leaves with: a carried name's last value; for
+    ``x[t-1]`` this iteration's ``x[t]``; for ``x[t-k]``, the ``x[t-(k-1)]`` it read."""
+    if isinstance(key, str):
+        return scope.names[key].wire
+    name, k = key
+    return scope.names[name].current if k == 1 else scope.loop.state[(name, k - 1)][0]
+
+
+def _show_key(key: Any, var: str) -> str:
+    return key if isinstance(key, str) else f"{key[0]}[{var}-{key[1]}]"
 
 
 def _whole(family: _Family) -> bool:

@@ -83,6 +83,14 @@ class _Build(Transformer):
         body = tuple(x for x in rest if x is not None and not isinstance(x, ast.Param))
         return ast.ModelDef(str(name), params, body, _pos(kw), _pos(name))
 
+    def fn_def(self, ch):
+        kw, name, *rest = ch
+        params = tuple(x for x in rest if isinstance(x, ast.Param))
+        result = next(x for x in rest if isinstance(x, ast.TypeExpr))
+        body = tuple(x for x in rest if x is not None and not isinstance(
+            x, (ast.Param, ast.TypeExpr, Token)))
+        return ast.FnDef(str(name), params, result, body, _pos(kw), _pos(name))
+
     def param(self, ch):
         name, ty = ch
         return ast.Param(str(name), ty, _pos(name))
@@ -111,6 +119,10 @@ class _Build(Transformer):
         name, args = ch
         positional, keywords = _split_args(args)
         return ast.Method(str(name), positional, keywords, _pos(name))
+
+    def precision_stmt(self, ch):
+        kw, value = ch
+        return ast.PrecisionStmt(str(value)[1:-1], _pos(kw), _pos(value))
 
     def options(self, ch):
         return tuple(ch)

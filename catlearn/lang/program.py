@@ -37,7 +37,7 @@ from catlearn.errors import (CatlearnError, CatlearnTypeError, DataError, NotSup
 from catlearn.io import FORMATS, DataTable, load_table, resolve_data_path
 from catlearn.lang import ast
 from catlearn.lang.diagrams import elaborate_diagram
-from catlearn.lang.models import elaborate_model
+from catlearn.lang.models import Function, elaborate_function, elaborate_model
 from catlearn.lang.parser import parse_source
 from catlearn.lang.types import elaborate_type
 from catlearn.learning.learner import LOSSES, OPTIMIZERS, learn
@@ -369,8 +369,12 @@ def parse(source: str, filename: Optional[str] = None,
     env: dict[str, Any] = {}
     where: dict[str, int] = {}
     out = []
+    precision: Optional[ast.PrecisionStmt] = None
     for node in statements:
         try:
+            if isinstance(node, ast.PrecisionStmt):
+                precision = _program_precision(node, precision)
+                continue
             stmt = _elaborate(node, env, folders)
             if isinstance(stmt, Definition):
                 if stmt.name in env:
@@ -381,7 +385,21 @@ def parse(source: str, filename: Optional[str] = None,
         except CatlearnError as err:
             raise err.at(file=filename, line=node.pos[0], column=node.pos[1],
                          source=source) from None
+    for stmt in out:  # a query's own precision wins over the program's
+        if isinstance(stmt, (Infer, SampleQuery)) and stmt.precision is None and precision:
+            stmt.precision = precision.value
     return Program(out, filename, source)
+
+
+def _program_precision(node: ast.PrecisionStmt,
+                       before: Optional[ast.PrecisionStmt]) -> ast.PrecisionStmt:
+    if before is not None:
+        raise ast.error_at(UnknownNameError, f"the precision is already set on line "
+                           f"{before.pos[0]}", node.pos)
+    if node.value not in PRECISIONS:
+        raise ast.error_at(CatlearnTypeError, f"precision is \"float32\" or \"float64\", "
+                           f"got {node.value!r}", node.value_pos)
+    return node
 
 
 def load(path: str, allow_paths: Sequence[str] = ()) -> Program:
@@ -413,7 +431,9 @@ def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
                                f"{left.cod} with one {right.dom} -> {right.cod}", node.eq_pos)
         return Check(line, column, left, right)
     if isinstance(node, ast.ModelDef):
-        return Definition(line, column, node.name, elaborate_model(node))
+        return Definition(line, column, node.name, elaborate_model(node, _functions(env)))
+    if isinstance(node, ast.FnDef):
+        return Definition(line, column, node.name, elaborate_function(node, _functions(env)))
     if isinstance(node, ast.LearnerDef):
         return Definition(line, column, node.name, _learner(node, env))
     if isinstance(node, ast.LearnerComposite):
@@ -448,6 +468,11 @@ def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
     if isinstance(node, ast.TrainStmt):
         return _train(node, env)
     raise AssertionError(f"no elaboration for {type(node).__name__}")
+
+
+def _functions(env: dict) -> dict:
+    """The user functions defined so far."""
+    return {name: value for name, value in env.items() if isinstance(value, Function)}
 
 
 def _lookup(env: dict, name: str, kind: type, what: str, pos: ast.Pos) -> Any:

@@ -234,6 +234,29 @@ def _broadcast_to_rule(shapes, options):
     return shape
 
 
+def _concat_rule(shapes, options):
+    """Parts joined along the first axis, ``length`` in all (where the last stops)."""
+    singles = options["single"]
+    events = {tuple(shape) if single else tuple(shape[1:])
+              for shape, single in zip(shapes, singles)}
+    if len(events) != 1 or any(not shape for shape, single in zip(shapes, singles)
+                               if not single):
+        shown = ", ".join(_fmt(s) for s in shapes)
+        raise CatlearnTypeError(f"the pieces of an array must have one shape, got {shown}")
+    return (options["length"],) + events.pop()
+
+
+def _concat(*parts, single, length):
+    return jnp.concatenate([jnp.asarray(p)[None] if one else jnp.asarray(p)
+                            for p, one in zip(parts, single)])
+
+
+def _stack_rule(shapes, options):
+    if not shapes:
+        raise CatlearnTypeError("an empty list [] has no shape")
+    return (len(shapes),) + broadcast(shapes, "a list")
+
+
 def _gp_rule(shapes, options):
     x = shapes[0]
     return (x[0], x[0])
@@ -306,6 +329,12 @@ register_primitive("broadcast_to", lambda a, shape: jnp.broadcast_to(a, shape), 
                    _broadcast_to_rule, doc="a broadcast to the static `shape`",
                    dims=("shape",))
 register_primitive("exp_quad_cov", _exp_quad_cov, 3, _gp_rule)
+register_primitive("stack", lambda *xs: jnp.stack(jnp.broadcast_arrays(*_real(
+    lambda *ys: ys)(*xs))), None, _stack_rule,
+                   doc="[a, b, ...]: the items, broadcast, along a new first axis")
+register_primitive("concat", _concat, None, _concat_rule,
+                   doc="parts joined along the first axis, `length` in all; `single` marks "
+                       "those that are one element (given a leading axis of length 1)")
 register_primitive("index", _index, None, _index_rule,
                    doc="a[i, …]: dynamic indices are wires, static ones the option `static`")
 register_primitive("subscript", _subscript, None, _subscript_rule, dims=("axes",),
