@@ -7,7 +7,10 @@ A model is a diagram of a Markov category whose boxes are of five kinds:
   inputs holding a literal;
 * :class:`Sample` — ``site ~ dist(params)``: the inputs are the
   distribution's parameters in order, the output its value. The site name is
-  how data binds it: the same box is latent or observed by the query;
+  how data binds it: the same box is latent or observed by the query. Not
+  discardable: a site nothing reads is still one a query may observe (and
+  observing it scores the data), so ``p ~ Beta(1, 1)`` and ``p ~ Beta(2, 1)``
+  make different models even where ``p`` is never read;
 * :class:`Score` — ``factor(expr)``: adds ``sum(expr)`` to the log weight.
   Not discardable, so equality never prunes it;
 * :class:`Plate` — ``for i in range(start, stop)`` with independent
@@ -72,8 +75,8 @@ class Sample(Box):
 
     def __init__(self, site: str, dist: str, dom: Ty, cod: Ty, index: tuple = ()):
         address = site + ("[" + ", ".join(map(str, index)) + "]" if index else "")
-        super().__init__(f"{address} ~ {dist}", dom, cod, site=site, dist=dist,
-                         index=tuple(index))
+        super().__init__(f"{address} ~ {dist}", dom, cod, discardable=False, site=site,
+                         dist=dist, index=tuple(index))
 
     @property
     def address(self) -> str:
@@ -89,15 +92,16 @@ class Score(Box):
 
 
 class _Loop(Box):
-    """A box with a body diagram iterated over ``range(start, stop)``."""
+    """A box with a body diagram iterated over ``range(start, stop)``; discardable
+    only when every box of its body is (a loop of sites is kept, as they are)."""
 
     body: Diagram
 
     def __init__(self, kind: str, body: Diagram, var: str, start: DimExpr,
                  stop: DimExpr, dom: Ty, cod: Ty, **extra: Any):
         super().__init__(f"{kind} {var} in range({dim_str(start)}, {dim_str(stop)})",
-                         dom, cod, body=_BodyRef(body), var=var, start=start, stop=stop,
-                         **extra)
+                         dom, cod, discardable=all(box.discardable for box in body.boxes),
+                         body=_BodyRef(body), var=var, start=start, stop=stop, **extra)
         self.body = body
 
 
