@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -66,10 +67,16 @@ class ResampleMove:
 
     def run(self, target, key: jax.Array):
         mesh = sharding.mesh_for(self.devices, self.particles, "particles", self.name)
-        run = jax.jit(lambda k: resample_move(k, static_view(target), self.particles,
-                                              stages=self.stages, moves=self.moves,
-                                              resampling=self.resampling, mesh=mesh))
-        return tempered_posterior(target, check(run(key)), self.name, particles=self.particles)
+        result = _resample_move(target, key, self.particles, self.stages, self.moves,
+                                self.resampling, mesh)
+        return tempered_posterior(target, check(result), self.name, particles=self.particles)
+
+
+# The target an argument and the options static: compiled once per structure and options.
+@partial(jax.jit, static_argnums=(2, 3, 4, 5, 6))
+def _resample_move(target, key, particles, stages, moves, resampling, mesh):
+    return resample_move(key, static_view(target), particles, stages=stages, moves=moves,
+                         resampling=resampling, mesh=mesh)
 
 
 def rmsmc(particles: int = 1000, seed: int = 0, stages: int = 20, moves: int = 10,

@@ -193,6 +193,13 @@ class Model:
         return f"<Model {self.signature}; sites {display.names([s.site for s in self.sites()])}>"
 
     @property
+    def structure(self) -> tuple:
+        """What a compiled program of this model depends on: its arguments, its
+        diagram (up to the axioms, literals included) and what it returns; not
+        its name, which no program reads."""
+        return (tuple(self.args), self.diagram, tuple(self.returns))
+
+    @property
     def signature(self) -> str:
         """``name(arg: Type, …)`` as the program declares it."""
         return f"{self.name}({', '.join(f'{a}: {t}' for a, t in self.args)})"
