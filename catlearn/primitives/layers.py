@@ -94,6 +94,7 @@ def _conv_init(key, c_in, c_out, kernel, **_):
 
 
 def _conv_apply(p, x, stride, padding, **_):
+    x = jnp.asarray(x, p["w"].dtype)   # pixels often come as integers
     y = jax.lax.conv_general_dilated(x[None], p["w"], (stride, stride), padding.upper(),
                                      dimension_numbers=("NHWC", "HWIO", "NHWC"))
     return y[0] + p["b"]
@@ -114,6 +115,7 @@ def max_pool(height: int, width: int, channels: int, window: int = 2) -> Layer:
 
 
 def _pool_apply(p, x, window):
+    x = jnp.asarray(x, jnp.result_type(float))
     return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (window, window, 1),
                                  (window, window, 1), "VALID")
 
