@@ -10,8 +10,10 @@ from catlearn.categories.lens import parametric_lens
 from catlearn.categories.para import para
 from catlearn.errors import CatlearnTypeError, CompositionError
 from catlearn.functor import Functor
-from catlearn.primitives.layers import (attention, conv2d, embedding, layer_norm, max_pool,
-                                        reshape, residual)
+from catlearn.categories.para import Para
+from catlearn.categories.sampler import samplers
+from catlearn.primitives.layers import (attention, conv2d, dropout, embedding, layer_norm,
+                                        max_pool, reshape, residual)
 from catlearn.primitives.nn import dense, relu
 
 to_para = Functor(cod=para)
@@ -145,6 +147,7 @@ def test_typed_composition():
     (lambda: reshape((64,), (8, 7)), "holds"),
     (lambda: embedding(0, 4, length=3), "vocab"),
     (lambda: layer_norm(4, eps=0), "eps"),
+    (lambda: dropout(1.0, 4), "rate"),
 ])
 def test_bad_layer_options_are_refused_by_name(make, words):
     with pytest.raises(CatlearnTypeError, match=words):
@@ -162,3 +165,50 @@ def test_the_layers_are_written_the_same_in_the_language():
     assert program["block"] == layer_norm((5, 8)) >> attention(5, 8, heads=2)
     assert program["block"] != layer_norm((5, 8)) >> attention(5, 8, heads=4)  # control
     assert program["words"] == embedding(100, 8, length=5)
+
+
+to_stochastic = Functor(cod=Para(samplers))
+
+
+def test_dropout_in_train_mode_drops_and_rescales_by_the_key():
+    train = to_stochastic(dropout(0.25, 4000))
+    p = train.init(jax.random.key(0))
+    x = jnp.ones(4000)
+    y = np.asarray(train(jax.random.key(1), p, x))
+    assert abs(np.mean(y == 0) - 0.25) < 0.03
+    np.testing.assert_allclose(y[y != 0], 1 / 0.75, rtol=1e-6)
+    np.testing.assert_array_equal(y, train(jax.random.key(1), p, x))        # same key
+    assert not np.array_equal(y, train(jax.random.key(2), p, x))             # another key
+
+
+def test_dropout_in_eval_mode_is_the_mean_of_train_mode():
+    x = normal((6,))
+    net = dense(6, 6) >> dropout(0.5, 6)
+    train, evaluate = to_stochastic(net), to_para(net)
+    p = train.init(jax.random.key(0))
+    draws = jax.vmap(lambda k: train(k, p, x))(jax.random.split(jax.random.key(1), 20000))
+    np.testing.assert_allclose(draws.mean(0), evaluate(p, x), atol=0.05)
+    assert not np.allclose(draws[0], evaluate(p, x))        # a draw is not the mean
+
+
+def test_a_network_with_dropout_trains_as_a_learner_in_eval_mode_and_names_it():
+    learner = cl.learn(dense(3, 8) >> relu >> dropout(0.5, 8) >> dense(8, 1))
+    params = learner.init(jax.random.key(0))
+    assert list(params.weights) == ["dense_0", "dropout_0", "dense_1"]
+    x = normal((5, 3))
+    first, last = params.weights["dense_0"], params.weights["dense_1"]
+    without = jax.nn.relu(x @ first["w"] + first["b"]) @ last["w"] + last["b"]
+    np.testing.assert_allclose(learner.predict(params, x), without, rtol=1e-5)
+    trained, history = learner.fit(params, x, jnp.ones((5, 1)), epochs=3, batch_size=5,
+                                   progress=False)
+    assert not np.allclose(trained.weights["dense_0"]["w"], first["w"])
+
+
+def test_the_train_mode_lens_at_a_key_is_the_mask():
+    train = to_stochastic(dense(4, 4) >> dropout(0.5, 4))
+    p = train.init(jax.random.key(0))
+    x, key = normal((4,)), jax.random.key(3)
+    grad = jax.grad(lambda x: jnp.sum(train(key, p, x)))(x)
+    w = p[0]["w"]
+    kept = np.asarray(train(key, p, x)) != 0
+    np.testing.assert_allclose(grad, w @ (kept / 0.5), rtol=1e-5)

@@ -1,4 +1,4 @@
-"""More layers: convolution, embedding, layer normalisation, attention, residuals.
+"""More layers: convolution, embedding, layer normalisation, attention, dropout, residuals.
 
 Each layer is a :class:`~catlearn.primitives.nn.Layer` box with an
 ``init(key, **data)`` and an ``apply(params, x, **data)`` for one example
@@ -27,12 +27,17 @@ Real[5, 8] -> Real[5, 8]
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, Callable, Optional, Sequence, Union
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn.categories.category import box_meaning
+from catlearn.categories.function import Function
+from catlearn.categories.para import Para, Parametrised, no_parameters
+from catlearn.categories.sampler import Sampler, Samplers
 from catlearn.errors import CatlearnTypeError, CompositionError, DataError
 from catlearn.primitives.nn import REAL, Layer, register_layer
 from catlearn.syntax.diagram import Copy, Diagram, Id
@@ -236,6 +241,43 @@ def _attention_apply(p, x, dim, heads, causal):
 register_layer("attention", _attention_init, _per_example(_attention_apply, 2, "attention"))
 
 
+# -- dropout ----------------------------------------------------------------------------------
+
+
+class Dropout(Layer):
+    """Dropout's box: its two modes are its two meanings (see :func:`dropout`)."""
+
+
+def dropout(rate: float, shape: Union[int, Sequence[int]]) -> Dropout:
+    """Inverted dropout on ``Real[shape]`` (Srivastava et al. 2014), a stochastic
+    map with no parameters. Its two modes are two functors out of the same
+    diagram: in stochastic Para (``Functor(cod=Para(samplers))``, **train**
+    mode) each number is zeroed with probability ``rate`` and the others
+    divided by ``1 - rate``, drawn from the key the network is run with; in
+    Para(Euc) (``Functor(cod=para)``, what ``learn`` uses, **eval** mode) it is
+    that map's mean, the identity."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    _whole("dropout", **{f"axis {i}": n for i, n in enumerate(shape)})
+    if not (isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate < 1):
+        raise CatlearnTypeError(f"dropout: rate must be a number in [0, 1), got {rate!r}")
+    ty = Ty(REAL, shape=shape)
+    return Dropout("dropout", ty, ty, rate=float(rate))
+
+
+def _drop(key, params, x, rate):
+    keep = 1.0 - rate
+    return (jnp.where(jax.random.bernoulli(key, keep, jnp.shape(x)), x / keep, 0.0),)
+
+
+@box_meaning.register(Dropout, Para, object)
+def _dropout_in_para(box: Dropout, cat: Para, functor: Any) -> Parametrised:
+    if isinstance(cat.base, Samplers):   # train mode: a draw of the mask
+        arrow = Sampler(2, 1, partial(_drop, rate=box.rate))
+    else:                                # eval mode: the mean of the draws
+        arrow = Function(2, 1, lambda params, x: (x,))
+    return Parametrised(arrow, no_parameters, box.label, box.dom, box.cod)
+
+
 # -- residual connections -------------------------------------------------------------------
 
 
@@ -252,5 +294,5 @@ def residual(f: Diagram) -> Diagram:
 
 LAYERS: dict[str, Any] = {"conv2d": conv2d, "max_pool": max_pool, "reshape": reshape,
                           "embedding": embedding, "layer_norm": layer_norm,
-                          "attention": attention, "residual": residual}
+                          "attention": attention, "dropout": dropout, "residual": residual}
 """The constructors of this module by name."""
