@@ -199,7 +199,7 @@ def test_a_network_with_dropout_trains_as_a_learner_in_eval_mode_and_names_it():
     first, last = params.weights["dense_0"], params.weights["dense_1"]
     without = jax.nn.relu(x @ first["w"] + first["b"]) @ last["w"] + last["b"]
     np.testing.assert_allclose(learner.predict(params, x), without, rtol=1e-5)
-    trained, history = learner.fit(params, x, jnp.ones((5, 1)), epochs=3, batch_size=5,
+    trained, _ = learner.fit(params, x, jnp.ones((5, 1)), epochs=3, batch_size=5,
                                    progress=False)
     assert not np.allclose(trained.weights["dense_0"]["w"], first["w"])
 
@@ -212,3 +212,16 @@ def test_the_train_mode_lens_at_a_key_is_the_mask():
     w = p[0]["w"]
     kept = np.asarray(train(key, p, x)) != 0
     np.testing.assert_allclose(grad, w @ (kept / 0.5), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_small_transformer_block_learns_to_read_a_token():
+    """embedding ; (layer_norm ; attention) + id ; classify: learn which token
+    comes first in a sequence of four, which needs attention across positions."""
+    block = embedding(5, 8, length=4) >> residual(layer_norm((4, 8)) >> attention(4, 8, heads=2)) \
+        >> reshape((4, 8), (32,)) >> dense(32, 5)
+    learner = cl.learn(block, loss=cl.cross_entropy, optimizer=cl.adam(0.02))
+    tokens = jax.random.randint(jax.random.key(0), (256, 4), 0, 5)
+    params, _ = learner.fit(None, tokens, tokens[:, 0], epochs=30, batch_size=64,
+                                  key=jax.random.key(1), progress=False)
+    assert learner.accuracy(params, tokens, tokens[:, 0]) > 0.9
