@@ -195,9 +195,10 @@ class Model:
     @property
     def structure(self) -> tuple:
         """What a compiled program of this model depends on: its arguments, its
-        diagram (up to the axioms, literals included) and what it returns; not
-        its name, which no program reads."""
-        return (tuple(self.args), self.diagram, tuple(self.returns))
+        diagram's hypergraph (the boxes, literals included, in the order a
+        program runs them, so the same key gives the same draws) and what it
+        returns; not its name, which no program reads."""
+        return (tuple(self.args), self.diagram.hypergraph, tuple(self.returns))
 
     @property
     def signature(self) -> str:
