@@ -46,6 +46,8 @@ from catlearn.categories.learn import Learner
 from catlearn.learning import (learn, backprop, mse, cross_entropy, nll, sgd, momentum,
                                adam, from_optax, fit, loss, train_test_split)
 from catlearn.primitives.nn import dense, relu, tanh, sigmoid, softmax
+from catlearn.primitives.layers import (conv2d, max_pool, reshape, embedding, layer_norm,
+                                      attention, dropout, residual)
 
 # surfaces
 from catlearn import checkpoint, plot

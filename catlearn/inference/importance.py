@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Optional
 
 import jax
@@ -52,9 +53,8 @@ class ImportanceSampling:
         whole_seed(self.name, self.seed)
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
-        pop = progress.run(f"importance on {target.model.name}",
-                           jax.jit(lambda k: spawn(k, self.particles, target.weighted)), key,
-                           show=progress.wanted(self.progress))
+        pop = progress.run(f"importance on {target.model.name}", _population,
+                           target, key, self.particles, show=progress.wanted(self.progress))
         if bool(jnp.isnan(pop.log_weights).any()):
             raise InferenceError(f"importance sampling on {target.model.name}: a log weight "
                                  "is NaN (a density was evaluated outside its domain)")
@@ -69,3 +69,10 @@ class ImportanceSampling:
                          stats={"ess": float(effective_sample_size(pop)),
                                 "particles": self.particles},
                          method=self.name, target=target)
+
+
+@partial(jax.jit, static_argnums=2)
+def _population(target: Target, key: jax.Array, particles: int):
+    """``spawn(n, weighted)``; the target an argument, so that a later query of the
+    same structure and number of particles runs it again uncompiled."""
+    return spawn(key, particles, target.weighted)

@@ -160,7 +160,7 @@ class MCMC:
         what = f"{self.kernel} on {target.model.name}"
         # The target refuses discrete latents here, as it traces its log density.
         real = jnp.result_type(float)  # float64 when JAX runs in double precision
-        jax.eval_shape(target.logdensity, jax.ShapeDtypeStruct((target.dim,), real))
+        jax.eval_shape(Target.logdensity, target, jax.ShapeDtypeStruct((target.dim,), real))
         if target.dim == 0:
             raise InferenceError(f"{what}: the model has no latent variables to sample "
                                  "(every site is observed); use prior for its predictions")

@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, NamedTuple, Optional
 
 import jax
@@ -152,46 +153,59 @@ class PMMH:
 
     def run(self, target, key: jax.Array):
         from catlearn.inference.posterior import Posterior
-        from catlearn.inference.target import placeholder_key
         names = global_sites(target)
         if not names:
             raise InferenceError(f"pmmh on {target.model.name}: the model has no global "
                                  "parameters (latent variables before its time loop); use smc")
-        # the globals' prior on unconstrained space, Jacobians included: the
-        # model run with only them given (every other site drawn, unscored)
-        prior_run = target.meaning(latent=names)
-
-        def prior(theta):
-            trace = prior_run.fn(placeholder_key(), theta, *target.inputs)[1]
-            return trace.log_prior, {site: trace.sites()[site] for site in names}
-
-        def model(theta):
-            return target.sequential(prior(theta)[1])
-
         key_init, key_run = jax.random.split(key)
         start = target.unflatten(target.init(key_init))
         start = {site: start[site] for site in names}
         total, show = self.warmup + self.samples, progress.wanted(self.progress)
-        run = jax.jit(lambda k: pmmh_chain(
-            k, start, lambda theta: prior(theta)[0], model, particles=self.particles,
-            samples=self.samples, warmup=self.warmup, step_size=self.step_size,
-            resampling=self.resampling, ess_threshold=self.ess_threshold,
-            progress_every=progress.every(total, show)))
+        args = (target, start, key_run, tuple(names), self.particles, self.samples,
+                self.warmup, self.step_size, self.resampling, self.ess_threshold,
+                progress.every(total, show))
         with progress.Bar(f"{self.name} on {target.model.name}", total, unit="step",
                           phases=("warmup", "sampling"), show=show) as bar:
             if show:
-                bar.compile(run, key_run)
-            chain = jax.block_until_ready(run(key_run))
+                bar.compile(_chain, *args)
+            chain = jax.block_until_ready(_chain(*args))
         if not np.isfinite(np.asarray(chain.log_evidence)).any():
             raise InferenceError(f"pmmh on {target.model.name}: the particle filter's evidence "
                                  "is zero at every parameter the chain visited; the data are "
                                  "impossible under the model")
-        sites = jax.jit(jax.vmap(lambda theta: prior(theta)[1]))(chain.positions)
+        sites = _globals(target, tuple(names), chain.positions)
         return Posterior({site: v[None] for site, v in sites.items()},
                          stats={"acceptance_rate": float(np.mean(chain.is_accepted)),
                                 "log_evidence": np.asarray(chain.log_evidence)[None],
                                 "particles": self.particles},
                          method=self.name, target=target)
+
+
+def _global_prior(target, names: tuple, theta: dict) -> tuple[jax.Array, dict]:
+    """The globals' prior on unconstrained space, Jacobians included, and their
+    constrained values: the model run with only them given (every other site
+    drawn, unscored)."""
+    from catlearn.inference.target import placeholder_key
+    run = target.meaning(latent=list(names))
+    trace = run.fn(placeholder_key(), theta, *target.inputs)[1]
+    return trace.log_prior, {site: trace.sites()[site] for site in names}
+
+
+# The target an argument and the options static: a later query of the same
+# structure and options, on new data, runs the chain already compiled.
+@partial(jax.jit, static_argnums=(3, 4, 5, 6, 7, 8, 9, 10))
+def _chain(target, start, key, names, particles, samples, warmup, step_size, resampling,
+           ess_threshold, progress_every) -> PMMHChain:
+    return pmmh_chain(key, start, lambda theta: _global_prior(target, names, theta)[0],
+                      lambda theta: target.sequential(_global_prior(target, names, theta)[1]),
+                      particles=particles, samples=samples, warmup=warmup,
+                      step_size=step_size, resampling=resampling, ess_threshold=ess_threshold,
+                      progress_every=progress_every)
+
+
+@partial(jax.jit, static_argnums=1)
+def _globals(target, names: tuple, positions: dict) -> dict:
+    return jax.vmap(lambda theta: _global_prior(target, names, theta)[1])(positions)
 
 
 def pmmh(particles: int = 500, samples: int = 2000, warmup: int = 500, seed: int = 0,

@@ -250,8 +250,14 @@ class Posterior:
         flat = {site: jnp.reshape(v, (chains * n,) + v.shape[2:]) for site, v in draws.items()
                 if site in target.latent_names}
         keys = jax.random.split(k2, chains * n)
-        out = jax.jit(jax.vmap(target.predict))(keys, flat)
+        out = _predictive(target, keys, flat)
         return {name: jnp.reshape(v, (chains, n) + v.shape[1:]) for name, v in out.items()}
+
+
+# The target an argument: predictions for a later posterior of the same structure
+# run the program already compiled.
+_predictive = jax.jit(jax.vmap(lambda target, key, latents: target.predict(key, latents),
+                               in_axes=(None, 0, 0)))
 
 
 @jax.jit

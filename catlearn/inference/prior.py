@@ -37,7 +37,11 @@ class PriorSampling:
         whole_seed(self.name, self.seed)
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
-        keys = jax.random.split(key, self.draws)
-        samples = jax.jit(jax.vmap(target.sample_prior))(keys)
+        samples = _draws(target, jax.random.split(key, self.draws))
         return Posterior({site: v[None] for site, v in target.in_program_order(samples).items()},
                          method=self.name, target=target)
+
+
+# The target is an argument, not a constant: a later query of the same structure
+# (new data or arguments of the same shapes) runs this program again uncompiled.
+_draws = jax.jit(jax.vmap(Target.sample_prior, in_axes=(None, 0)))

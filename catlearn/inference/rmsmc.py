@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Optional
 
 import jax
@@ -69,12 +70,17 @@ class ResampleMove:
 
     def run(self, target, key: jax.Array):
         mesh = sharding.mesh_for(self.devices, self.particles, "particles", self.name)
-        run = jax.jit(lambda k: resample_move(k, static_view(target), self.particles,
-                                              stages=self.stages, moves=self.moves,
-                                              resampling=self.resampling, mesh=mesh))
-        result = progress.run(f"{self.name} on {target.model.name}", run, key,
-                              show=progress.wanted(self.progress))
+        result = progress.run(f"{self.name} on {target.model.name}", _resample_move, target,
+                              key, self.particles, self.stages, self.moves, self.resampling,
+                              mesh, show=progress.wanted(self.progress))
         return tempered_posterior(target, check(result), self.name, particles=self.particles)
+
+
+# The target an argument and the options static: compiled once per structure and options.
+@partial(jax.jit, static_argnums=(2, 3, 4, 5, 6))
+def _resample_move(target, key, particles, stages, moves, resampling, mesh):
+    return resample_move(key, static_view(target), particles, stages=stages, moves=moves,
+                         resampling=resampling, mesh=mesh)
 
 
 def rmsmc(particles: int = 1000, seed: int = 0, stages: int = 20, moves: int = 10,

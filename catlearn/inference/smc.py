@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, NamedTuple, Optional
 
 import jax
@@ -190,7 +191,7 @@ def tempered_posterior(target, result: SMCResult, method: str, **stats):
     """The posterior of a tempered run: the final particles, constrained."""
     from catlearn.inference.posterior import Posterior
     pop = result.population
-    sites = jax.jit(jax.vmap(target.constrain))(pop.particles)
+    sites = _constrained(target, pop.particles)
     return Posterior({site: v[None] for site, v in sites.items()},
                      log_weights=pop.log_weights[None], log_evidence=evidence(result),
                      stats={**stage_stats(result), **stats}, method=method, target=target)
@@ -228,9 +229,9 @@ class SMC:
         scheme(self.resampling)
         sharding.mesh_for(self.devices, self.particles, "particles", self.name)
 
-    def _run(self, target, jitted, key):
+    def _run(self, target, jitted, *args):
         """The compiled run under its bar: compiling, then running."""
-        return progress.run(f"{self.name} on {target.model.name}", jitted, key,
+        return progress.run(f"{self.name} on {target.model.name}", jitted, *args,
                             show=progress.wanted(self.progress))
 
     def run(self, target, key: jax.Array):
@@ -241,17 +242,14 @@ class SMC:
             model = None
         mesh = sharding.mesh_for(self.devices, self.particles, "particles", self.name)
         if model is None:
-            run = jax.jit(lambda k: tempered_smc(
-                k, static_view(target), self.particles, target_ess=self.target_ess,
-                moves=self.moves, resampling=self.resampling, max_stages=self.max_stages,
-                mesh=mesh))
-            return tempered_posterior(target, check(self._run(target, run, key)), self.name,
+            result = self._run(target, _tempered, target, key, self.particles,
+                               self.target_ess, self.moves, self.resampling,
+                               self.max_stages, mesh)
+            return tempered_posterior(target, check(result), self.name,
                                       particles=self.particles)
-        run = jax.jit(lambda k: bootstrap_filter(k, model, self.particles,
-                                                 resampling=self.resampling,
-                                                 ess_threshold=self.ess_threshold,
-                                                 mesh=mesh))
-        result = check(self._run(target, run, key), model.stage_name)
+        result = self._run(target, _filter, target, key, self.particles, self.resampling,
+                           self.ess_threshold, mesh)
+        result = check(result, model.stage_name)
         pop = result.population
         sites = {site: v[None] for site, v in pop.particles.sites.items()
                  if site in target.latent_names}
@@ -259,6 +257,25 @@ class SMC:
                          log_evidence=evidence(result),
                          stats={**stage_stats(result), "particles": self.particles},
                          method=self.name, target=target)
+
+
+# The compiled runs take the target as an argument and the options as static
+# ones: a later query of the same structure and options, on new data and keys,
+# runs the program already compiled (jit keys it on the target's structure).
+
+@partial(jax.jit, static_argnums=(2, 3, 4, 5, 6, 7))
+def _tempered(target, key, particles, target_ess, moves, resampling, max_stages, mesh):
+    return tempered_smc(key, static_view(target), particles, target_ess=target_ess,
+                        moves=moves, resampling=resampling, max_stages=max_stages, mesh=mesh)
+
+
+@partial(jax.jit, static_argnums=(2, 3, 4, 5))
+def _filter(target, key, particles, resampling, ess_threshold, mesh):
+    return bootstrap_filter(key, target.sequential(), particles, resampling=resampling,
+                            ess_threshold=ess_threshold, mesh=mesh)
+
+
+_constrained = jax.jit(jax.vmap(lambda target, x: target.constrain(x), in_axes=(None, 0)))
 
 
 def smc(particles: int = 1000, seed: int = 0, resampling: str = "systematic",

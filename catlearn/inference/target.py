@@ -40,6 +40,7 @@ models), ``sequential()`` cuts the model at its time steps for particle filters.
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 import jax
@@ -80,11 +81,7 @@ class Target:
         self.inputs, self.dims = bind_args(model.args, args or {}, model.name)
         self._functor = semantics(self.dims)
         self._prior = self.meaning()
-
-        def shapes(key):
-            trace = self._prior.fn(key, {}, *self.inputs)[1]
-            return trace, trace.sites(), trace.unconstrained_sites()
-        abstract, sites, unconstrained = jax.eval_shape(shapes, placeholder_key())
+        abstract, sites, unconstrained = _prior_shapes(_Query(model, self.dims, self.inputs))
         self.data, self.missing = bind_data(model, data or {}, sites, abstract.values)
         self.site_shapes = {site: tuple(s.shape) for site, s in sites.items()}
         self._site_structs = sites
@@ -101,6 +98,13 @@ class Target:
         wholly_latent = [site for site, _ in self._layout if site not in self.missing]
         self._weighted = self.meaning(observed=self.observed)
         self._density = self.meaning(observed=self.observed, latent=wholly_latent)
+        # Everything a compiled program of this target reads but its leaves (the
+        # data and arguments, whose shapes and dtypes jit keys on itself).
+        self.structure = (model.structure, tuple(sorted(self.dims.items())),
+                          tuple(self.latent_names), tuple(self.observed), tuple(self._layout),
+                          tuple((site, gaps.shape, gaps.tobytes())
+                                for site, gaps in self.missing.items()))
+        self._structure_hash = hash(self.structure)
 
     def meaning(self, observed: Sequence[str] = (), latent: Sequence[str] = (),
                 fixed: Sequence[str] = ()) -> Traced:
@@ -182,6 +186,7 @@ class Target:
 
     # -- the sampler semantics -----------------------------------------------------
 
+    @jax.jit
     def init(self, key: Array) -> Array:
         """An initial unconstrained point: a draw from the prior."""
         trace = self._weighted.fn(key, self._given(), *self.inputs)[1]
@@ -258,17 +263,51 @@ def _unflatten(template: "_Template", leaves) -> Target:
 
 
 class _Template:
-    """The static part of a :class:`Target`: equal only to itself, so programs
-    compiled for one target are reused for it and for its rebuilt copies."""
+    """The static part of a :class:`Target`: equal for targets of the same
+    :attr:`~Target.structure`, so a program compiled for one query is reused by
+    every later query of an equal model with equal dimensions and options, on
+    new data and keys (its leaves)."""
 
     def __init__(self, target: Target):
         self.target = getattr(target, "_template", target)
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, _Template) and other.target is self.target
+        return isinstance(other, _Template) and (
+            other.target is self.target or other.target.structure == self.target.structure)
 
     def __hash__(self) -> int:
-        return id(self.target)
+        return self.target._structure_hash
+
+
+class _Query:
+    """A model with its dimensions and the shapes and dtypes of its inputs, equal
+    by structure: what the shapes of a prior run depend on."""
+
+    def __init__(self, model: Model, dims: Mapping[str, int], inputs: Sequence[Array]):
+        self.model, self.dims = model, dict(dims)
+        self.inputs = tuple(jax.ShapeDtypeStruct(jnp.shape(x), jnp.result_type(x))
+                            for x in inputs)
+        self.key = (model.structure, tuple(sorted(self.dims.items())),
+                    tuple((s.shape, str(s.dtype)) for s in self.inputs))
+        self._hash = hash(self.key)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Query) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
+@lru_cache(maxsize=256)
+def _prior_shapes(query: _Query) -> tuple:
+    """The abstract trace of one prior run, its sites and their unconstrained
+    values (shapes and dtypes only), traced once per structure of query."""
+    run = semantics(query.dims)(query.model.diagram)
+
+    def shapes(key, *inputs):
+        trace = run.fn(key, {}, *inputs)[1]
+        return trace, trace.sites(), trace.unconstrained_sites()
+    return jax.eval_shape(shapes, placeholder_key(), *query.inputs)
 
 
 jax.tree_util.register_pytree_node(Target, _flatten, _unflatten)

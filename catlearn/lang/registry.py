@@ -83,5 +83,28 @@ register_diagram_primitive("swap", Swap, {"A": Ty, "B": Ty})
 register_diagram_primitive("copy", Copy, {"T": Ty, "n": int}, optional=1)
 register_diagram_primitive("discard", Discard, {"T": Ty})
 register_diagram_primitive("dense", _dense, {"n_in": int, "n_out": int})
+
+
+def _layer(name: str, shaped: bool = False) -> Callable[..., Diagram]:
+    """The layer constructor ``name`` of :mod:`catlearn.primitives.layers`; with
+    ``shaped``, its shape arguments are written as types (``Real[5, 8]``)."""
+    def make(*args: Any) -> Diagram:
+        from catlearn.primitives import layers
+        return getattr(layers, name)(*(a.objects[0].shape if shaped and isinstance(a, Ty)
+                                       else a for a in args))
+    return make
+
+
+register_diagram_primitive("conv2d", _layer("conv2d"), {
+    "height": int, "width": int, "c_in": int, "c_out": int, "kernel": int, "stride": int},
+    optional=2)
+register_diagram_primitive("max_pool", _layer("max_pool"), {
+    "height": int, "width": int, "channels": int, "window": int}, optional=1)
+register_diagram_primitive("reshape", _layer("reshape", shaped=True), {"A": Ty, "B": Ty})
+register_diagram_primitive("embedding", _layer("embedding"),
+                           {"vocab": int, "dim": int, "length": int})
+register_diagram_primitive("layer_norm", _layer("layer_norm", shaped=True), {"T": Ty})
+register_diagram_primitive("attention", _layer("attention"),
+                           {"length": int, "dim": int, "heads": int}, optional=1)
 for _op in ("relu", "tanh", "sigmoid", "softmax", "softplus", "exp", "log"):
     register_diagram_primitive(_op, _elementwise(_op), {"T": Ty}, elementwise=True)

@@ -34,6 +34,7 @@ import numpy as np
 
 from catlearn.categories.para import Para, Parametrised, parametrised
 from catlearn.categories.category import box_meaning
+from catlearn.categories.sampler import Samplers, deterministic
 from catlearn.errors import CatlearnTypeError, CompositionError, DataError, UnknownNameError
 from catlearn.syntax.diagram import Box, Diagram
 from catlearn.syntax.model import Prim
@@ -169,5 +170,8 @@ def _layer_in_para(box: Layer, cat: Para, functor: Any) -> Parametrised:
         raise UnknownNameError(f"layer {box.name!r} has no meaning: register it with "
                                f"register_layer({box.name!r}, init, apply)")
     kind, data = LAYERS[box.name], box.data
+    if isinstance(cat.base, Samplers):  # in stochastic Para a layer draws nothing: key unread
+        return Parametrised(deterministic(2, 1, lambda p, x: (kind.apply(p, x, **data),)),
+                            lambda key: kind.init(key, **data), box.label)
     return parametrised(lambda p, x: kind.apply(p, x, **data),
                         lambda key: kind.init(key, **data), name=box.label)

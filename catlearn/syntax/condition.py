@@ -40,16 +40,13 @@ from typing import Iterable
 from catlearn.errors import InferenceError
 from catlearn.syntax.diagram import Diagram, Graph
 from catlearn.syntax.model import Model, Plate, Sample, Scan
-from catlearn.syntax.ty import Ty
 
 
 class _Given(Sample):
     """A sample box whose value is read, not drawn. It scores its value, so,
-    like ``factor``, it is not discardable: an observation whose value no box
-    reads still weighs the run."""
-
-    def __init__(self, site: str, dist: str, dom: Ty, cod: Ty, index: tuple = ()):
-        super().__init__(site, dist, dom, cod, index, discardable=False)
+    like ``factor`` (and like the sample box, whose value a trace reports), it
+    is not discardable: an observation whose value no box reads still weighs
+    the run."""
 
 
 class Observe(_Given):

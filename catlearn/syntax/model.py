@@ -7,7 +7,10 @@ A model is a diagram of a Markov category whose boxes are of five kinds:
   inputs holding a literal;
 * :class:`Sample` — ``site ~ dist(params)``: the inputs are the
   distribution's parameters in order, the output its value. The site name is
-  how data binds it: the same box is latent or observed by the query;
+  how data binds it: the same box is latent or observed by the query. Not
+  discardable: a site nothing reads is still one a query may observe (and
+  observing it scores the data), so ``p ~ Beta(1, 1)`` and ``p ~ Beta(2, 1)``
+  make different models even where ``p`` is never read;
 * :class:`Score` — ``factor(expr)``: adds ``sum(expr)`` to the log weight.
   Not discardable, so equality never prunes it;
 * :class:`Plate` — ``for i in range(start, stop)`` with independent
@@ -70,10 +73,9 @@ class Const(Box):
 class Sample(Box):
     """``site ~ dist(params)``: dom is the parameters' types, cod the value's."""
 
-    def __init__(self, site: str, dist: str, dom: Ty, cod: Ty, index: tuple = (),
-                 discardable: bool = True):
+    def __init__(self, site: str, dist: str, dom: Ty, cod: Ty, index: tuple = ()):
         address = site + ("[" + ", ".join(map(str, index)) + "]" if index else "")
-        super().__init__(f"{address} ~ {dist}", dom, cod, discardable=discardable, site=site,
+        super().__init__(f"{address} ~ {dist}", dom, cod, discardable=False, site=site,
                          dist=dist, index=tuple(index))
 
     @property
@@ -90,15 +92,16 @@ class Score(Box):
 
 
 class _Loop(Box):
-    """A box with a body diagram iterated over ``range(start, stop)``."""
+    """A box with a body diagram iterated over ``range(start, stop)``; discardable
+    only when every box of its body is (a loop of sites is kept, as they are)."""
 
     body: Diagram
 
     def __init__(self, kind: str, body: Diagram, var: str, start: DimExpr,
                  stop: DimExpr, dom: Ty, cod: Ty, **extra: Any):
         super().__init__(f"{kind} {var} in range({dim_str(start)}, {dim_str(stop)})",
-                         dom, cod, body=_BodyRef(body), var=var, start=start, stop=stop,
-                         **extra)
+                         dom, cod, discardable=all(box.discardable for box in body.boxes),
+                         body=_BodyRef(body), var=var, start=start, stop=stop, **extra)
         self.body = body
 
 
@@ -188,6 +191,14 @@ class Model:
 
     def __repr__(self) -> str:
         return f"<Model {self.signature}; sites {display.names([s.site for s in self.sites()])}>"
+
+    @property
+    def structure(self) -> tuple:
+        """What a compiled program of this model depends on: its arguments, its
+        diagram's hypergraph (the boxes, literals included, in the order a
+        program runs them, so the same key gives the same draws) and what it
+        returns; not its name, which no program reads."""
+        return (tuple(self.args), self.diagram.hypergraph, tuple(self.returns))
 
     @property
     def signature(self) -> str:
