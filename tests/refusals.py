@@ -19,3 +19,16 @@ def is_clear(refusal: Optional[CatlearnError]) -> bool:
     """No refusal, or one with a message and, where it points at a line, a real one."""
     return refusal is None or (bool(refusal.message)
                                and (refusal.line is None or refusal.line >= 1))
+
+
+def assert_refused_where_written(source: str, cls: type, line: int, column: int,
+                                 words: list[str]) -> None:
+    """``source`` is refused by exactly ``cls`` at ``line``:``column``, in those words."""
+    try:
+        parse(source, "examples/bad.cat")
+    except CatlearnError as err:
+        assert type(err) is cls and (err.line, err.column) == (line, column), str(err)
+        for word in words:
+            assert word in err.message, err.message
+    else:
+        raise AssertionError(f"accepted: {source!r}")

@@ -15,6 +15,8 @@ meaning from their owners: ``Prim``/``Const`` in :mod:`catlearn.primitives.ops`,
 structure:
 
 * ``Score``: adds ``sum(x)`` to the likelihood part;
+* ``Deterministic``: records a value the model computes (``theta = mu + tau *
+  z``), Stan's transformed parameter, among the trace's ``deterministic`` sites;
 * ``Plate``: the body's image under ``jax.vmap`` over the loop index
   (shared wires broadcast, given values sliced along their leading axis);
 * ``Scan``: the body's image under ``lax.scan``, the state as the carry.
@@ -52,7 +54,8 @@ from catlearn.categories.sampler import Noise, independent, run_boxes
 from catlearn.errors import NotSupportedError
 from catlearn.syntax.diagram import Diagram
 from catlearn.syntax.hypergraph import Hypergraph
-from catlearn.syntax.model import Model, Plate, Sample, Scan, Score, resolve_dim
+from catlearn.syntax.model import (Deterministic, Model, Plate, Sample, Scan, Score,
+                                   resolve_dim)
 
 OBSERVED, FIXED, LATENT = "observed", "fixed", "latent"
 
@@ -78,12 +81,14 @@ class Piece:
 
 class Trace(NamedTuple):
     """Every site's value, its unconstrained value (continuous sites drawn or
-    given unconstrained), and the two parts of the log-weight."""
+    given unconstrained), the two parts of the log-weight, and the values the
+    model computes from its sites and reports (``deterministic``)."""
 
     values: dict
     unconstrained: dict
     log_prior: jax.Array
     log_likelihood: jax.Array
+    deterministic: dict = {}  # never mutated: every Trace builds its own tables
 
     @staticmethod
     def empty() -> "Trace":
@@ -92,15 +97,16 @@ class Trace(NamedTuple):
     @staticmethod
     def merge(traces: Sequence["Trace"]) -> "Trace":
         """The trace of boxes run one after another: pieces in order, weights added."""
-        values: dict = {}
-        unconstrained: dict = {}
-        for t in traces:
-            for site, pieces in t.values.items():
-                values[site] = values.get(site, ()) + pieces
-            for site, pieces in t.unconstrained.items():
-                unconstrained[site] = unconstrained.get(site, ()) + pieces
-        return Trace(values, unconstrained, sum((t.log_prior for t in traces), jnp.zeros(())),
-                     sum((t.log_likelihood for t in traces), jnp.zeros(())))
+        def joined(table):
+            out: dict = {}
+            for t in traces:
+                for site, pieces in getattr(t, table).items():
+                    out[site] = out.get(site, ()) + pieces
+            return out
+        return Trace(joined("values"), joined("unconstrained"),
+                     sum((t.log_prior for t in traces), jnp.zeros(())),
+                     sum((t.log_likelihood for t in traces), jnp.zeros(())),
+                     joined("deterministic"))
 
     def stacked(self, start: int, stop: int) -> "Trace":
         """The trace of a loop over ``range(start, stop)`` from its stacked iterations."""
@@ -108,7 +114,8 @@ class Trace(NamedTuple):
             return {site: tuple(Piece(p.value, ((start, stop),) + p.index, p.dist)
                                 for p in pieces) for site, pieces in table.items()}
         return Trace(widen(self.values), widen(self.unconstrained),
-                     jnp.sum(self.log_prior), jnp.sum(self.log_likelihood))
+                     jnp.sum(self.log_prior), jnp.sum(self.log_likelihood),
+                     widen(self.deterministic))
 
     def sites(self) -> dict:
         """Each site's whole value, assembled from its pieces."""
@@ -117,18 +124,29 @@ class Trace(NamedTuple):
     def unconstrained_sites(self) -> dict:
         return {site: assemble(site, pieces) for site, pieces in self.unconstrained.items()}
 
+    def deterministic_sites(self) -> dict:
+        """Each reported value the model computes, assembled from its pieces."""
+        return {name: assemble(name, pieces, gaps=True)
+                for name, pieces in self.deterministic.items()}
 
-def assemble(site: str, pieces: Sequence[Piece]) -> jax.Array:
-    """A site's value from pieces covering its leading axis (``x[0]`` and ``x[1:T]``)."""
+
+def assemble(site: str, pieces: Sequence[Piece], gaps: bool = False) -> jax.Array:
+    """A site's value from pieces covering its leading axis (``x[0]`` and ``x[1:T]``).
+    With ``gaps``, elements no piece covers are NaN (a value computed in a loop over
+    ``range(1, T)`` only, as an unassigned Stan variable); otherwise a gap is refused."""
     if len(pieces) == 1 and pieces[0].index == ():
         return pieces[0].value
     parts, end = [], 0
     for piece in sorted(pieces, key=lambda p: _span(site, p)[0]):
         start, stop = _span(site, piece)
-        if start != end:
+        value = piece.value if isinstance(piece.index[0], tuple) else piece.value[None]
+        if start != end and not gaps:
             raise NotSupportedError(f"the values of site '{site}' leave a gap: elements "
                                     f"{end} to {start - 1} are never sampled")
-        parts.append(piece.value if isinstance(piece.index[0], tuple) else piece.value[None])
+        if start != end:
+            real = jnp.promote_types(value.dtype, jnp.result_type(float))
+            parts.append(jnp.full((start - end,) + value.shape[1:], jnp.nan, real))
+        parts.append(value)
         end = stop
     return jnp.concatenate(parts)
 
@@ -234,6 +252,14 @@ def _score(box, cat, functor) -> Traced:
         weight = sum((jnp.sum(x) for x in xs), jnp.zeros(()))
         return (), Trace({}, {}, jnp.zeros(()), weight)
     return Traced(len(box.dom), 0, run)
+
+
+@box_meaning.register(Deterministic, TracedSamplers, object)
+def _deterministic(box, cat, functor) -> Traced:
+    def run(key, given, x):
+        return (), Trace({}, {}, jnp.zeros(()), jnp.zeros(()),
+                         {box.site: (Piece(x, box.index),)})
+    return Traced(1, 0, run)
 
 
 def _loop_inputs(cat: TracedSamplers, box, key, given):

@@ -41,8 +41,8 @@ from catlearn.lang.types import INTEGRAL, elaborate_type
 from catlearn.primitives import ops
 from catlearn.syntax.diagram import Graph
 from catlearn.syntax.hypergraph import Hypergraph
-from catlearn.syntax.model import (INT, Const, DimExpr, Model, Plate, Prim, Sample, Scan, Score,
-                                   simplify)
+from catlearn.syntax.model import (INT, Const, DimExpr, Deterministic, Model, Plate, Prim,
+                                   Sample, Scan, Score, simplify)
 from catlearn.syntax.ty import Ob, Ty
 
 _DEFINING = (ast.Draw, ast.Declare, ast.Let)
@@ -62,13 +62,19 @@ class _Builder:
     boxes: list = field(default_factory=list)
     inputs: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
+    random: set = field(default_factory=set)  # wires that depend on a sample site
 
-    def wire(self, ob: Ob) -> int:
+    def wire(self, ob: Ob, random: bool = False) -> int:
         self.wires.append(ob)
+        if random:
+            self.random.add(len(self.wires) - 1)
         return len(self.wires) - 1
 
-    def add(self, box, ins: list[int]) -> list[int]:
-        outs = [self.wire(ob) for ob in box.cod.objects]
+    def add(self, box, ins: list[int], draws: bool = False) -> list[int]:
+        """Box ``box`` on wires ``ins``; its outputs are random when it is a sample
+        site, ``draws`` (a loop whose body samples) or it reads a random wire."""
+        random = draws or isinstance(box, Sample) or any(w in self.random for w in ins)
+        outs = [self.wire(ob, random) for ob in box.cod.objects]
         self.boxes.append(box)
         self.inputs.append(tuple(ins))
         self.outputs.append(tuple(outs))
@@ -139,8 +145,8 @@ def _import(wire: int, owner: _Scope, into: _Scope) -> int:
         scope = scope.parent
     for scope in reversed(chain):
         if wire not in scope.shared:
-            ob = scope.parent.builder.wires[wire]
-            scope.shared[wire] = scope.builder.wire(ob)
+            parent = scope.parent.builder
+            scope.shared[wire] = scope.builder.wire(parent.wires[wire], wire in parent.random)
         wire = scope.shared[wire]
     return wire
 
@@ -148,13 +154,24 @@ def _import(wire: int, owner: _Scope, into: _Scope) -> int:
 # -- models ---------------------------------------------------------------------
 
 def elaborate_model(node: ast.ModelDef) -> Model:
-    """The :class:`Model` of a ``model`` definition."""
-    return _ModelElaborator(node).run()
+    """The :class:`Model` of a ``model`` definition.
+
+    Elaborated twice: the first pass finds the assigned names whose value
+    depends on a sample site somewhere (``theta = mu + tau * z``, Stan's
+    transformed parameters), the second reports every piece of those
+    (:class:`~catlearn.syntax.model.Deterministic`), so that ``x[0] = 0``
+    before a loop computing ``x[t]`` from a parameter is reported with it.
+    Assignments of data alone are constants, not reported."""
+    first = _ModelElaborator(node, reported=None)
+    first.run()
+    return _ModelElaborator(node, reported=first.random_lets).run()
 
 
 class _ModelElaborator:
-    def __init__(self, node: ast.ModelDef):
+    def __init__(self, node: ast.ModelDef, reported: Optional[set] = None):
         self.node = node
+        self.reported = reported          # names to report; None: find them
+        self.random_lets: set[str] = set()
         self.definitions: dict[str, ast.Pos] = {}
         for stmt in _walk_statements(node.body):
             if isinstance(stmt, _DEFINING):
@@ -197,7 +214,9 @@ class _ModelElaborator:
         elif isinstance(stmt, ast.Declare):
             self.declare(stmt, scope)
         elif isinstance(stmt, ast.Let):
-            self.bind(stmt.target, self.expr(stmt.expr, scope), scope, sampled=False)
+            wire = self.expr(stmt.expr, scope)
+            self.report(stmt.target, wire, scope)
+            self.bind(stmt.target, wire, scope, sampled=False)
         elif isinstance(stmt, ast.Factor):
             wire = self.expr(stmt.expr, scope)
             scope.builder.add(Score(scope.builder.type_of([wire])), [wire])
@@ -278,6 +297,20 @@ class _ModelElaborator:
                      index=self.target_index(stmt.target, scope))
         (out,) = b.add(box, wires)
         self.bind(stmt.target, out, scope, sampled=True)
+
+    def report(self, target: ast.Target, wire: int, scope: _Scope) -> None:
+        """``name = expr`` as a reported value: assignments at the top level and
+        indexed ones in loops (``theta[j] = ...``); an unindexed name in a loop
+        is local to one iteration, as a Stan local variable."""
+        if scope.loop is not None and not target.indices:
+            return
+        index = self.target_index(target, scope)
+        if self.reported is None:
+            if wire in scope.builder.random:
+                self.random_lets.add(target.name)
+        elif target.name in self.reported:
+            scope.builder.add(Deterministic(target.name, scope.builder.type_of([wire]), index),
+                              [wire])
 
     def target_index(self, target: ast.Target, scope: _Scope) -> tuple:
         """The static index of a top-level ``x[0]``; ``()`` otherwise (checked)."""
@@ -365,8 +398,10 @@ class _ModelElaborator:
             box = Scan(diagram, stmt.var, start, stop, len(state))
         else:
             box = Plate(diagram, stmt.var, start, stop)
+        draws = any(isinstance(inner, (ast.Draw, ast.Declare))
+                    for inner in _walk_statements(stmt.body))
         outs = outer.builder.add(box, [outer_wire for _, outer_wire in state.values()]
-                                 + shared_outer)
+                                 + shared_outer, draws=draws)
         for name, wire in zip(families, outs[len(state):]):
             if outer.loop is not None:
                 outer.names[name].current = wire
@@ -635,7 +670,9 @@ class _ModelElaborator:
                 raise ast.error_at(UnknownNameError, f"{name}[{loop.var}-1] at the first "
                                    f"iteration reads {name}[{first}], which is not defined "
                                    "before the loop", node.pos)
-            inner = owner.builder.wire(parent.builder.wires[outer_wire])
+            # random, to be safe: the state may come to depend on a sample in a later
+            # iteration even when it enters as a constant
+            inner = owner.builder.wire(parent.builder.wires[outer_wire], random=True)
             loop.state[name] = (inner, outer_wire)
         return loop.state[name][0]
 

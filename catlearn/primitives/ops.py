@@ -120,6 +120,15 @@ def _reduce_rule(shapes, options):
     return () if axis is None else tuple(d for i, d in enumerate(shapes[0]) if i != axis)
 
 
+def _spread_rule(name):
+    def rule(shapes, options):
+        if not shapes[0]:
+            raise CatlearnTypeError(f"{name} of a single number is not defined: {name} "
+                                    "takes an array of values")
+        return _reduce_rule(shapes, options)
+    return rule
+
+
 def _dot_rule(shapes, options):
     a, b = shapes
     if len(a) != 1 or len(b) != 1:
@@ -282,6 +291,11 @@ for _name, _fn in {"neg": jnp.negative, "exp": jnp.exp, "log": jnp.log,
 register_primitive("softmax", _real(jax.nn.softmax), 1, _vector_rule("softmax"))
 register_primitive("sum", lambda a, axis=None: jnp.sum(a, axis=axis), 1, _reduce_rule)
 register_primitive("mean", lambda a, axis=None: jnp.mean(a, axis=axis), 1, _reduce_rule)
+# Stan's sd and variance: the sample statistics, dividing by n - 1
+register_primitive("sd", _real(lambda a, axis=None: jnp.std(a, axis=axis, ddof=1)), 1,
+                   _spread_rule("sd"), doc="the sample standard deviation (dividing by n - 1)")
+register_primitive("var", _real(lambda a, axis=None: jnp.var(a, axis=axis, ddof=1)), 1,
+                   _spread_rule("var"), doc="the sample variance (dividing by n - 1)")
 register_primitive("dot", jnp.dot, 2, _dot_rule)
 register_primitive("matmul", jnp.matmul, 2, _matmul_rule)
 register_primitive("transpose", jnp.transpose, 1, _transpose_rule)
