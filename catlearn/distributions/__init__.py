@@ -22,6 +22,7 @@ from catlearn.distributions.improper import Flat
 from catlearn.distributions.multivariate import Dirichlet, MultivariateNormal
 from catlearn.distributions.registry import DISTRIBUTIONS, get, register
 from catlearn.distributions import sites  # noqa: F401,E402 (gives Sample its meanings)
+from catlearn.distributions import densities  # noqa: F401,E402 (normal_lpdf & co.)
 
 for _cls in (Normal, HalfNormal, LogNormal, Cauchy, HalfCauchy, StudentT, Exponential, Gamma,
              InverseGamma, Beta, Uniform, Bernoulli, Binomial, Poisson, Categorical, Dirichlet,

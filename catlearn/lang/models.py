@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from catlearn import distributions
-from catlearn.distributions import constraints
+from catlearn.distributions import constraints, densities
 from catlearn.errors import (CatlearnError, CatlearnTypeError, NotSupportedError,
                              UnknownNameError)
 from catlearn.lang import ast
@@ -50,6 +50,8 @@ _DEFINING = (ast.Draw, ast.Declare, ast.Let)
 _DECLARABLE = {"Real": (None, None), "Pos": (0.0, None), "Prob": (0.0, 1.0)}
 _DECLARED_BASE = {"Pos": "Pos", "Prob": "Prob"}
 _MAX_LOOP_DEPTH = 32
+#: primitives the language reaches only through their syntax (x[i], <, normal_lpdf)
+_NOT_CALLABLE = ops.NOT_BY_NAME + ("log_density",)
 
 
 # -- the hypergraph under construction ------------------------------------------
@@ -300,10 +302,13 @@ class _ModelElaborator:
 
     def report(self, target: ast.Target, wire: int, scope: _Scope) -> None:
         """``name = expr`` as a reported value: assignments at the top level and
-        indexed ones in loops (``theta[j] = ...``); an unindexed name in a loop
-        is local to one iteration, as a Stan local variable."""
-        if scope.loop is not None and not target.indices:
-            return
+        ones in loops indexed by every loop variable (``theta[j] = ...``). A name
+        in a loop indexed by fewer (or none) is local to one iteration of an outer
+        loop, as a Stan local variable."""
+        if scope.loop is not None:
+            names = [i.id if isinstance(i, ast.Name) else None for i in target.indices]
+            if names != scope.loop_vars():
+                return
         index = self.target_index(target, scope)
         if self.reported is None:
             if wire in scope.builder.random:
@@ -504,11 +509,17 @@ class _ModelElaborator:
         return b.add(Prim(op, b.type_of(wires), cod, **options), wires)[0]
 
     def call(self, node: ast.Call, wires: list[int], scope: _Scope) -> int:
-        if node.func not in ops.PRIMITIVES or node.func in ops.NOT_BY_NAME:
+        try:
+            dist = densities.density_of(node.func)
+        except CatlearnError as err:
+            raise ast.error_at(type(err), err.message, node.pos) from None
+        if dist is not None:
+            return self.log_density(node, dist, wires, scope)
+        if node.func not in ops.PRIMITIVES or node.func in _NOT_CALLABLE:
             if node.func in distributions.DISTRIBUTIONS:
                 raise ast.error_at(CatlearnTypeError, f"{node.func} is a distribution: draw "
                                    f"from it with ~, as in x ~ {node.func}(...)", node.pos)
-            callable_ = [k for k in ops.PRIMITIVES if k not in ops.NOT_BY_NAME]
+            callable_ = [k for k in ops.PRIMITIVES if k not in _NOT_CALLABLE]
             close = difflib.get_close_matches(node.func, callable_, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ast.error_at(UnknownNameError, f"unknown function '{node.func}'{hint}",
@@ -528,6 +539,27 @@ class _ModelElaborator:
                                f"argument{'s' if prim.arity != 1 else ''}, got {len(wires)}",
                                node.pos)
         return self.prim(node.func, wires, options, node.pos, scope)
+
+    def log_density(self, node: ast.Call, dist: str, wires: list[int], scope: _Scope) -> int:
+        """``normal_lpdf(y, mu, sigma)``: the parameters must broadcast as in a
+        draw from the distribution, and ``y`` with the value such a draw has."""
+        cls = distributions.DISTRIBUTIONS[dist]
+        if len(wires) != 1 + len(cls.arg_names) or node.kwargs:
+            raise ast.error_at(CatlearnTypeError, f"{node.func} takes {1 + len(cls.arg_names)} "
+                               f"arguments ({', '.join(('y',) + cls.arg_names)}), got "
+                               f"{len(wires)}{' and keywords' if node.kwargs else ''}",
+                               node.pos)
+        b = scope.builder
+        params = b.type_of(wires[1:])
+        value = _sample_type(cls, list(cls.arg_names), params, node.pos)
+        y = b.wires[wires[0]]
+        try:
+            ops.broadcast([tuple(y.shape), tuple(value.shape)], node.func)
+        except CatlearnError:
+            raise ast.error_at(CatlearnTypeError, f"{node.func}: y of type {y} does not "
+                               f"match the values of {dist} with these parameters ({value})",
+                               node.args[0].pos) from None
+        return b.add(Prim("log_density", b.type_of(wires), Ty("Real"), dist=dist), wires)[0]
 
     def subscript(self, node: ast.Subscript, kids: list, scope: _Scope) -> int:
         if id(node) in self.family_reads:

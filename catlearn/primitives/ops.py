@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.scipy.special import logsumexp
 
 from catlearn.categories import sampler, traced
 from catlearn.categories.category import box_meaning
@@ -127,6 +128,46 @@ def _spread_rule(name):
                                     "takes an array of values")
         return _reduce_rule(shapes, options)
     return rule
+
+
+def _log_sum_exp(*xs, axis=None):
+    if len(xs) == 2:
+        return jnp.logaddexp(*xs)
+    return logsumexp(xs[0], axis=axis)
+
+
+def _log_sum_exp_rule(shapes, options):
+    if len(shapes) == 2:
+        return broadcast(shapes, "log_sum_exp")
+    if len(shapes) != 1:
+        raise CatlearnTypeError(f"log_sum_exp takes 1 argument (an array) or 2 (two "
+                                f"arrays, elementwise), got {len(shapes)}")
+    return _reduce_rule(shapes, options)
+
+
+def _log_mix(weights, *lps):
+    """Stan's log_mix: ``log(p e^a + (1 - p) e^b)``, or ``log Σ_k w_k e^{lp_k}``."""
+    if len(lps) == 2:
+        a, b = lps
+        return jnp.logaddexp(jnp.log(weights) + a, jnp.log1p(-weights) + b)
+    return logsumexp(jnp.log(weights) + lps[0], axis=-1)
+
+
+def _log_mix_rule(shapes, options):
+    if len(shapes) == 3:
+        return broadcast(shapes, "log_mix")
+    if len(shapes) != 2:
+        raise CatlearnTypeError(f"log_mix takes 3 arguments (p, a, b) or 2 (weights, "
+                                f"log densities), got {len(shapes)}")
+    weights, lps = shapes
+    if len(weights) != 1 or not lps:
+        raise CatlearnTypeError(f"log_mix(weights, lps): the weights must be a vector and "
+                                f"lps end in an axis of the same length, got shapes "
+                                f"{_fmt(weights)} and {_fmt(lps)}")
+    if isinstance(weights[0], int) and isinstance(lps[-1], int) and weights[0] != lps[-1]:
+        raise CatlearnTypeError(f"log_mix(weights, lps): {weights[0]} weights for "
+                                f"{lps[-1]} components (the last axis of lps)")
+    return tuple(lps[:-1])
 
 
 def _dot_rule(shapes, options):
@@ -296,6 +337,12 @@ register_primitive("sd", _real(lambda a, axis=None: jnp.std(a, axis=axis, ddof=1
                    _spread_rule("sd"), doc="the sample standard deviation (dividing by n - 1)")
 register_primitive("var", _real(lambda a, axis=None: jnp.var(a, axis=axis, ddof=1)), 1,
                    _spread_rule("var"), doc="the sample variance (dividing by n - 1)")
+register_primitive("log_sum_exp", _real(_log_sum_exp), None, _log_sum_exp_rule,
+                   doc="log_sum_exp(x): log(sum(exp(x))) stably; log_sum_exp(a, b) "
+                       "elementwise")
+register_primitive("log_mix", _real(_log_mix), None, _log_mix_rule,
+                   doc="log_mix(p, a, b) = log(p e^a + (1 - p) e^b); log_mix(w, lps) "
+                       "mixes over the last axis with weights w")
 register_primitive("dot", jnp.dot, 2, _dot_rule)
 register_primitive("matmul", jnp.matmul, 2, _matmul_rule)
 register_primitive("transpose", jnp.transpose, 1, _transpose_rule)
