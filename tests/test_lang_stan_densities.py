@@ -101,22 +101,21 @@ def test_the_forward_algorithm_written_with_log_sum_exp_is_the_sum_over_paths(K)
     u = np.linspace(-1.0, 1.2, target.dim)
     v = at(target, u)
     rho, G, mu, s = v["rho"], v["Gamma"], v["mu"], v["sigma"]
-    total = -np.inf
-    for path in itertools.product(range(K), repeat=T):
-        lp = np.log(rho[path[0]]) + normal_logpdf(y[0], mu[path[0]], s)
-        for i in range(1, T):
-            lp += np.log(G[path[i - 1], path[i]]) + normal_logpdf(y[i], mu[path[i]], s)
-        total = np.logaddexp(total, lp)
+    total = sum_over_paths(y, rho, G, mu, s)
     assert float(target.log_likelihood(jnp.asarray(u))) == pytest.approx(total, rel=1e-5)
     # negative control: a wrong transition matrix (its transpose) changes it
-    G_t = G.T
-    wrong = -np.inf
-    for path in itertools.product(range(K), repeat=T):
+    assert abs(sum_over_paths(y, rho, G.T, mu, s) - total) > 1e-3
+
+
+def sum_over_paths(y, rho, G, mu, s):
+    """log p(y) of the Gaussian HMM, summing the joint density over every path."""
+    total = -np.inf
+    for path in itertools.product(range(len(rho)), repeat=len(y)):
         lp = np.log(rho[path[0]]) + normal_logpdf(y[0], mu[path[0]], s)
-        for i in range(1, T):
-            lp += np.log(G_t[path[i - 1], path[i]]) + normal_logpdf(y[i], mu[path[i]], s)
-        wrong = np.logaddexp(wrong, lp)
-    assert abs(wrong - total) > 1e-3
+        for i in range(1, len(y)):
+            lp += np.log(G[path[i - 1], path[i]]) + normal_logpdf(y[i], mu[path[i]], s)
+        total = np.logaddexp(total, lp)
+    return total
 
 
 DENSITIES = [("normal_lpdf", "Normal", [("Real", 0.7), ("Real[2]", [0.5, -0.2]), ("Real", 1.3)]),

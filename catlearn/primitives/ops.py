@@ -136,13 +136,16 @@ def _log_sum_exp(*xs, axis=None):
     return logsumexp(xs[0], axis=axis)
 
 
-def _log_sum_exp_rule(shapes, options):
-    if len(shapes) == 2:
-        return broadcast(shapes, "log_sum_exp")
-    if len(shapes) != 1:
-        raise CatlearnTypeError(f"log_sum_exp takes 1 argument (an array) or 2 (two "
-                                f"arrays, elementwise), got {len(shapes)}")
-    return _reduce_rule(shapes, options)
+def _elementwise_or(name: str, n: int, other: int, forms: str, rule: Callable):
+    """The shape rule of a function of ``n`` arguments elementwise, or of ``other``
+    arguments by ``rule`` (``log_sum_exp(a, b)`` or ``log_sum_exp(x)``)."""
+    def shape(shapes, options):
+        if len(shapes) == n:
+            return broadcast(shapes, name)
+        if len(shapes) != other:
+            raise CatlearnTypeError(f"{name} takes {forms}, got {len(shapes)}")
+        return rule(shapes, options)
+    return shape
 
 
 def _log_mix(weights, *lps):
@@ -153,12 +156,7 @@ def _log_mix(weights, *lps):
     return logsumexp(jnp.log(weights) + lps[0], axis=-1)
 
 
-def _log_mix_rule(shapes, options):
-    if len(shapes) == 3:
-        return broadcast(shapes, "log_mix")
-    if len(shapes) != 2:
-        raise CatlearnTypeError(f"log_mix takes 3 arguments (p, a, b) or 2 (weights, "
-                                f"log densities), got {len(shapes)}")
+def _mixture_rule(shapes, options):
     weights, lps = shapes
     if len(weights) != 1 or not lps:
         raise CatlearnTypeError(f"log_mix(weights, lps): the weights must be a vector and "
@@ -337,10 +335,14 @@ register_primitive("sd", _real(lambda a, axis=None: jnp.std(a, axis=axis, ddof=1
                    _spread_rule("sd"), doc="the sample standard deviation (dividing by n - 1)")
 register_primitive("var", _real(lambda a, axis=None: jnp.var(a, axis=axis, ddof=1)), 1,
                    _spread_rule("var"), doc="the sample variance (dividing by n - 1)")
-register_primitive("log_sum_exp", _real(_log_sum_exp), None, _log_sum_exp_rule,
+register_primitive("log_sum_exp", _real(_log_sum_exp), None,
+                   _elementwise_or("log_sum_exp", 2, 1, "1 argument (an array) or 2 (two "
+                                   "arrays, elementwise)", _reduce_rule),
                    doc="log_sum_exp(x): log(sum(exp(x))) stably; log_sum_exp(a, b) "
                        "elementwise")
-register_primitive("log_mix", _real(_log_mix), None, _log_mix_rule,
+register_primitive("log_mix", _real(_log_mix), None,
+                   _elementwise_or("log_mix", 3, 2, "3 arguments (p, a, b) or 2 (weights, "
+                                   "log densities)", _mixture_rule),
                    doc="log_mix(p, a, b) = log(p e^a + (1 - p) e^b); log_mix(w, lps) "
                        "mixes over the last axis with weights w")
 register_primitive("dot", jnp.dot, 2, _dot_rule)
