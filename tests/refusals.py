@@ -2,6 +2,8 @@
 says what and where; any other exception fails the test that fed it."""
 from typing import Optional
 
+import pytest
+
 from catlearn.errors import CatlearnError
 from catlearn.lang import parse
 
@@ -32,3 +34,11 @@ def assert_refused_where_written(source: str, cls: type, line: int, column: int,
             assert word in err.message, err.message
     else:
         raise AssertionError(f"accepted: {source!r}")
+
+
+def refusal_test(cases: list):
+    """A test of ``(source, class, line, column, words)`` cases, one per case."""
+    @pytest.mark.parametrize("source, cls, line, column, words", cases)
+    def test(source, cls, line, column, words):
+        assert_refused_where_written(source, cls, line, column, words)
+    return test

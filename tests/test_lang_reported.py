@@ -10,7 +10,7 @@ import pytest
 import catlearn as cl
 from catlearn.errors import CatlearnTypeError, DataError
 from catlearn.lang import parse
-from refusals import assert_refused_where_written
+from refusals import refusal_test
 
 SCHOOLS = """
 model schools(J: Nat, sigma: Pos[J], x: Real[J]) {
@@ -147,9 +147,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("source, cls, line, column, words", BAD)
-def test_misuse_is_refused_where_it_is_written(source, cls, line, column, words):
-    assert_refused_where_written(source, cls, line, column, words)
+test_misuse_is_refused_where_it_is_written = refusal_test(BAD)
 
 
 def test_a_computed_value_cannot_be_observed():

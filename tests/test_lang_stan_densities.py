@@ -14,7 +14,7 @@ from catlearn import distributions
 from catlearn.errors import CatlearnTypeError, UnknownNameError
 from catlearn.inference.target import Target
 from catlearn.lang import parse
-from refusals import assert_refused_where_written
+from refusals import refusal_test
 
 
 def normal_logpdf(x, mu, s):
@@ -167,6 +167,4 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("source, cls, line, column, words", BAD)
-def test_misuse_is_refused_where_it_is_written(source, cls, line, column, words):
-    assert_refused_where_written(source, cls, line, column, words)
+test_misuse_is_refused_where_it_is_written = refusal_test(BAD)

@@ -14,8 +14,8 @@ the support, for gradient-based inference.
 """
 from catlearn.distributions import bijectors, constraints
 from catlearn.distributions.continuous import (Beta, Cauchy, Exponential, Gamma, HalfCauchy,
-                                               HalfNormal, InverseGamma, LogNormal, Normal,
-                                               StudentT, Uniform)
+                                               HalfNormal, HalfStudentT, InverseGamma,
+                                               LogNormal, Normal, StudentT, Uniform)
 from catlearn.distributions.discrete import Bernoulli, Binomial, Categorical, Poisson
 from catlearn.distributions.distribution import Distribution
 from catlearn.distributions.improper import Flat
@@ -24,7 +24,8 @@ from catlearn.distributions.registry import DISTRIBUTIONS, get, register
 from catlearn.distributions import sites  # noqa: F401,E402 (gives Sample its meanings)
 from catlearn.distributions import densities  # noqa: F401,E402 (normal_lpdf & co.)
 
-for _cls in (Normal, HalfNormal, LogNormal, Cauchy, HalfCauchy, StudentT, Exponential, Gamma,
+for _cls in (Normal, HalfNormal, LogNormal, Cauchy, HalfCauchy, StudentT, HalfStudentT,
+             Exponential, Gamma,
              InverseGamma, Beta, Uniform, Bernoulli, Binomial, Poisson, Categorical, Dirichlet,
              MultivariateNormal, Flat):
     register(_cls.name, _cls)
@@ -32,5 +33,5 @@ del _cls
 
 __all__ = ["DISTRIBUTIONS", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy",
            "Dirichlet", "Distribution", "Exponential", "Flat", "Gamma", "HalfCauchy",
-           "HalfNormal", "InverseGamma", "LogNormal", "MultivariateNormal", "Normal", "Poisson", "StudentT",
+           "HalfNormal", "HalfStudentT", "InverseGamma", "LogNormal", "MultivariateNormal", "Normal", "Poisson", "StudentT",
            "Uniform", "bijectors", "constraints", "get", "register"]

@@ -34,6 +34,7 @@ from typing import Any, Optional
 
 from catlearn import distributions
 from catlearn.distributions import constraints, densities
+from catlearn.distributions.truncated import TRUNCATED, can_truncate, truncated
 from catlearn.errors import (CatlearnError, CatlearnTypeError, NotSupportedError,
                              UnknownNameError)
 from catlearn.lang import ast
@@ -229,6 +230,8 @@ class _ModelElaborator:
                                "model, outside any loop", stmt.pos)
 
     def draw(self, stmt: ast.Draw, scope: _Scope) -> None:
+        if stmt.dist == TRUNCATED:
+            return self.draw_truncated(stmt, scope)
         if stmt.dist not in distributions.DISTRIBUTIONS:
             if stmt.dist in ops.PRIMITIVES:
                 raise ast.error_at(CatlearnTypeError, f"{stmt.dist} is a function, not a "
@@ -252,6 +255,45 @@ class _ModelElaborator:
         (out,) = scope.builder.add(box, wires)
         self.bind(target, out, scope, sampled=True)
 
+    def draw_truncated(self, stmt: ast.Draw, scope: _Scope) -> None:
+        """``y ~ Truncated(Normal(mu, s), lower = a, upper = b)``: Stan's
+        ``normal(mu, s) T[a, b]``, a site of the family ``Truncated(Normal)``
+        whose parameters are the base's, then the bounds (infinite if absent)."""
+        usage = f"write {stmt.target.name} ~ Truncated(Normal(...), lower = ..., upper = ...)"
+        if len(stmt.args) != 1 or not isinstance(stmt.args[0], ast.Call) \
+                or stmt.args[0].func not in distributions.DISTRIBUTIONS:
+            raise ast.error_at(CatlearnTypeError, f"Truncated takes one distribution and its "
+                               f"bounds by name: {usage}", stmt.dist_pos)
+        inner = stmt.args[0]
+        base = distributions.DISTRIBUTIONS[inner.func]
+        if not can_truncate(base):
+            why = "discrete" if base.is_discrete else "without a cumulative distribution " \
+                                                      "function in catlearn"
+            raise ast.error_at(NotSupportedError, f"not supported yet: truncating "
+                               f"{inner.func}, {why}", inner.pos)
+        bounds = {"lower": None, "upper": None}
+        for key, value, pos in stmt.kwargs:
+            _known_bound(key, bounds, "Truncated", pos)
+            bounds[key] = value
+        if bounds == {"lower": None, "upper": None}:
+            raise ast.error_at(CatlearnTypeError, f"Truncated needs a bound: {usage}",
+                               stmt.dist_pos)
+        try:
+            bound = base.bind_args(inner.args, {k: v for k, v, _ in inner.kwargs})
+        except CatlearnError as err:
+            raise ast.error_at(CatlearnTypeError, err.message, inner.pos) from None
+        b = scope.builder
+        wires = [self.expr(e, scope) for e in bound.values()]
+        for value, infinite in zip(bounds.values(), (-math.inf, math.inf)):
+            wires.append(b.add(Const(infinite), [])[0] if value is None
+                         else self.expr(value, scope))
+        cls = truncated(base)
+        value = _sample_type(cls, list(cls.arg_names), b.type_of(wires), stmt.dist_pos)
+        box = Sample(stmt.target.name, cls.name, b.type_of(wires), Ty.of([value]),
+                     index=self.target_index(stmt.target, scope))
+        (out,) = b.add(box, wires)
+        self.bind(stmt.target, out, scope, sampled=True)
+
     def declare(self, stmt: ast.Declare, scope: _Scope) -> None:
         """``x : Real[K](lower = a, upper = b)``: a site with the flat prior on the
         declared set, as a parameter declared in Stan with no statement about it."""
@@ -269,11 +311,7 @@ class _ModelElaborator:
             elaborate_type(ast.TypeExpr((atom,), atom.pos))  # an unknown type: its error
         bounds = dict(zip(("lower", "upper"), _DECLARABLE[atom.name]))
         for key, value, pos in stmt.kwargs:
-            if key not in bounds:
-                close = difflib.get_close_matches(key, bounds, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise ast.error_at(UnknownNameError, f"a declaration takes the bounds lower "
-                                   f"and upper, not '{key}'{hint}", pos)
+            _known_bound(key, bounds, "a declaration", pos)
             if atom.name != "Real":
                 raise ast.error_at(CatlearnTypeError, f"{atom.name} has its bounds already; "
                                    f"bounds go on Real, as in {name} : Real({key} = ...)", pos)
@@ -707,6 +745,15 @@ class _ModelElaborator:
             inner = owner.builder.wire(parent.builder.wires[outer_wire], random=True)
             loop.state[name] = (inner, outer_wire)
         return loop.state[name][0]
+
+
+def _known_bound(key: str, bounds: dict, what: str, pos: ast.Pos) -> None:
+    """Refuse a keyword other than the bounds ``lower`` and ``upper``, suggesting one."""
+    if key not in bounds:
+        close = difflib.get_close_matches(key, bounds, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ast.error_at(UnknownNameError, f"{what} takes the bounds lower and upper, "
+                           f"not '{key}'{hint}", pos)
 
 
 def _whole(family: _Family) -> bool:
