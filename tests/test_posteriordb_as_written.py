@@ -21,6 +21,13 @@ def stan_name(name: str) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("program, posterior", [
     ("examples/posteriordb/kidiq.cat", "kidiq-kidscore_interaction"),
+    # theta a transformed parameter, reported
+    ("examples/posteriordb/eight_schools_noncentered.cat",
+     "eight_schools-eight_schools_noncentered"),
+    # log_mix of normal_lpdf in target +=
+    ("examples/posteriordb/low_dim_gauss_mix.cat", "low_dim_gauss_mix-low_dim_gauss_mix"),
+    # the forward algorithm with log_sum_exp; theta1, theta2 reported
+    ("examples/posteriordb/hmm_example.cat", "hmm_example-hmm_example"),
 ])
 def test_the_posterior_matches_posteriordb(program, posterior, capsys):
     assert main(["run", program, "--json"]) == 0
