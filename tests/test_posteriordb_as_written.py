@@ -11,11 +11,12 @@ REFERENCE = "examples/data/posteriordb/{}.json"
 
 
 def stan_name(name: str) -> str:
-    """catlearn's zero-based ``beta[0]`` is Stan's one-based ``beta[1]``."""
+    """catlearn's zero-based ``beta[0]`` is Stan's one-based ``beta[1]``
+    (``theta[0, 1]`` is ``theta[1,2]``)."""
     if "[" not in name:
         return name
     site, index = name[:-1].split("[")
-    return f"{site}[{int(index) + 1}]"
+    return f"{site}[{','.join(str(int(i) + 1) for i in index.split(', '))}]"
 
 
 @pytest.mark.slow
