@@ -29,6 +29,9 @@ def stan_name(name: str) -> str:
     ("examples/posteriordb/low_dim_gauss_mix.cat", "low_dim_gauss_mix-low_dim_gauss_mix"),
     # the forward algorithm with log_sum_exp; theta1, theta2 reported
     ("examples/posteriordb/hmm_example.cat", "hmm_example-hmm_example"),
+    # transformed data in the model and in the query, flat priors
+    ("examples/posteriordb/logmesquite_logvas.cat", "mesquite-logmesquite_logvas"),
+    ("examples/posteriordb/log10earn_height.cat", "earnings-log10earn_height"),
 ])
 def test_the_posterior_matches_posteriordb(program, posterior, capsys):
     assert main(["run", program, "--json"]) == 0

@@ -325,7 +325,8 @@ register_primitive("where", lambda c, a, b: jnp.where(c, a, b), 3,
 for _name, _fn in {"neg": jnp.negative, "exp": jnp.exp, "log": jnp.log,
                    "log1p": jnp.log1p, "expm1": jnp.expm1, "sqrt": jnp.sqrt,
                    "abs": jnp.abs, "square": jnp.square, "sigmoid": jax.nn.sigmoid,
-                   "softplus": jax.nn.softplus, "tanh": jnp.tanh, "relu": jax.nn.relu}.items():
+                   "softplus": jax.nn.softplus, "tanh": jnp.tanh, "relu": jax.nn.relu,
+                   "log10": jnp.log10}.items():
     register_primitive(_name, _fn if _name in ("neg", "abs", "square") else _real(_fn), 1)
 register_primitive("softmax", _real(jax.nn.softmax), 1, _vector_rule("softmax"))
 register_primitive("sum", lambda a, axis=None: jnp.sum(a, axis=axis), 1, _reduce_rule)
