@@ -42,6 +42,23 @@ def test_assignments_of_random_values_are_reported_and_data_and_locals_are_not()
     # negative control: without a latent site in it, nothing is reported
     plain = parse("model m(x: Real[3]) {\n a = 2 * x\n y ~ Normal(a, 1)\n}")["m"]
     assert plain.deterministic() == []
+    # a name starting with _ is kept to the model
+    kept = parse("model m() {\n w ~ Normal(0, 1)\n _a = 2 * w\n b = _a + 1\n}")["m"]
+    assert [box.site for box in kept.deterministic()] == ["b"]
+
+
+def test_a_python_model_reports_what_it_names_deterministic():
+    from catlearn.lang.python import Normal, deterministic, model, sample
+
+    @model
+    def python(x: cl.Real["N"]):
+        w = sample("w", Normal(0, 1))
+        mu = deterministic("mu", w * x)
+        sample("y", Normal(mu + w * x, 1))  # w * x used twice: an unreported _k
+    assert [box.site for box in python.deterministic()] == ["mu"]
+    language = parse("model python(x: Real[N]) {\n w ~ Normal(0, 1)\n mu = w * x\n"
+                     " y ~ Normal(mu + w * x, 1)\n}")["python"]
+    assert [box.site for box in language.deterministic()] == ["mu"]
 
 
 METHODS = [cl.nuts(chains=2, warmup=100, samples=100, progress=False),

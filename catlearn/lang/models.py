@@ -342,7 +342,9 @@ class _ModelElaborator:
         """``name = expr`` as a reported value: assignments at the top level and
         ones in loops indexed by every loop variable (``theta[j] = ...``). A name
         in a loop indexed by fewer (or none) is local to one iteration of an outer
-        loop, as a Stan local variable."""
+        loop, as a Stan local variable; a name starting with ``_`` is never reported."""
+        if target.name.startswith("_"):
+            return  # a name the writer keeps to the model (and the Python tracer's _k)
         if scope.loop is not None:
             names = [i.id if isinstance(i, ast.Name) else None for i in target.indices]
             if names != scope.loop_vars():
