@@ -28,6 +28,7 @@ from catlearn.lang import (parse, load, Program, register_diagram_primitive,
 # models as Python functions, and every distribution of the language by its name
 from catlearn.lang.python import (model, sample, observe, factor, plate, scan, Real, Pos,
                                   Prob, Int, Nat, Bool, Simplex, FAMILIES)
+from catlearn.lang.python import deterministic
 globals().update(FAMILIES)
 
 # probabilistic semantics and inference

@@ -2,6 +2,8 @@
 says what and where; any other exception fails the test that fed it."""
 from typing import Optional
 
+import pytest
+
 from catlearn.errors import CatlearnError
 from catlearn.lang import parse
 
@@ -28,3 +30,11 @@ def assert_refused(source: str, cls: type, line: int, column: int, words: list[s
     assert type(err) is cls and (err.line, err.column) == (line, column), str(err)
     for word in words:
         assert word in err.message, err.message
+
+
+def refusal_test(cases: list):
+    """A test of ``(source, class, line, column, words)`` cases, one per case."""
+    @pytest.mark.parametrize("source, cls, line, column, words", cases)
+    def test(source, cls, line, column, words):
+        assert_refused(source, cls, line, column, words)
+    return test

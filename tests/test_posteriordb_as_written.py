@@ -11,16 +11,27 @@ REFERENCE = "examples/data/posteriordb/{}.json"
 
 
 def stan_name(name: str) -> str:
-    """catlearn's zero-based ``beta[0]`` is Stan's one-based ``beta[1]``."""
+    """catlearn's zero-based ``beta[0]`` is Stan's one-based ``beta[1]``
+    (``theta[0, 1]`` is ``theta[1,2]``)."""
     if "[" not in name:
         return name
     site, index = name[:-1].split("[")
-    return f"{site}[{int(index) + 1}]"
+    return f"{site}[{','.join(str(int(i) + 1) for i in index.split(', '))}]"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("program, posterior", [
     ("examples/posteriordb/kidiq.cat", "kidiq-kidscore_interaction"),
+    # theta a transformed parameter, reported
+    ("examples/posteriordb/eight_schools_noncentered.cat",
+     "eight_schools-eight_schools_noncentered"),
+    # log_mix of normal_lpdf in target +=
+    ("examples/posteriordb/low_dim_gauss_mix.cat", "low_dim_gauss_mix-low_dim_gauss_mix"),
+    # the forward algorithm with log_sum_exp; theta1, theta2 reported
+    ("examples/posteriordb/hmm_example.cat", "hmm_example-hmm_example"),
+    # transformed data in the model and in the query, flat priors
+    ("examples/posteriordb/logmesquite_logvas.cat", "mesquite-logmesquite_logvas"),
+    ("examples/posteriordb/log10earn_height.cat", "earnings-log10earn_height"),
 ])
 def test_the_posterior_matches_posteriordb(program, posterior, capsys):
     assert main(["run", program, "--json"]) == 0

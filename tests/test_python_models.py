@@ -5,7 +5,7 @@ import pytest
 import catlearn as cl
 from catlearn.lang import python as py
 from catlearn.lang.python import (Bernoulli, Beta, HalfCauchy, HalfNormal, Nat, Normal, Pos,
-                                  Real, Uniform, factor, model, plate, sample)
+                                  Real, Uniform, deterministic, factor, model, plate, sample)
 
 
 @model
@@ -20,7 +20,7 @@ def linreg(x: Real["N"]):
     w = sample("w", Normal(0, 1))
     b = sample("b", Normal(0, 1))
     sigma = sample("sigma", HalfNormal(1))
-    mu = w * x + b
+    mu = deterministic("mu", w * x + b)  # the language reports mu = w * x + b
     sample("y", Normal(mu, sigma))
     return mu
 

@@ -15,6 +15,8 @@ meaning from their owners: ``Prim``/``Const`` in :mod:`catlearn.primitives.ops`,
 structure:
 
 * ``Score``: adds ``sum(x)`` to the likelihood part;
+* ``Deterministic``: records a value the model computes (``theta = mu + tau *
+  z``), Stan's transformed parameter, among the trace's ``deterministic`` sites;
 * ``Plate``: the body's image under ``jax.vmap`` over the loop index
   (shared wires broadcast, given values sliced along their leading axis);
 * ``Scan``: the body's image under ``lax.scan``, the state as the carry.
@@ -54,7 +56,8 @@ from catlearn.categories.sampler import Noise, independent, run_boxes
 from catlearn.errors import NotSupportedError
 from catlearn.syntax.diagram import Diagram
 from catlearn.syntax.hypergraph import Hypergraph
-from catlearn.syntax.model import Model, Plate, Sample, Scan, Score, resolve_dim
+from catlearn.syntax.model import (Deterministic, Model, Plate, Sample, Scan, Score,
+                                   resolve_dim)
 
 @jax.tree_util.register_pytree_node_class
 class Piece:
@@ -93,15 +96,17 @@ class Partial:
 
 class Trace(NamedTuple):
     """Every site's value, its unconstrained value (continuous sites drawn or
-    given unconstrained), the two parts of the log-weight, and each observed
+    given unconstrained), the two parts of the log-weight, each observed
     site's log likelihood point by point (before it is summed; what
-    leave-one-out cross-validation reads)."""
+    leave-one-out cross-validation reads), and the values the model computes
+    from its sites and reports (``deterministic``)."""
 
     values: dict
     unconstrained: dict
     log_prior: jax.Array
     log_likelihood: jax.Array
-    pointwise: dict = {}   # never mutated: merge and stacked build new tables
+    pointwise: dict = {}   # never mutated: every Trace builds its own tables
+    deterministic: dict = {}
 
     @staticmethod
     def empty() -> "Trace":
@@ -110,16 +115,16 @@ class Trace(NamedTuple):
     @staticmethod
     def merge(traces: Sequence["Trace"]) -> "Trace":
         """The trace of boxes run one after another: pieces in order, weights added."""
-        values: dict = {}
-        unconstrained: dict = {}
-        pointwise: dict = {}
-        for t in traces:
-            for table, pieces_of in ((values, t.values), (unconstrained, t.unconstrained),
-                                     (pointwise, t.pointwise)):
-                for site, pieces in pieces_of.items():
-                    table[site] = table.get(site, ()) + pieces
-        return Trace(values, unconstrained, sum((t.log_prior for t in traces), jnp.zeros(())),
-                     sum((t.log_likelihood for t in traces), jnp.zeros(())), pointwise)
+        def joined(table):
+            out: dict = {}
+            for t in traces:
+                for site, pieces in getattr(t, table).items():
+                    out[site] = out.get(site, ()) + pieces
+            return out
+        return Trace(joined("values"), joined("unconstrained"),
+                     sum((t.log_prior for t in traces), jnp.zeros(())),
+                     sum((t.log_likelihood for t in traces), jnp.zeros(())),
+                     joined("pointwise"), joined("deterministic"))
 
     def stacked(self, start: int, stop: int) -> "Trace":
         """The trace of a loop over ``range(start, stop)`` from its stacked iterations."""
@@ -128,7 +133,7 @@ class Trace(NamedTuple):
                                 for p in pieces) for site, pieces in table.items()}
         return Trace(widen(self.values), widen(self.unconstrained),
                      jnp.sum(self.log_prior), jnp.sum(self.log_likelihood),
-                     widen(self.pointwise))
+                     widen(self.pointwise), widen(self.deterministic))
 
     def sites(self) -> dict:
         """Each site's whole value, assembled from its pieces."""
@@ -141,18 +146,30 @@ class Trace(NamedTuple):
         """Each observed site's log likelihood, element by element."""
         return {site: assemble(site, pieces) for site, pieces in self.pointwise.items()}
 
+    def deterministic_sites(self) -> dict:
+        """Each reported value the model computes, assembled from its pieces."""
+        return {name: assemble(name, pieces, gaps=True)
+                for name, pieces in self.deterministic.items()}
 
-def assemble(site: str, pieces: Sequence[Piece]) -> jax.Array:
-    """A site's value from pieces covering its leading axis (``x[0]`` and ``x[1:T]``)."""
+
+
+def assemble(site: str, pieces: Sequence[Piece], gaps: bool = False) -> jax.Array:
+    """A site's value from pieces covering its leading axis (``x[0]`` and ``x[1:T]``).
+    With ``gaps``, elements no piece covers are NaN (a value computed in a loop over
+    ``range(1, T)`` only, as an unassigned Stan variable); otherwise a gap is refused."""
     if len(pieces) == 1 and pieces[0].index == ():
         return pieces[0].value
     parts, end = [], 0
     for piece in sorted(pieces, key=lambda p: _span(site, p)[0]):
         start, stop = _span(site, piece)
-        if start != end:
+        value = piece.value if isinstance(piece.index[0], tuple) else piece.value[None]
+        if start != end and not gaps:
             raise NotSupportedError(f"the values of site '{site}' leave a gap: elements "
                                     f"{end} to {start - 1} are never sampled")
-        parts.append(piece.value if isinstance(piece.index[0], tuple) else piece.value[None])
+        if start != end:
+            real = jnp.promote_types(value.dtype, jnp.result_type(float))
+            parts.append(jnp.full((start - end,) + value.shape[1:], jnp.nan, real))
+        parts.append(value)
         end = stop
     return jnp.concatenate(parts)
 
@@ -256,6 +273,14 @@ def _score(box, cat, functor) -> Traced:
         weight = sum((jnp.sum(x) for x in xs), jnp.zeros(()))
         return (), Trace({}, {}, jnp.zeros(()), weight)
     return Traced(len(box.dom), 0, run)
+
+
+@box_meaning.register(Deterministic, TracedSamplers, object)
+def _deterministic(box, cat, functor) -> Traced:
+    def run(key, given, x):
+        return (), Trace({}, {}, jnp.zeros(()), jnp.zeros(()),
+                         deterministic={box.site: (Piece(x, box.index),)})
+    return Traced(1, 0, run)
 
 
 def _loop_inputs(cat: TracedSamplers, box, key, given):

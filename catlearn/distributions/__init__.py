@@ -14,8 +14,8 @@ the support, for gradient-based inference.
 """
 from catlearn.distributions import bijectors, constraints
 from catlearn.distributions.continuous import (Beta, Cauchy, Exponential, Gamma, HalfCauchy,
-                                               HalfNormal, InverseGamma, LogNormal, Normal,
-                                               StudentT, Uniform)
+                                               HalfNormal, HalfStudentT, InverseGamma,
+                                               LogNormal, Normal, StudentT, Uniform)
 from catlearn.distributions.discrete import Bernoulli, Binomial, Categorical, Poisson
 from catlearn.distributions.distribution import Distribution
 from catlearn.distributions.improper import (Flat, FlatCholeskyCorr, FlatCholeskyCov,
@@ -23,8 +23,10 @@ from catlearn.distributions.improper import (Flat, FlatCholeskyCorr, FlatCholesk
 from catlearn.distributions.multivariate import Dirichlet, MultivariateNormal
 from catlearn.distributions.registry import DISTRIBUTIONS, get, register
 from catlearn.distributions import sites  # noqa: F401,E402 (gives Sample its meanings)
+from catlearn.distributions import densities  # noqa: F401,E402 (normal_lpdf & co.)
 
-for _cls in (Normal, HalfNormal, LogNormal, Cauchy, HalfCauchy, StudentT, Exponential, Gamma,
+for _cls in (Normal, HalfNormal, LogNormal, Cauchy, HalfCauchy, StudentT, HalfStudentT,
+             Exponential, Gamma,
              InverseGamma, Beta, Uniform, Bernoulli, Binomial, Poisson, Categorical, Dirichlet,
              MultivariateNormal, Flat, FlatOrdered, FlatPositiveOrdered, FlatSimplex,
              FlatCholeskyCorr, FlatCholeskyCov):
@@ -34,5 +36,5 @@ del _cls
 __all__ = ["DISTRIBUTIONS", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy",
            "Dirichlet", "Distribution", "Exponential", "Flat", "FlatCholeskyCorr",
            "FlatCholeskyCov", "FlatOrdered", "FlatPositiveOrdered", "FlatSimplex", "Gamma", "HalfCauchy",
-           "HalfNormal", "InverseGamma", "LogNormal", "MultivariateNormal", "Normal", "Poisson", "StudentT",
+           "HalfNormal", "HalfStudentT", "InverseGamma", "LogNormal", "MultivariateNormal", "Normal", "Poisson", "StudentT",
            "Uniform", "bijectors", "constraints", "get", "register"]

@@ -14,7 +14,8 @@ import math
 
 import jax
 import jax.numpy as jnp
-from jax.scipy.special import betaln, gammaln, xlog1py, xlogy
+from jax.scipy.special import (betainc, betaln, gammainc, gammaln, ndtr, ndtri, xlog1py,
+                               xlogy)
 
 from catlearn.distributions import constraints as C
 from catlearn.distributions.distribution import Distribution
@@ -40,6 +41,12 @@ class Normal(Distribution):
         z = (x - self.loc) / self.scale
         return -0.5 * z ** 2 - jnp.log(self.scale) - _HALF_LOG_2PI
 
+    def _cdf(self, x):
+        return ndtr((x - self.loc) / self.scale)
+
+    def _icdf(self, u):
+        return self.loc + self.scale * ndtri(u)
+
     @property
     def mean(self):
         return self.loc
@@ -61,6 +68,12 @@ class HalfNormal(Distribution):
 
     def _log_prob(self, x):
         return math.log(2.0) + Normal(0.0, self.scale)._log_prob(x)
+
+    def _cdf(self, x):
+        return 2 * Normal(0.0, self.scale)._cdf(x) - 1
+
+    def _icdf(self, u):
+        return Normal(0.0, self.scale)._icdf((1 + u) / 2)
 
     @property
     def mean(self):
@@ -85,6 +98,12 @@ class LogNormal(Distribution):
         log_x = jnp.log(x)
         return Normal(self.loc, self.scale)._log_prob(log_x) - log_x
 
+    def _cdf(self, x):
+        return Normal(self.loc, self.scale)._cdf(jnp.log(x))
+
+    def _icdf(self, u):
+        return jnp.exp(Normal(self.loc, self.scale)._icdf(u))
+
     @property
     def mean(self):
         return jnp.exp(self.loc + self.scale ** 2 / 2)
@@ -108,6 +127,12 @@ class Cauchy(Distribution):
         z = (x - self.loc) / self.scale
         return -math.log(math.pi) - jnp.log(self.scale) - jnp.log1p(z ** 2)
 
+    def _cdf(self, x):
+        return 0.5 + jnp.arctan((x - self.loc) / self.scale) / math.pi
+
+    def _icdf(self, u):
+        return self.loc + self.scale * jnp.tan(math.pi * (u - 0.5))
+
 
 class HalfCauchy(Distribution):
     """``|X|`` for ``X ~ Cauchy(0, scale)``; it has no mean or variance."""
@@ -121,6 +146,12 @@ class HalfCauchy(Distribution):
 
     def _log_prob(self, x):
         return math.log(2.0) + Cauchy(0.0, self.scale)._log_prob(x)
+
+    def _cdf(self, x):
+        return 2 * jnp.arctan(x / self.scale) / math.pi
+
+    def _icdf(self, u):
+        return self.scale * jnp.tan(math.pi * u / 2)
 
 
 class StudentT(Distribution):
@@ -143,6 +174,12 @@ class StudentT(Distribution):
         return (gammaln((df + 1) / 2) - gammaln(df / 2) - 0.5 * jnp.log(df * math.pi)
                 - jnp.log(self.scale) - (df + 1) / 2 * jnp.log1p(z ** 2 / df))
 
+    def _cdf(self, x):
+        # P(T <= t) from the regularised incomplete beta function, by the sign of t
+        z = (x - self.loc) / self.scale
+        tail = 0.5 * betainc(self.df / 2, 0.5, self.df / (self.df + z ** 2))
+        return jnp.where(z > 0, 1 - tail, tail)
+
     @property
     def mean(self):
         return jnp.where(self.df > 1, self.loc, jnp.nan)
@@ -151,6 +188,31 @@ class StudentT(Distribution):
     def variance(self):
         var = jnp.where(self.df > 2, self.scale ** 2 * self.df / (self.df - 2), jnp.inf)
         return jnp.where(self.df > 1, var, jnp.nan)
+
+
+class HalfStudentT(Distribution):
+    """``|X|`` for ``X ~ StudentT(df, 0, scale)``: Stan's ``student_t(df, 0, scale)`` on a
+    parameter declared ``<lower=0>``, a weakly informative prior on scales."""
+
+    arg_names = ("df", "scale")
+    arg_constraints = {"df": C.positive, "scale": C.positive}
+    support = C.nonnegative
+
+    def _sample(self, key, shape):
+        return jnp.abs(StudentT(self.df, 0.0, self.scale)._sample(key, shape))
+
+    def _log_prob(self, x):
+        return math.log(2.0) + StudentT(self.df, 0.0, self.scale)._log_prob(x)
+
+    def _cdf(self, x):
+        return 2 * StudentT(self.df, 0.0, self.scale)._cdf(x) - 1
+
+    @property
+    def mean(self):
+        df, scale = self.df, self.scale
+        mean = 2 * scale * jnp.sqrt(df / math.pi) * jnp.exp(
+            gammaln((df + 1) / 2) - gammaln(df / 2)) / (df - 1)
+        return jnp.where(df > 1, mean, jnp.inf)
 
 
 class Exponential(Distribution):
@@ -165,6 +227,12 @@ class Exponential(Distribution):
 
     def _log_prob(self, x):
         return jnp.log(self.rate) - self.rate * x
+
+    def _cdf(self, x):
+        return -jnp.expm1(-self.rate * x)
+
+    def _icdf(self, u):
+        return -jnp.log1p(-u) / self.rate
 
     @property
     def mean(self):
@@ -188,6 +256,9 @@ class Gamma(Distribution):
     def _log_prob(self, x):
         a, b = self.concentration, self.rate
         return xlogy(a, b) - gammaln(a) + xlogy(a - 1, x) - b * x
+
+    def _cdf(self, x):
+        return gammainc(self.concentration, self.rate * x)
 
     @property
     def mean(self):
@@ -269,6 +340,12 @@ class Uniform(Distribution):
 
     def _log_prob(self, x):
         return -jnp.log(self.high - self.low)
+
+    def _cdf(self, x):
+        return (x - self.low) / (self.high - self.low)
+
+    def _icdf(self, u):
+        return self.low + (self.high - self.low) * u
 
     @property
     def mean(self):

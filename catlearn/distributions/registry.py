@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 
 from catlearn.distributions.distribution import Distribution
+from catlearn.distributions.truncated import TRUNCATED, truncated
 from catlearn.errors import DistributionError
 
 DISTRIBUTIONS: dict[str, type[Distribution]] = {}
@@ -30,7 +31,10 @@ def register(name: str, cls: type[Distribution]) -> type[Distribution]:
 
 
 def get(name: str) -> type[Distribution]:
-    """The distribution class called ``name``, or an error suggesting the closest name."""
+    """The distribution class called ``name``, or an error suggesting the closest name.
+    ``Truncated(Normal)`` is ``Normal`` truncated (:mod:`catlearn.distributions.truncated`)."""
+    if name.startswith(TRUNCATED + "(") and name.endswith(")"):
+        return truncated(get(name[len(TRUNCATED) + 1:-1]))
     if name not in DISTRIBUTIONS:
         close = difflib.get_close_matches(name, DISTRIBUTIONS, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""

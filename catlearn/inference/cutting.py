@@ -28,13 +28,14 @@ from catlearn.categories.traced import Trace, numpy_index
 from catlearn.errors import NotSupportedError
 from catlearn.functor import Functor
 from catlearn.inference.sequential import Phase, StateSpace
-from catlearn.syntax.model import Model, Sample, Scan, Score
+from catlearn.syntax.model import Deterministic, Model, Sample, Scan, Score
 
 Array = jax.Array
 
 
 class Particle(NamedTuple):
-    """The wires a later stage reads, by name, and each latent site's whole value."""
+    """The wires a later stage reads, by name, and each latent site's (and each
+    reported value's) whole value."""
 
     env: dict
     sites: dict
@@ -59,9 +60,11 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
 
     def record(recorded: dict, trace: Trace, at: tuple = ()) -> dict:
         recorded = dict(recorded)
-        for site, pieces in trace.values.items():
-            for piece in pieces if site in recorded else ():
-                recorded[site] = recorded[site].at[at + numpy_index(piece.index)].set(piece.value)
+        for table in (trace.values, trace.deterministic):
+            for site, pieces in table.items():
+                for piece in pieces if site in recorded else ():
+                    recorded[site] = recorded[site].at[at + numpy_index(piece.index)].set(
+                        piece.value)
         return recorded
 
     def leave(particle: Particle, previous: int) -> Particle:
@@ -128,12 +131,15 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
 
     phases = [loop(s, previous) for s, previous in zip(loops, [-1] + loops[:-1])]
     tail = range(loops[-1] + 1, len(graph.boxes))
-    if any(isinstance(graph.boxes[i], (Sample, Score)) or hasattr(graph.boxes[i], "body")
+    if any(isinstance(graph.boxes[i], (Sample, Score, Deterministic))
+           or hasattr(graph.boxes[i], "body")
            for i in tail):
         phases.append(Phase(lambda key, particle: run(key, leave(particle, loops[-1]),
                                                       tail.start, tail.stop),
                             lambda key, particle, k: (particle, jnp.zeros(())), 1))
-    blank = Particle({}, {site: jnp.zeros(s.shape, s.dtype) for site, s in sites.items()})
+    # NaN until a stage records it: a value computed for t >= 1 only keeps its NaN at 0
+    blank = Particle({}, {site: jnp.full(s.shape, jnp.nan if jnp.issubdtype(s.dtype, jnp.inexact)
+                                         else 0, s.dtype) for site, s in sites.items()})
     head = phases[0]
     names = stage_names(graph, loops, functor, given, len(phases) > len(loops))
     return StateSpace(lambda key: head.enter(key, blank), head.step, head.length,

@@ -191,7 +191,7 @@ def tempered_posterior(target, result: SMCResult, method: str, **stats):
     """The posterior of a tempered run: the final particles, constrained."""
     from catlearn.inference.posterior import Posterior
     pop = result.population
-    sites = _constrained(target, pop.particles)
+    sites = target.in_program_order(_constrained(target, pop.particles))
     return Posterior({site: v[None] for site, v in sites.items()},
                      log_weights=pop.log_weights[None], log_evidence=evidence(result),
                      stats={**stage_stats(result), **stats}, method=method, target=target)
@@ -251,8 +251,8 @@ class SMC:
                            self.ess_threshold, mesh)
         result = check(result, model.stage_name)
         pop = result.population
-        sites = {site: v[None] for site, v in pop.particles.sites.items()
-                 if site in target.latent_names}
+        sites = {site: v[None] for site, v in target.in_program_order(pop.particles.sites).items()
+                 if site in target.latent_names + target.deterministic_names}
         return Posterior(sites, log_weights=pop.log_weights[None],
                          log_evidence=evidence(result),
                          stats={**stage_stats(result), "particles": self.particles},

@@ -49,7 +49,7 @@ import numpy as np
 
 from catlearn.categories.sampler import Sampler
 from catlearn.categories.weighted import Weighted
-from catlearn.errors import InferenceError, NotSupportedError
+from catlearn.errors import DataError, InferenceError, NotSupportedError
 from catlearn.inference.conditioning import bind_args, bind_data
 from catlearn.categories.traced import Partial, Trace, Traced, TracedSamplers
 from catlearn.functor import Functor
@@ -81,7 +81,16 @@ class Target:
         self.inputs, self.dims = bind_args(model.args, args or {}, model.name)
         self._functor = semantics(self.dims)
         self._prior = self.meaning()
-        abstract, sites, unconstrained = _prior_shapes(_Query(model, self.dims, self.inputs))
+        abstract, sites, unconstrained, computed = _prior_shapes(
+            _Query(model, self.dims, self.inputs))
+        #: the values the model computes and reports (Stan's transformed parameters)
+        self.deterministic_names = list(dict.fromkeys(b.site for b in model.deterministic()))
+        self._computed_structs = computed
+        for name in data or {}:
+            if name in computed:
+                raise DataError(f"'{name}' is computed by {model.name} ({name} = ...), not "
+                                "sampled: it cannot be given as data; observe a sampled "
+                                "variable instead")
         self.data, self.missing = bind_data(model, data or {}, sites, abstract.values)
         self.site_shapes = {site: tuple(s.shape) for site, s in sites.items()}
         self._site_structs = sites
@@ -180,9 +189,12 @@ class Target:
 
     @jax.jit
     def constrain(self, flat: Array) -> dict[str, Array]:
-        """Each latent site's value (on its support, whole shape) at ``flat``."""
-        sites = self._trace(flat).sites()
-        return {site: sites[site] for site in self.latent_names}
+        """Each latent site's value (on its support, whole shape) at ``flat``, and
+        each value the model computes from them and reports."""
+        trace = self._trace(flat)
+        sites = trace.sites()
+        return {**{site: sites[site] for site in self.latent_names},
+                **trace.deterministic_sites()}
 
     # -- the sampler semantics -----------------------------------------------------
 
@@ -197,10 +209,12 @@ class Target:
         return self._named(*self._prior.fn(key, {}, *self.inputs))
 
     def weighted(self, key: Array) -> tuple[dict[str, Array], Array]:
-        """Likelihood weighting: latent sites from the prior, weighted by the data."""
+        """Likelihood weighting: latent sites from the prior (and the values reported
+        from them), weighted by the data."""
         outs, trace = self._weighted.fn(key, self._given(), *self.inputs)
         sites = trace.sites()
-        return {site: sites[site] for site in self.latent_names}, trace.log_likelihood
+        return ({**{site: sites[site] for site in self.latent_names},
+                 **trace.deterministic_sites()}, trace.log_likelihood)
 
     def predict(self, key: Array, latents: Mapping[str, Array]) -> dict[str, Array]:
         """Every site and returned value, the latent sites held at ``latents``."""
@@ -217,12 +231,13 @@ class Target:
 
     def _named(self, outs: Sequence[Array], trace: Trace) -> dict[str, Array]:
         returned = {name: value for name, value in zip(self.model.returns, outs)}
-        return {**trace.sites(), **returned}
+        return {**trace.sites(), **trace.deterministic_sites(), **returned}
 
     def in_program_order(self, values: Mapping[str, Array]) -> dict[str, Array]:
         """``values`` keyed as the model names them: sites in program order, then returns
         (JAX sorts the keys of dictionaries it returns)."""
-        order = [*self.latent_names, *self.observed, *self.model.returns]
+        order = [*self.latent_names, *self.deterministic_names, *self.observed,
+                 *self.model.returns]
         return {name: values[name] for name in order if name in values}
 
     # -- the model cut at its time steps ----------------------------------------------
@@ -242,8 +257,8 @@ class Target:
                 f"{self.model.name}: particle filters need every observed site observed "
                 f"whole; {', '.join(self.missing)} has missing elements (use nuts or importance)")
         conditioned = condition(self.model, self.observed, fixed=list(fixed))
-        recorded = {site: self._site_structs[site] for site in self.latent_names
-                    if site not in fixed}
+        recorded = {**{site: self._site_structs[site] for site in self.latent_names
+                       if site not in fixed}, **self._computed_structs}
         return cut(conditioned, self._functor, self.inputs, {**self.data, **fixed}, recorded)
 
 
@@ -306,7 +321,7 @@ def _prior_shapes(query: _Query) -> tuple:
 
     def shapes(key, *inputs):
         trace = run.fn(key, {}, *inputs)[1]
-        return trace, trace.sites(), trace.unconstrained_sites()
+        return trace, trace.sites(), trace.unconstrained_sites(), trace.deterministic_sites()
     return jax.eval_shape(shapes, placeholder_key(), *query.inputs)
 
 

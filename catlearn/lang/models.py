@@ -36,7 +36,8 @@ import jax
 import numpy as np
 
 from catlearn import distributions
-from catlearn.distributions import constraints
+from catlearn.distributions import constraints, densities
+from catlearn.distributions.truncated import TRUNCATED, can_truncate, truncated
 from catlearn.errors import (CatlearnError, CatlearnTypeError, DistributionError,
                              NotSupportedError, UnknownNameError)
 from catlearn.lang import ast
@@ -44,8 +45,8 @@ from catlearn.lang.types import INTEGRAL, elaborate_type
 from catlearn.primitives import ode, ops
 from catlearn.syntax.diagram import Graph
 from catlearn.syntax.hypergraph import Hypergraph
-from catlearn.syntax.model import (INT, Const, DimExpr, Model, Plate, Prim, Sample, Scan, Score,
-                                   simplify)
+from catlearn.syntax.model import (INT, Const, DimExpr, Deterministic, Model, Plate, Prim,
+                                   Sample, Scan, Score, simplify)
 from catlearn.syntax.ty import Ob, Ty, dim_str
 
 _DEFINING = (ast.Draw, ast.Declare, ast.Let)
@@ -61,6 +62,8 @@ _CONSTRAINED = {"ordered": ("FlatOrdered", "Real", False),
                 "cholesky_corr": ("FlatCholeskyCorr", "Real", True),
                 "cholesky_cov": ("FlatCholeskyCov", "Real", True)}
 _MAX_LOOP_DEPTH = 32
+#: primitives the language reaches only through their syntax (x[i], <, normal_lpdf)
+_NOT_CALLABLE = ops.NOT_BY_NAME + ("log_density",)
 
 
 # -- the hypergraph under construction ------------------------------------------
@@ -73,13 +76,19 @@ class _Builder:
     boxes: list = field(default_factory=list)
     inputs: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
+    random: set = field(default_factory=set)  # wires that depend on a sample site
 
-    def wire(self, ob: Ob) -> int:
+    def wire(self, ob: Ob, random: bool = False) -> int:
         self.wires.append(ob)
+        if random:
+            self.random.add(len(self.wires) - 1)
         return len(self.wires) - 1
 
-    def add(self, box, ins: list[int]) -> list[int]:
-        outs = [self.wire(ob) for ob in box.cod.objects]
+    def add(self, box, ins: list[int], draws: bool = False) -> list[int]:
+        """Box ``box`` on wires ``ins``; its outputs are random when it is a sample
+        site, ``draws`` (a loop whose body samples) or it reads a random wire."""
+        random = draws or isinstance(box, Sample) or any(w in self.random for w in ins)
+        outs = [self.wire(ob, random) for ob in box.cod.objects]
         self.boxes.append(box)
         self.inputs.append(tuple(ins))
         self.outputs.append(tuple(outs))
@@ -153,8 +162,8 @@ def _import(wire: int, owner: _Scope, into: _Scope) -> int:
         scope = scope.parent
     for scope in reversed(chain):
         if wire not in scope.shared:
-            ob = scope.parent.builder.wires[wire]
-            scope.shared[wire] = scope.builder.wire(ob)
+            parent = scope.parent.builder
+            scope.shared[wire] = scope.builder.wire(parent.wires[wire], wire in parent.random)
         wire = scope.shared[wire]
     return wire
 
@@ -241,14 +250,25 @@ def _fit(declared: Ob, actual: Ob, binding: dict, what: str, pos: ast.Pos) -> No
 
 def elaborate_model(node: ast.ModelDef, functions: Optional[dict] = None) -> Model:
     """The :class:`Model` of a ``model`` definition; ``functions`` are the user
-    functions it may call."""
-    return _ModelElaborator(node, functions or {}).run()
+    functions it may call.
+
+    Elaborated twice: the first pass finds the assigned names whose value
+    depends on a sample site somewhere (``theta = mu + tau * z``, Stan's
+    transformed parameters), the second reports every piece of those
+    (:class:`~catlearn.syntax.model.Deterministic`), so that ``x[0] = 0``
+    before a loop computing ``x[t]`` from a parameter is reported with it.
+    Assignments of data alone are constants, not reported."""
+    first = _ModelElaborator(node, functions or {}, reported=None)
+    first.run()
+    return _ModelElaborator(node, functions or {}, reported=first.random_lets).run()
 
 
 class _ModelElaborator:
-    def __init__(self, node: Any, functions: dict):
+    def __init__(self, node: Any, functions: dict, reported: Optional[set] = None):
         self.node = node
         self.functions = functions
+        self.reported = reported          # names to report; None: find them
+        self.random_lets: set[str] = set()
         self.definitions: dict[str, ast.Pos] = {}
         for stmt in _walk_statements(node.body):
             if isinstance(stmt, _DEFINING):
@@ -291,7 +311,9 @@ class _ModelElaborator:
         elif isinstance(stmt, ast.Declare):
             self.declare(stmt, scope)
         elif isinstance(stmt, ast.Let):
-            self.bind(stmt.target, self.expr(stmt.expr, scope), scope, sampled=False)
+            wire = self.expr(stmt.expr, scope)
+            self.report(stmt.target, wire, scope)
+            self.bind(stmt.target, wire, scope, sampled=False)
         elif isinstance(stmt, ast.Factor):
             wire = self.expr(stmt.expr, scope)
             scope.builder.add(Score(scope.builder.type_of([wire])), [wire])
@@ -302,6 +324,8 @@ class _ModelElaborator:
                                "model, outside any loop", stmt.pos)
 
     def draw(self, stmt: ast.Draw, scope: _Scope) -> None:
+        if stmt.dist == TRUNCATED:
+            return self.draw_truncated(stmt, scope)
         if stmt.dist not in distributions.DISTRIBUTIONS:
             if stmt.dist in ops.PRIMITIVES:
                 raise ast.error_at(CatlearnTypeError, f"{stmt.dist} is a function, not a "
@@ -332,6 +356,45 @@ class _ModelElaborator:
         (out,) = scope.builder.add(box, wires)
         self.bind(target, out, scope, sampled=True)
 
+    def draw_truncated(self, stmt: ast.Draw, scope: _Scope) -> None:
+        """``y ~ Truncated(Normal(mu, s), lower = a, upper = b)``: Stan's
+        ``normal(mu, s) T[a, b]``, a site of the family ``Truncated(Normal)``
+        whose parameters are the base's, then the bounds (infinite if absent)."""
+        usage = f"write {stmt.target.name} ~ Truncated(Normal(...), lower = ..., upper = ...)"
+        if len(stmt.args) != 1 or not isinstance(stmt.args[0], ast.Call) \
+                or stmt.args[0].func not in distributions.DISTRIBUTIONS:
+            raise ast.error_at(CatlearnTypeError, f"Truncated takes one distribution and its "
+                               f"bounds by name: {usage}", stmt.dist_pos)
+        inner = stmt.args[0]
+        base = distributions.DISTRIBUTIONS[inner.func]
+        if not can_truncate(base):
+            why = "discrete" if base.is_discrete else "without a cumulative distribution " \
+                                                      "function in catlearn"
+            raise ast.error_at(NotSupportedError, f"not supported yet: truncating "
+                               f"{inner.func}, {why}", inner.pos)
+        bounds = {"lower": None, "upper": None}
+        for key, value, pos in stmt.kwargs:
+            _known_bound(key, bounds, "Truncated", pos)
+            bounds[key] = value
+        if bounds == {"lower": None, "upper": None}:
+            raise ast.error_at(CatlearnTypeError, f"Truncated needs a bound: {usage}",
+                               stmt.dist_pos)
+        try:
+            bound = base.bind_args(inner.args, {k: v for k, v, _ in inner.kwargs})
+        except CatlearnError as err:
+            raise ast.error_at(CatlearnTypeError, err.message, inner.pos) from None
+        b = scope.builder
+        wires = [self.expr(e, scope) for e in bound.values()]
+        for value, infinite in zip(bounds.values(), (-math.inf, math.inf)):
+            wires.append(b.add(Const(infinite), [])[0] if value is None
+                         else self.expr(value, scope))
+        cls = truncated(base)
+        value = _sample_type(cls, list(cls.arg_names), b.type_of(wires), stmt.dist_pos)
+        box = Sample(stmt.target.name, cls.name, b.type_of(wires), Ty.of([value]),
+                     index=self.target_index(stmt.target, scope))
+        (out,) = b.add(box, wires)
+        self.bind(stmt.target, out, scope, sampled=True)
+
     def declare(self, stmt: ast.Declare, scope: _Scope) -> None:
         """``x : Real[K](lower = a, upper = b)``: a site with the flat prior on the
         declared set, as a parameter declared in Stan with no statement about it."""
@@ -358,11 +421,7 @@ class _ModelElaborator:
                                atom.pos)
         bounds = dict(zip(("lower", "upper"), _DECLARABLE[atom.name]))
         for key, value, pos in stmt.kwargs:
-            if key not in bounds:
-                close = difflib.get_close_matches(key, bounds, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise ast.error_at(UnknownNameError, f"a declaration takes the bounds lower "
-                                   f"and upper, not '{key}'{hint}", pos)
+            _known_bound(key, bounds, "a declaration", pos)
             if atom.name != "Real":
                 raise ast.error_at(CatlearnTypeError, f"{atom.name} has its bounds already; "
                                    f"bounds go on Real, as in {name} : Real({key} = ...)", pos)
@@ -405,6 +464,25 @@ class _ModelElaborator:
                      index=self.target_index(stmt.target, scope))
         (out,) = b.add(box, [template])
         self.bind(stmt.target, out, scope, sampled=True)
+
+    def report(self, target: ast.Target, wire: int, scope: _Scope) -> None:
+        """``name = expr`` as a reported value: assignments at the top level and
+        ones in loops indexed by every loop variable (``theta[j] = ...``). A name
+        in a loop indexed by fewer (or none) is local to one iteration of an outer
+        loop, as a Stan local variable; a name starting with ``_`` is never reported."""
+        if target.name.startswith("_"):
+            return  # a name the writer keeps to the model (and the Python tracer's _k)
+        if scope.loop is not None:
+            names = [i.id if isinstance(i, ast.Name) else None for i in target.indices]
+            if names != scope.loop_vars():
+                return
+        index = self.target_index(target, scope)
+        if self.reported is None:
+            if wire in scope.builder.random:
+                self.random_lets.add(target.name)
+        elif target.name in self.reported:
+            scope.builder.add(Deterministic(target.name, scope.builder.type_of([wire]), index),
+                              [wire])
 
     def target_index(self, target: ast.Target, scope: _Scope) -> tuple:
         """The static index of a top-level ``x[0]``; ``()`` otherwise (checked)."""
@@ -477,7 +555,7 @@ class _ModelElaborator:
         for name in families:
             scope.names[name] = _Family()
         for name, outer_wire in carried.items():  # enters as its value before the loop
-            inner = body.wire(outer.builder.wires[outer_wire])
+            inner = body.wire(outer.builder.wires[outer_wire], random=True)
             scope.loop.state[name] = (inner, outer_wire)
             scope.names[name] = _Value(inner)
         for inner in stmt.body:
@@ -505,8 +583,10 @@ class _ModelElaborator:
             box = Scan(diagram, stmt.var, start, stop, len(state))
         else:
             box = Plate(diagram, stmt.var, start, stop)
+        draws = any(isinstance(inner, (ast.Draw, ast.Declare))
+                    for inner in _walk_statements(stmt.body))
         outs = outer.builder.add(box, [outer_wire for _, outer_wire in state.values()]
-                                 + shared_outer)
+                                 + shared_outer, draws=draws)
         for key, final in zip(state, outs):
             if isinstance(key, str):  # a carried name: its value after the last iteration
                 outer.names[key] = _Value(final)
@@ -640,11 +720,17 @@ class _ModelElaborator:
             raise ast.error_at(NotSupportedError, f"not supported: {node.func} calls itself; "
                                "a function cannot be recursive (functions are inlined where "
                                "they are called)", node.pos)
-        if node.func not in ops.PRIMITIVES or node.func in ops.NOT_BY_NAME:
+        try:
+            dist = densities.density_of(node.func)
+        except CatlearnError as err:
+            raise ast.error_at(type(err), err.message, node.pos) from None
+        if dist is not None:
+            return self.log_density(node, dist, wires, scope)
+        if node.func not in ops.PRIMITIVES or node.func in _NOT_CALLABLE:
             if node.func in distributions.DISTRIBUTIONS:
                 raise ast.error_at(CatlearnTypeError, f"{node.func} is a distribution: draw "
                                    f"from it with ~, as in x ~ {node.func}(...)", node.pos)
-            callable_ = [k for k in ops.PRIMITIVES if k not in ops.NOT_BY_NAME] + list(
+            callable_ = [k for k in ops.PRIMITIVES if k not in _NOT_CALLABLE] + list(
                 self.functions)
             close = difflib.get_close_matches(node.func, callable_, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -732,6 +818,27 @@ class _ModelElaborator:
         _fit(fn.result, scope.builder.wires[out], binding, f"{fn.name}: the result",
              ret.pos)
         return out
+
+    def log_density(self, node: ast.Call, dist: str, wires: list[int], scope: _Scope) -> int:
+        """``normal_lpdf(y, mu, sigma)``: the parameters must broadcast as in a
+        draw from the distribution, and ``y`` with the value such a draw has."""
+        cls = distributions.DISTRIBUTIONS[dist]
+        if len(wires) != 1 + len(cls.arg_names) or node.kwargs:
+            raise ast.error_at(CatlearnTypeError, f"{node.func} takes {1 + len(cls.arg_names)} "
+                               f"arguments ({', '.join(('y',) + cls.arg_names)}), got "
+                               f"{len(wires)}{' and keywords' if node.kwargs else ''}",
+                               node.pos)
+        b = scope.builder
+        params = b.type_of(wires[1:])
+        value = _sample_type(cls, list(cls.arg_names), params, node.pos)
+        y = b.wires[wires[0]]
+        try:
+            ops.broadcast([tuple(y.shape), tuple(value.shape)], node.func)
+        except CatlearnError:
+            raise ast.error_at(CatlearnTypeError, f"{node.func}: y of type {y} does not "
+                               f"match the values of {dist} with these parameters ({value})",
+                               node.args[0].pos) from None
+        return b.add(Prim("log_density", b.type_of(wires), Ty("Real"), dist=dist), wires)[0]
 
     def subscript(self, node: ast.Subscript, kids: list, scope: _Scope) -> int:
         if id(node) in self.family_reads:
@@ -926,7 +1033,9 @@ class _ModelElaborator:
                 raise ast.error_at(UnknownNameError, f"{name}[{loop.var}-{k}] at the first "
                                    f"iteration reads {name}[{first}], which is not defined "
                                    "before the loop", node.pos)
-            inner = owner.builder.wire(parent.builder.wires[outer_wire])
+            # random, to be safe: the state may come to depend on a sample in a later
+            # iteration even when it enters as a constant
+            inner = owner.builder.wire(parent.builder.wires[outer_wire], random=True)
             loop.state[(name, k)] = (inner, outer_wire)
         return loop.state[(name, k)][0]
 
@@ -974,6 +1083,15 @@ def _next_state(key: Any, scope: _Scope) -> int:
 
 def _show_key(key: Any, var: str) -> str:
     return key if isinstance(key, str) else f"{key[0]}[{var}-{key[1]}]"
+
+
+def _known_bound(key: str, bounds: dict, what: str, pos: ast.Pos) -> None:
+    """Refuse a keyword other than the bounds ``lower`` and ``upper``, suggesting one."""
+    if key not in bounds:
+        close = difflib.get_close_matches(key, bounds, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ast.error_at(UnknownNameError, f"{what} takes the bounds lower and upper, "
+                           f"not '{key}'{hint}", pos)
 
 
 def _whole(family: _Family) -> bool:

@@ -1,7 +1,7 @@
 """Models written as Python functions, traced to the language's own syntax.
 
 ``@model`` runs the function once on stand-ins for its arguments. Each
-``sample``, ``observe`` and ``factor`` call, each arithmetic operation and
+``sample``, ``observe``, ``deterministic`` and ``factor`` call, each arithmetic operation and
 each ``with plate(...)`` block records the statement the language would
 have parsed (``w ~ Normal(0, 1)``, ``mu = w * x``, ``for j in range(J) {…}``),
 positioned at the user's Python line; the recorded model is then elaborated
@@ -222,6 +222,20 @@ def sample(site: str, dist: DistributionCall, at: Union[int, tuple, None] = None
 
 observe = sample
 """``observe("y", dist)``: a site the queries give data for (``given``), the same box."""
+
+
+def deterministic(name: str, value: Any) -> Expr:
+    """``name = value``, reported with the posterior as the language reports an
+    assignment (NumPyro's ``deterministic``); other arithmetic stays unnamed."""
+    pos = _where()
+    rec = _recording("deterministic")
+    if not isinstance(name, str) or name.startswith("_"):
+        raise CatlearnTypeError(f"deterministic: the value is named by a str not starting "
+                                f"with _, as in deterministic(\"mu\", w * x), not {name!r}")
+    indices = tuple(ast.Name(v, pos) for v in rec.loop_vars)
+    rec.emit(ast.Let(ast.Target(name, indices, pos), rec.operand(value), pos))
+    return Expr(ast.Subscript(ast.Name(name, pos), indices, pos) if indices
+                else ast.Name(name, pos))
 
 
 def factor(value: Any) -> None:

@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.scipy.special import logsumexp
 
 from catlearn.categories import sampler, traced
 from catlearn.categories.category import box_meaning
@@ -118,6 +119,53 @@ def _reduce_rule(shapes, options):
                                 f"{_fmt(shapes[0])} ({len(shapes[0])} axes)")
     axis = axis % len(shapes[0]) if axis is not None else None
     return () if axis is None else tuple(d for i, d in enumerate(shapes[0]) if i != axis)
+
+
+def _spread_rule(name):
+    def rule(shapes, options):
+        if not shapes[0]:
+            raise CatlearnTypeError(f"{name} of a single number is not defined: {name} "
+                                    "takes an array of values")
+        return _reduce_rule(shapes, options)
+    return rule
+
+
+def _log_sum_exp(*xs, axis=None):
+    if len(xs) == 2:
+        return jnp.logaddexp(*xs)
+    return logsumexp(xs[0], axis=axis)
+
+
+def _elementwise_or(name: str, n: int, other: int, forms: str, rule: Callable):
+    """The shape rule of a function of ``n`` arguments elementwise, or of ``other``
+    arguments by ``rule`` (``log_sum_exp(a, b)`` or ``log_sum_exp(x)``)."""
+    def shape(shapes, options):
+        if len(shapes) == n:
+            return broadcast(shapes, name)
+        if len(shapes) != other:
+            raise CatlearnTypeError(f"{name} takes {forms}, got {len(shapes)}")
+        return rule(shapes, options)
+    return shape
+
+
+def _log_mix(weights, *lps):
+    """Stan's log_mix: ``log(p e^a + (1 - p) e^b)``, or ``log Σ_k w_k e^{lp_k}``."""
+    if len(lps) == 2:
+        a, b = lps
+        return jnp.logaddexp(jnp.log(weights) + a, jnp.log1p(-weights) + b)
+    return logsumexp(jnp.log(weights) + lps[0], axis=-1)
+
+
+def _mixture_rule(shapes, options):
+    weights, lps = shapes
+    if len(weights) != 1 or not lps:
+        raise CatlearnTypeError(f"log_mix(weights, lps): the weights must be a vector and "
+                                f"lps end in an axis of the same length, got shapes "
+                                f"{_fmt(weights)} and {_fmt(lps)}")
+    if isinstance(weights[0], int) and isinstance(lps[-1], int) and weights[0] != lps[-1]:
+        raise CatlearnTypeError(f"log_mix(weights, lps): {weights[0]} weights for "
+                                f"{lps[-1]} components (the last axis of lps)")
+    return tuple(lps[:-1])
 
 
 def _dot_rule(shapes, options):
@@ -314,11 +362,27 @@ register_primitive("where", lambda c, a, b: jnp.where(c, a, b), 3,
 for _name, _fn in {"neg": jnp.negative, "exp": jnp.exp, "log": jnp.log,
                    "log1p": jnp.log1p, "expm1": jnp.expm1, "sqrt": jnp.sqrt,
                    "abs": jnp.abs, "square": jnp.square, "sigmoid": jax.nn.sigmoid,
-                   "softplus": jax.nn.softplus, "tanh": jnp.tanh, "relu": jax.nn.relu}.items():
+                   "softplus": jax.nn.softplus, "tanh": jnp.tanh, "relu": jax.nn.relu,
+                   "log10": jnp.log10}.items():
     register_primitive(_name, _fn if _name in ("neg", "abs", "square") else _real(_fn), 1)
 register_primitive("softmax", _real(jax.nn.softmax), 1, _vector_rule("softmax"))
 register_primitive("sum", lambda a, axis=None: jnp.sum(a, axis=axis), 1, _reduce_rule)
 register_primitive("mean", lambda a, axis=None: jnp.mean(a, axis=axis), 1, _reduce_rule)
+# Stan's sd and variance: the sample statistics, dividing by n - 1
+register_primitive("sd", _real(lambda a, axis=None: jnp.std(a, axis=axis, ddof=1)), 1,
+                   _spread_rule("sd"), doc="the sample standard deviation (dividing by n - 1)")
+register_primitive("var", _real(lambda a, axis=None: jnp.var(a, axis=axis, ddof=1)), 1,
+                   _spread_rule("var"), doc="the sample variance (dividing by n - 1)")
+register_primitive("log_sum_exp", _real(_log_sum_exp), None,
+                   _elementwise_or("log_sum_exp", 2, 1, "1 argument (an array) or 2 (two "
+                                   "arrays, elementwise)", _reduce_rule),
+                   doc="log_sum_exp(x): log(sum(exp(x))) stably; log_sum_exp(a, b) "
+                       "elementwise")
+register_primitive("log_mix", _real(_log_mix), None,
+                   _elementwise_or("log_mix", 3, 2, "3 arguments (p, a, b) or 2 (weights, "
+                                   "log densities)", _mixture_rule),
+                   doc="log_mix(p, a, b) = log(p e^a + (1 - p) e^b); log_mix(w, lps) "
+                       "mixes over the last axis with weights w")
 register_primitive("dot", jnp.dot, 2, _dot_rule)
 register_primitive("matmul", jnp.matmul, 2, _matmul_rule)
 register_primitive("transpose", jnp.transpose, 1, _transpose_rule)

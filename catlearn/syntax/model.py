@@ -13,6 +13,9 @@ A model is a diagram of a Markov category whose boxes are of five kinds:
   make different models even where ``p`` is never read;
 * :class:`Score` — ``factor(expr)``: adds ``sum(expr)`` to the log weight.
   Not discardable, so equality never prunes it;
+* :class:`Deterministic` — ``theta = expr`` of a random ``expr``: reports the
+  value under the name ``theta`` (Stan's transformed parameters, NumPyro's
+  ``deterministic``). A sink, not discardable, so nothing prunes it;
 * :class:`Plate` — ``for i in range(start, stop)`` with independent
   iterations: a tensor power of its body, run under ``vmap``;
 * :class:`Scan` — a loop whose iteration reads the previous one
@@ -89,6 +92,16 @@ class Score(Box):
 
     def __init__(self, dom: Ty = Ty("Real")):
         super().__init__("factor", dom, Ty(), discardable=False)
+
+
+class Deterministic(Box):
+    """``name = expr``, reported: a box ``ty -> I`` recording its input as the
+    value (or, with ``index``, the element) ``name`` the model computes."""
+
+    def __init__(self, site: str, dom: Ty, index: tuple = ()):
+        address = site + ("[" + ", ".join(map(str, index)) + "]" if index else "")
+        super().__init__(f"{address} =", dom, Ty(), discardable=False, site=site,
+                         index=tuple(index))
 
 
 class _Loop(Box):
@@ -227,14 +240,19 @@ class Model:
                              [display.table(("site", "distribution", "type"), rows)],
                              picture=self._repr_svg_())
 
+    def deterministic(self) -> list[Deterministic]:
+        """Every reported value the model computes, loop bodies included, in program order."""
+        return [box for box in self._boxes() if isinstance(box, Deterministic)]
+
     def sites(self) -> list[Sample]:
         """Every sample box, loop bodies included, in program order."""
-        out: list[Sample] = []
+        return [box for box in self._boxes() if isinstance(box, Sample)]
+
+    def _boxes(self):
+        """Every box, loop bodies entered where the loop stands."""
         todo = list(reversed(self.diagram.boxes))
         while todo:
             box = todo.pop()
-            if isinstance(box, Sample):
-                out.append(box)
-            elif isinstance(box, _Loop):
+            yield box
+            if isinstance(box, _Loop):
                 todo.extend(reversed(box.body.boxes))
-        return out
