@@ -127,7 +127,7 @@ def _kind(box: Diagram) -> str:
         return "copy" if isinstance(box, Copy) else "discard" if isinstance(box, Discard) \
             else "swap"
     data = box.data
-    for kind, key in (("sample", "site"), ("loop", "body"), ("prim", "op"), ("const", "value")):
+    for kind, key in (("sample", "dist"), ("loop", "body"), ("prim", "op"), ("const", "value")):
         if key in data:
             return kind
     return "score" if box.name == "factor" and not box.discardable else "box"
