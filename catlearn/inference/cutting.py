@@ -57,11 +57,13 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
         made = list(graph.dom) + [w for outs in graph.outputs[:after + 1] for w in outs]
         return [w for w in dict.fromkeys(made) if reads[w] > after]
 
-    def record(recorded: dict, trace: Trace, at: tuple = ()) -> dict:
+    def record(recorded: dict, trace: Trace, at=lambda site: ()) -> dict:
+        """``recorded`` with the trace's pieces written in, at ``at(site)`` + their index."""
         recorded = dict(recorded)
         for site, pieces in trace.values.items():
             for piece in pieces if site in recorded else ():
-                recorded[site] = recorded[site].at[at + numpy_index(piece.index)].set(piece.value)
+                where = at(site) + numpy_index(piece.index)
+                recorded[site] = recorded[site].at[where].set(piece.value)
         return recorded
 
     def leave(particle: Particle, previous: int) -> Particle:
@@ -101,11 +103,12 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
 
         def iteration(key, particle: Particle, t) -> tuple[tuple, Particle, Array]:
             env = dict(particle.env)
-            ys, trace = body.fn(key, {site: given[site][t] for site in inner}, t,
+            ys, trace = body.fn(key, {site: given[site][box.at_of(site)][t] for site in inner}, t,
                                 *[env[f"carry{j}"] for j in range(n)],
                                 *[env[f"w{w}"] for w in ins[n:]])
             env.update({f"carry{j}": ys[j] for j in range(n)})
-            return ys[n:], Particle(env, record(particle.sites, trace, (t,))), \
+            return ys[n:], Particle(env, record(particle.sites, trace,
+                                                lambda site: box.at_of(site) + (t,))), \
                 trace.log_likelihood
 
         def step(key, particle: Particle, k) -> tuple[Particle, Array]:
