@@ -1,0 +1,152 @@
+"""The particle filter from ``catlearn run``: evidence and smoothed states against Kalman.
+
+Three models (Done-when of issue 15): the lgss example, a model with two
+scans in sequence (a latent between them, an observation after them), and
+one with K observations per step (``y[0, k]`` before the scan, ``y[t, k]``
+inside it). Each runs ``smc`` from the command line (``--json``) with
+several seeds; the log evidence lies within 3 Monte Carlo sds (the seeds'
+spread) of the exact one, and the smoothed means of every ``x[t]`` lie on
+average within 0.3 smoothed sds of the Rauch-Tung-Striebel ones.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from kalman_reference import kalman
+
+SEEDS = tuple(range(6))
+LGSS = json.load(open("examples/lgss.json"))
+
+MULTI = """
+model multi(T: Nat, K: Nat) {
+    x[0] ~ Normal(0, 1)
+    for k in range(K) {
+        y[0, k] ~ Normal(x[0], 0.5)
+    }
+    for t in range(1, T) {
+        x[t] ~ Normal(0.9 * x[t-1], 1)
+        for k in range(K) {
+            y[t, k] ~ Normal(x[t], 0.5)
+        }
+    }
+}
+"""
+
+TWO = """
+model two(T: Nat) {
+    x[0] ~ Normal(0, 1)
+    y[0] ~ Normal(x[0], 0.5)
+    for t in range(1, T) {
+        x[t] ~ Normal(0.9 * x[t-1], 1)
+        y[t] ~ Normal(x[t], 0.5)
+    }
+    s ~ Normal(0, 1)
+    z[0] ~ Normal(0, 1)
+    w[0] ~ Normal(z[0], 0.5)
+    for t in range(1, T) {
+        z[t] ~ Normal(0.5 * z[t-1], 1)
+        w[t] ~ Normal(z[t], 0.5)
+    }
+    v ~ Normal(s, 1)
+}
+"""
+
+
+def simulate(T: int, K: int, rho: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = [rng.normal()]
+    for _ in range(1, T):
+        x.append(rho * x[-1] + rng.normal())
+    return np.asarray(x)[:, None] + 0.5 * rng.normal(size=(T, K))
+
+
+def run_smc(tmp_path, model: str, call: str, data: dict, particles: int,
+            smoothed: int = 100) -> list[dict]:
+    """``catlearn run --json`` on ``model`` and one ``infer`` per seed, in a process of
+    its own with its own compilation cache (the seeds share one compiled program)."""
+    (tmp_path / "data.json").write_text(json.dumps(data))
+    queries = "".join(f"infer {call} with smc(particles = {particles}, seed = {seed}, "
+                      f"smoothed = {smoothed})\n" for seed in SEEDS)
+    path = tmp_path / "p.cat"
+    path.write_text(f'data a = json("data.json")\n{model}\n{queries}')
+    env = {**os.environ, "CATLEARN_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "catlearn.cli", "run", str(path), "--json"],
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(done.stdout)
+    assert [r["kind"] for r in results] == ["infer"] * len(SEEDS)
+    return results
+
+
+def check_evidence(results: list[dict], exact: float, wrong: float) -> None:
+    """Every seed's log evidence within 3 sds of the exact one; ``wrong`` (the evidence
+    of another model) is not, so the check can tell them apart."""
+    estimates = np.array([r["log_evidence"] for r in results])
+    sd = estimates.std(ddof=1)
+    assert np.all(np.abs(estimates - exact) < 3 * sd + 1e-9), (estimates, exact, sd)
+    assert np.all(np.abs(estimates - wrong) > 3 * sd), (estimates, wrong, sd)
+
+
+def smoothed_error(result: dict, site: str, means: np.ndarray, sds: np.ndarray) -> float:
+    """The average over t of |mean of site[t] - exact| / exact sd, every t reported."""
+    params = result["params"]
+    got = np.array([params[f"{site}[{t}]"]["mean"] for t in range(len(means))])
+    assert f"{site}[{len(means)}]" not in params
+    return float(np.mean(np.abs(got - means) / sds))
+
+
+def test_k_observations_per_step_are_filtered_and_smoothed_exactly(tmp_path):
+    T, K = 25, 3
+    y = simulate(T, K, 0.9, seed=5)
+    results = run_smc(tmp_path, MULTI, "multi(T = a.T, K = a.K) given (y = a.y)",
+                      {"T": T, "K": K, "y": y.tolist()}, particles=2000)
+    exact, means, sds = kalman(y, 0.9)
+    check_evidence(results, exact, kalman(y[:, :1], 0.9)[0])   # one observation a step
+    errors = [smoothed_error(r, "x", means, sds) for r in results]
+    assert np.mean(errors) < 0.3, errors
+
+
+@pytest.mark.slow
+def test_the_lgss_example_is_filtered_and_smoothed_exactly(tmp_path):
+    source = open("examples/lgss.cat").read()
+    model = source[source.index("model lgss"):source.index("infer lgss")]
+    y = np.asarray(LGSS["y"])
+    results = run_smc(tmp_path, model, "lgss(T = a.T, rho = 0.9) given (y = a.y)", LGSS,
+                      particles=1000)
+    exact, means, sds = kalman(y, 0.9)
+    check_evidence(results, exact, kalman(y, 0.8)[0])
+    errors = [smoothed_error(r, "x", means, sds) for r in results]
+    assert np.mean(errors) < 0.3, errors
+    genealogy = run_smc(tmp_path, model, "lgss(T = a.T, rho = 0.9) given (y = a.y)", LGSS,
+                        particles=1000, smoothed=0)
+    lineage = [smoothed_error(r, "x", means, sds) for r in genealogy]
+    assert np.mean(lineage) > 2 * np.mean(errors), (lineage, errors)  # what smoothing buys
+
+
+@pytest.mark.slow
+def test_two_scans_in_sequence_are_filtered_and_smoothed_exactly(tmp_path):
+    T = 30
+    y, w = simulate(T, 1, 0.9, seed=1)[:, 0], simulate(T, 1, 0.5, seed=2)[:, 0]
+    results = run_smc(tmp_path, TWO, "two(T = a.T) given (y = a.y, w = a.w, v = a.v)",
+                      {"T": T, "y": y.tolist(), "w": w.tolist(), "v": 0.3}, particles=1000)
+    (lx, mx, sx), (lz, mz, sz) = kalman(y, 0.9), kalman(w, 0.5)
+    exact = lx + lz + float(norm.logpdf(0.3, 0.0, 2 ** 0.5))
+    check_evidence(results, exact, lx + kalman(w, 0.9)[0] + float(norm.logpdf(0.3, 0, 2 ** 0.5)))
+    assert np.mean([smoothed_error(r, "x", mx, sx) for r in results]) < 0.3
+    assert np.mean([smoothed_error(r, "z", mz, sz) for r in results]) < 0.3
+
+
+@pytest.mark.slow
+def test_k_observations_per_step_over_a_long_series(tmp_path):
+    T, K = 100, 4
+    y = simulate(T, K, 0.9, seed=7)
+    results = run_smc(tmp_path, MULTI, "multi(T = a.T, K = a.K) given (y = a.y)",
+                      {"T": T, "K": K, "y": y.tolist()}, particles=1000)
+    exact, means, sds = kalman(y, 0.9)
+    check_evidence(results, exact, kalman(y[:, :2], 0.9)[0])
+    assert np.mean([smoothed_error(r, "x", means, sds) for r in results]) < 0.3
