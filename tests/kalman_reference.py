@@ -6,6 +6,43 @@ evidence, the Rauch-Tung-Striebel smoother the smoothed means and sds.
 """
 import numpy as np
 
+#: K observations a step: the row y[0] before the scan, the rows y[t] inside it
+MULTI = """
+model multi(T: Nat, K: Nat) {
+    x[0] ~ Normal(0, 1)
+    for k in range(K) {
+        y[0, k] ~ Normal(x[0], 0.5)
+    }
+    for t in range(1, T) {
+        x[t] ~ Normal(0.9 * x[t-1], 1)
+        for k in range(K) {
+            y[t, k] ~ Normal(x[t], 0.5)
+        }
+    }
+}
+"""
+
+#: two scans in sequence, a latent between them and an observation after them
+TWO = """
+model two(T: Nat) {
+    x[0] ~ Normal(0, 1)
+    y[0] ~ Normal(x[0], 0.5)
+    for t in range(1, T) {
+        x[t] ~ Normal(0.9 * x[t-1], 1)
+        y[t] ~ Normal(x[t], 0.5)
+    }
+    s ~ Normal(0, 1)
+    z[0] ~ Normal(0, 1)
+    w[0] ~ Normal(z[0], 0.5)
+    for t in range(1, T) {
+        z[t] ~ Normal(0.5 * z[t-1], 1)
+        w[t] ~ Normal(z[t], 0.5)
+    }
+    v ~ Normal(s, 1)
+}
+"""
+
+
 
 def kalman(ys, rho: float, r: float = 0.25):
     """``(log p(y), smoothed means, smoothed sds)``; ``ys`` of shape (T,) or (T, K).

@@ -8,7 +8,7 @@ from jax.scipy.stats import norm
 
 from catlearn.errors import InferenceError, NotSupportedError
 from catlearn.inference.target import Target
-from kalman_reference import kalman
+from kalman_reference import TWO, kalman
 from model_builders import ar1, coin, lgss
 
 A = json.load(open("examples/lgss.json"))
@@ -58,26 +58,6 @@ def test_fixed_parameters_and_refusals():
         target.sequential({"sigma": 1.0})
     with pytest.raises(NotSupportedError, match="no loop to filter over"):
         Target(coin(), {"n": 3}).sequential()
-
-
-TWO = """
-model two(T: Nat) {
-    x[0] ~ Normal(0, 1)
-    y[0] ~ Normal(x[0], 0.5)
-    for t in range(1, T) {
-        x[t] ~ Normal(0.9 * x[t-1], 1)
-        y[t] ~ Normal(x[t], 0.5)
-    }
-    s ~ Normal(0, 1)
-    z[0] ~ Normal(0, 1)
-    w[0] ~ Normal(z[0], 0.5)
-    for t in range(1, T) {
-        z[t] ~ Normal(0.5 * z[t-1], 1)
-        w[t] ~ Normal(z[t], 0.5)
-    }
-    v ~ Normal(s, 1)
-}
-"""
 
 
 def test_a_model_with_two_loops_and_sites_between_and_after_is_filtered_exactly():

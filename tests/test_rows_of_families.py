@@ -13,21 +13,8 @@ from catlearn.errors import CatlearnError, CatlearnTypeError, DataError, Unknown
 from catlearn.inference.target import Target
 from catlearn.lang import parse
 from catlearn.syntax.model import Plate, Scan
+from kalman_reference import MULTI
 
-MULTI = """
-model multi(T: Nat, K: Nat) {
-    x[0] ~ Normal(0, 1)
-    for k in range(K) {
-        y[0, k] ~ Normal(x[0], 0.5)
-    }
-    for t in range(1, T) {
-        x[t] ~ Normal(0.9 * x[t-1], 1)
-        for k in range(K) {
-            y[t, k] ~ Normal(x[t], 0.5)
-        }
-    }
-}
-"""
 T, K = 6, 3
 Y = jax.random.normal(jax.random.key(3), (T, K)) + jnp.arange(T)[:, None] * 0.3
 

@@ -17,45 +17,10 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from kalman_reference import kalman
+from kalman_reference import MULTI, TWO, kalman
 
 SEEDS = tuple(range(6))
 LGSS = json.load(open("examples/lgss.json"))
-
-MULTI = """
-model multi(T: Nat, K: Nat) {
-    x[0] ~ Normal(0, 1)
-    for k in range(K) {
-        y[0, k] ~ Normal(x[0], 0.5)
-    }
-    for t in range(1, T) {
-        x[t] ~ Normal(0.9 * x[t-1], 1)
-        for k in range(K) {
-            y[t, k] ~ Normal(x[t], 0.5)
-        }
-    }
-}
-"""
-
-TWO = """
-model two(T: Nat) {
-    x[0] ~ Normal(0, 1)
-    y[0] ~ Normal(x[0], 0.5)
-    for t in range(1, T) {
-        x[t] ~ Normal(0.9 * x[t-1], 1)
-        y[t] ~ Normal(x[t], 0.5)
-    }
-    s ~ Normal(0, 1)
-    z[0] ~ Normal(0, 1)
-    w[0] ~ Normal(z[0], 0.5)
-    for t in range(1, T) {
-        z[t] ~ Normal(0.5 * z[t-1], 1)
-        w[t] ~ Normal(z[t], 0.5)
-    }
-    v ~ Normal(s, 1)
-}
-"""
-
 
 def simulate(T: int, K: int, rho: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
@@ -100,15 +65,18 @@ def smoothed_error(result: dict, site: str, means: np.ndarray, sds: np.ndarray) 
     return float(np.mean(np.abs(got - means) / sds))
 
 
-def test_k_observations_per_step_are_filtered_and_smoothed_exactly(tmp_path):
-    T, K = 25, 3
-    y = simulate(T, K, 0.9, seed=5)
+def check_k_observations(tmp_path, T: int, K: int, particles: int) -> None:
+    y = simulate(T, K, 0.9, seed=T)
     results = run_smc(tmp_path, MULTI, "multi(T = a.T, K = a.K) given (y = a.y)",
-                      {"T": T, "K": K, "y": y.tolist()}, particles=2000)
+                      {"T": T, "K": K, "y": y.tolist()}, particles=particles)
     exact, means, sds = kalman(y, 0.9)
-    check_evidence(results, exact, kalman(y[:, :1], 0.9)[0])   # one observation a step
+    check_evidence(results, exact, kalman(y[:, :K - 1], 0.9)[0])   # one observation fewer
     errors = [smoothed_error(r, "x", means, sds) for r in results]
     assert np.mean(errors) < 0.3, errors
+
+
+def test_k_observations_per_step_are_filtered_and_smoothed_exactly(tmp_path):
+    check_k_observations(tmp_path, 25, 3, particles=2000)
 
 
 @pytest.mark.slow
@@ -143,10 +111,4 @@ def test_two_scans_in_sequence_are_filtered_and_smoothed_exactly(tmp_path):
 
 @pytest.mark.slow
 def test_k_observations_per_step_over_a_long_series(tmp_path):
-    T, K = 100, 4
-    y = simulate(T, K, 0.9, seed=7)
-    results = run_smc(tmp_path, MULTI, "multi(T = a.T, K = a.K) given (y = a.y)",
-                      {"T": T, "K": K, "y": y.tolist()}, particles=1000)
-    exact, means, sds = kalman(y, 0.9)
-    check_evidence(results, exact, kalman(y[:, :2], 0.9)[0])
-    assert np.mean([smoothed_error(r, "x", means, sds) for r in results]) < 0.3
+    check_k_observations(tmp_path, 100, 4, particles=1000)
