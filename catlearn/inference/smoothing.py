@@ -65,6 +65,14 @@ def _agree(a: Any, b: Any) -> Array:
     return jnp.all(jnp.stack(leaves)) if leaves else jnp.asarray(True)
 
 
+def draw_index(key: Array, log_weights: Array) -> Array:
+    """An index drawn with probability ∝ ``exp(log_weights)``, by the inverse CDF: one
+    uniform, where ``jax.random.categorical`` hashes one Gumbel per candidate."""
+    cdf = jnp.cumsum(jnp.exp(log_weights - jnp.max(log_weights)))
+    u = jax.random.uniform(key) * cdf[-1]
+    return jnp.minimum(jnp.searchsorted(cdf, u, side="right"), log_weights.shape[0] - 1)
+
+
 def choose(key: Array, kernel: Backward, before: Record, after: Record, j: Array,
            k) -> Array:
     """For each path at particle ``j`` of stage ``k``, its particle at stage ``k - 1``:
@@ -78,7 +86,7 @@ def choose(key: Array, kernel: Backward, before: Record, after: Record, j: Array
             return log_p, _agree(led, wires)
         log_p, agree = jax.vmap(weigh, axis_size=n)(before.env)
         ok = (agree | (jnp.arange(n) == parent)) & ~jnp.isnan(log_p)
-        return jax.random.categorical(key, jnp.where(ok, before.log_weights + log_p, -jnp.inf))
+        return draw_index(key, jnp.where(ok, before.log_weights + log_p, -jnp.inf))
 
     return jax.vmap(one)(jax.random.split(key, j.shape[0]), j)
 
@@ -88,7 +96,8 @@ def backward_simulation(key: Array, segments: Sequence[Segment], trajectories: i
     """``trajectories`` smoothed paths through the stages of ``segments`` (in order),
     as each latent site's whole value, stacked: ``{site: (M, …)}``."""
     key, first = jax.random.split(key)
-    j = jax.random.categorical(first, segments[-1].record.log_weights[-1], shape=(trajectories,))
+    j = jax.vmap(draw_index, (0, None))(jax.random.split(first, trajectories),
+                                        segments[-1].record.log_weights[-1])
     paths = jax.tree.map(lambda leaf: jnp.broadcast_to(leaf, (trajectories,) + leaf.shape), sites)
 
     def place(kernel, paths, after, j, k):
