@@ -112,3 +112,16 @@ def test_two_scans_in_sequence_are_filtered_and_smoothed_exactly(tmp_path):
 @pytest.mark.slow
 def test_k_observations_per_step_over_a_long_series(tmp_path):
     check_k_observations(tmp_path, 100, 4, particles=1000)
+
+
+def test_smoothing_options_are_checked():
+    import jax
+    from catlearn.errors import InferenceError, NotSupportedError
+    from catlearn.inference.sequential import StateSpace
+    from catlearn.inference.smc import bootstrap_filter, smc
+    with pytest.raises(InferenceError, match="smc: smoothed must be a whole number >= 0"):
+        smc(smoothed=-1)
+    assert smc(smoothed=0).smoothed == 0                                  # the genealogy
+    by_hand = StateSpace(lambda k: (jax.random.normal(k), 0.0), lambda k, x, t: (x, 0.0), 3)
+    with pytest.raises(NotSupportedError, match="smoothing needs the backward kernels"):
+        bootstrap_filter(jax.random.key(0), by_hand, 10, smooth=5)
