@@ -31,7 +31,7 @@ observation can be reported by stage after the compiled run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple, Optional
 
 import jax
@@ -91,7 +91,7 @@ class StateSpace:
     vectorised: bool = False
     phases: tuple[Phase, ...] = ()
     backward: Optional[tuple[Backward, Optional[Backward]]] = None
-    sites: Optional[dict] = None
+    sites: Optional[dict] = field(default=None, compare=False)  # arrays: out of the hash
 
     @property
     def total(self) -> int:
