@@ -147,3 +147,11 @@ def test_missing_values_are_refused_where_they_cannot_mean_anything(tmp_path):
                        "infer r(x = d.x) given (y = [1.0, 2.0]) with importance(particles = 10)\n")
     with pytest.raises(DataError, match="'x'"):
         cl.load(str(program)).run()
+
+
+def test_the_rewrite_keeps_the_row_a_loop_writes():
+    from catlearn.syntax.model import Plate
+    from kalman_reference import MULTI
+    rewritten = condition(cl.parse(MULTI)["multi"], observed=["y"])
+    (plate,) = [b for b in rewritten.diagram.boxes if isinstance(b, Plate)]
+    assert plate.at_of("y") == (0,) and kinds(rewritten)["y"] == "Observe"

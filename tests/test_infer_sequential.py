@@ -8,6 +8,7 @@ from jax.scipy.stats import norm
 
 from catlearn.errors import InferenceError, NotSupportedError
 from catlearn.inference.target import Target
+from kalman_reference import TWO, kalman
 from model_builders import ar1, coin, lgss
 
 A = json.load(open("examples/lgss.json"))
@@ -57,48 +58,6 @@ def test_fixed_parameters_and_refusals():
         target.sequential({"sigma": 1.0})
     with pytest.raises(NotSupportedError, match="no loop to filter over"):
         Target(coin(), {"n": 3}).sequential()
-
-
-TWO = """
-model two(T: Nat) {
-    x[0] ~ Normal(0, 1)
-    y[0] ~ Normal(x[0], 0.5)
-    for t in range(1, T) {
-        x[t] ~ Normal(0.9 * x[t-1], 1)
-        y[t] ~ Normal(x[t], 0.5)
-    }
-    s ~ Normal(0, 1)
-    z[0] ~ Normal(0, 1)
-    w[0] ~ Normal(z[0], 0.5)
-    for t in range(1, T) {
-        z[t] ~ Normal(0.5 * z[t-1], 1)
-        w[t] ~ Normal(z[t], 0.5)
-    }
-    v ~ Normal(s, 1)
-}
-"""
-
-
-def kalman(ys, rho, r=0.25):
-    """The exact log evidence and smoothed means, sds of x0 ~ N(0,1), x_t = rho x_{t-1} + N(0,1),
-    y_t = x_t + N(0, r) (Rauch-Tung-Striebel)."""
-    import numpy as np
-    m, p, logz, ms, ps, preds = 0.0, 1.0, 0.0, [], [], []
-    for t, y in enumerate(ys):
-        if t:
-            m, p = rho * m, rho * rho * p + 1
-        preds.append((m, p))
-        s = p + r
-        logz += -0.5 * (np.log(2 * np.pi * s) + (y - m) ** 2 / s)
-        k = p / s
-        m, p = m + k * (y - m), (1 - k) * p
-        ms.append(m), ps.append(p)
-    sm, sp = [ms[-1]], [ps[-1]]
-    for t in range(len(ys) - 2, -1, -1):
-        g = ps[t] * rho / preds[t + 1][1]
-        sm.insert(0, ms[t] + g * (sm[0] - preds[t + 1][0]))
-        sp.insert(0, ps[t] + g * g * (sp[0] - preds[t + 1][1]))
-    return logz, np.array(sm), np.sqrt(np.array(sp))
 
 
 def test_a_model_with_two_loops_and_sites_between_and_after_is_filtered_exactly():

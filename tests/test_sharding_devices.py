@@ -33,7 +33,7 @@ from catlearn.inference.smc import bootstrap_filter, smc
 from catlearn.inference.streaming import chunked_filter
 from catlearn.inference.target import Target
 args, data = {"T": a["T"], "rho": 0.9}, {"y": a["y"]}
-posts = {str(d): infer(lgss, args, data, method=smc(particles=8000, devices=d))
+posts = {str(d): infer(lgss, args, data, method=smc(particles=8000, devices=d, smoothed=0))
          for d in (None, 4)}
 program = parse('''
 data a = json("lgss.json")
@@ -45,7 +45,7 @@ model lgss(T: Nat, rho: Real) {
         y[t] ~ Normal(x[t], 0.5)
     }
 }
-infer lgss(T = a.T, rho = 0.9) given (y = a.y) with smc(particles = 8000, devices = 4)
+infer lgss(T = a.T, rho = 0.9) given (y = a.y) with smc(particles = 8000, devices = 4, smoothed = 0)
 ''', "examples/sharded.cat")
 again = program.queries()[0].run()["log_evidence"]
 try:

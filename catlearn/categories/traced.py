@@ -126,10 +126,12 @@ class Trace(NamedTuple):
                      sum((t.log_likelihood for t in traces), jnp.zeros(())),
                      joined("pointwise"), joined("deterministic"))
 
-    def stacked(self, start: int, stop: int) -> "Trace":
-        """The trace of a loop over ``range(start, stop)`` from its stacked iterations."""
+    def stacked(self, start: int, stop: int, at: Callable[[str], tuple] = lambda site: ()
+                ) -> "Trace":
+        """The trace of a loop over ``range(start, stop)`` from its stacked iterations;
+        ``at(site)`` is the static index the loop writes the site's family at."""
         def widen(table):
-            return {site: tuple(Piece(p.value, ((start, stop),) + p.index, p.dist)
+            return {site: tuple(Piece(p.value, at(site) + ((start, stop),) + p.index, p.dist)
                                 for p in pieces) for site, pieces in table.items()}
         return Trace(widen(self.values), widen(self.unconstrained),
                      jnp.sum(self.log_prior), jnp.sum(self.log_likelihood),
@@ -171,6 +173,10 @@ def assemble(site: str, pieces: Sequence[Piece], gaps: bool = False) -> jax.Arra
             parts.append(jnp.full((start - end,) + value.shape[1:], jnp.nan, real))
         parts.append(value)
         end = stop
+    rows = {tuple(part.shape[1:]) for part in parts}
+    if len(rows) > 1:
+        raise NotSupportedError(f"the rows of site '{site}' differ in shape: "
+                                f"{' and '.join(str(list(r)) for r in sorted(rows))}")
     return jnp.concatenate(parts)
 
 
@@ -178,9 +184,14 @@ def _span(site: str, piece: Piece) -> tuple[int, int]:
     if not piece.index:
         raise NotSupportedError(f"site '{site}' is sampled both whole and element by element")
     head = piece.index[0]
+    inner = [i for i in piece.index[1:] if isinstance(i, tuple) and i[0] != 0]
+    if inner:
+        raise NotSupportedError(f"the values of site '{site}' leave a gap: a loop over "
+                                f"range({inner[0][0]}, {inner[0][1]}) inside another never "
+                                f"samples the elements before {inner[0][0]} of its axis")
     if isinstance(head, tuple):
         return head
-    if len(piece.index) > 1:
+    if not all(isinstance(i, tuple) for i in piece.index[1:]):  # a row x[0, 0:K] is one
         raise NotSupportedError(f"site '{site}': sampling single elements of a matrix "
                                 f"({site}{list(piece.index)}) is not supported")
     return head, head + 1
@@ -289,7 +300,7 @@ def _loop_inputs(cat: TracedSamplers, box, key, given):
     inner = {b.site for b in _sites(box.body)}
     index = jnp.arange(start, stop)
     keys = jax.vmap(lambda t: jax.random.fold_in(key, t))(index)
-    sliced = {site: jax.tree.map(lambda v: v[start:stop], value)
+    sliced = {site: jax.tree.map(lambda v: v[box.at_of(site)][start:stop], value)
               for site, value in given.items() if site in inner}
     return start, stop, keys, index, sliced
 
@@ -307,7 +318,7 @@ def _plate(box, cat, functor) -> Traced:
         start, stop, keys, index, sliced = _loop_inputs(cat, box, key, given)
         outs, trace = jax.vmap(body.fn, in_axes=(0, 0, 0) + (None,) * n_shared)(
             keys, sliced, index, *shared)
-        return tuple(outs), trace.stacked(start, stop)
+        return tuple(outs), trace.stacked(start, stop, box.at_of)
     return Traced(n_shared, len(box.cod), run)
 
 
@@ -324,5 +335,5 @@ def _scan(box, cat, functor) -> Traced:
             outs, trace = body.fn(k, g, t, *carry, *shared)
             return tuple(outs[:n_state]), (tuple(outs[n_state:]), trace)
         final, (outputs, trace) = lax.scan(step, state, (keys, sliced, index))
-        return final + outputs, trace.stacked(start, stop)
+        return final + outputs, trace.stacked(start, stop, box.at_of)
     return Traced(len(box.dom), len(box.cod), run)

@@ -42,3 +42,8 @@ def fraction(method: str, name: str, value: Any, *, closed: bool = True) -> None
     if not (isinstance(value, (int, float)) and (0 <= value <= 1 if closed else 0 < value < 1)):
         interval = "[0, 1]" if closed else "(0, 1)"
         raise InferenceError(f"{method}: {name} must be a number in {interval}, got {value!r}")
+
+
+def whole(method: str, name: str, value: Any) -> None:
+    if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        raise InferenceError(f"{method}: {name} must be a whole number >= 0, got {value!r}")

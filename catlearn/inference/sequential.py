@@ -31,8 +31,8 @@ observation can be reported by stage after the compiled run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
@@ -45,14 +45,28 @@ Between = Callable[[jax.Array, Population, Any], tuple[Population, Any]]
 
 
 @dataclass(frozen=True)
+class Backward:
+    """A stage read backwards, for smoothing: ``drawn(x, t)`` the draws stage ``t``
+    made in the particle ``x`` after it; ``density(env, draws, t) -> (log p, env')``
+    the log density of those draws and of the stage's observations given the
+    wires ``env`` of a particle before it, with the wires ``env'`` they lead to;
+    ``place(sites, draws, t)`` the sites with the draws written in."""
+    drawn: Callable[[Any, jax.Array], Any]
+    density: Callable[[Any, Any, jax.Array], tuple[jax.Array, Any]]
+    place: Callable[[dict, Any, jax.Array], dict]
+
+
+@dataclass(frozen=True)
 class Phase:
     """A later loop of a model: ``enter(key, x) -> (x', log_w)`` takes a particle
     as the previous phase left it to the loop's first stage, then
-    ``step(key, x, t) -> (x, log_w)`` runs stages ``t = 1 … length - 1``."""
+    ``step(key, x, t) -> (x, log_w)`` runs stages ``t = 1 … length - 1``.
+    ``backward`` holds the :class:`Backward` kernels of entering and of a step."""
     enter: Callable[[jax.Array, Any], tuple[Any, jax.Array]]
     step: Callable[[jax.Array, Any, jax.Array], tuple[Any, jax.Array]]
     length: int
     vectorised: bool = False
+    backward: Optional[tuple[Backward, Optional[Backward]]] = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +79,10 @@ class StateSpace:
     ``log p(x_t | x_{t-1}) p(y_t | x_t) / q(x_t | x_{t-1})``. ``stage_name(t)``
     names stage ``t`` in error messages (e.g. ``"y[3]"``). A model with
     several loops continues with ``phases``, each entered from the particles
-    the one before left; ``total`` counts the stages of all of them.
+    the one before left; ``total`` counts the stages of all of them. A model
+    cut from a program (:mod:`catlearn.inference.cutting`) has the
+    :class:`Backward` kernels of its first phase in ``backward`` and the
+    latent sites its particles record (zeros) in ``sites``: it can be smoothed.
     """
     init: Callable[[jax.Array], tuple[Any, jax.Array]]
     step: Callable[[jax.Array, Any, jax.Array], tuple[Any, jax.Array]]
@@ -73,6 +90,8 @@ class StateSpace:
     stage_name: Callable[[int], str] = lambda t: f"time step {t}"
     vectorised: bool = False
     phases: tuple[Phase, ...] = ()
+    backward: Optional[tuple[Backward, Optional[Backward]]] = None
+    sites: Optional[dict] = field(default=None, compare=False)  # arrays: out of the hash
 
     @property
     def total(self) -> int:

@@ -39,10 +39,11 @@ import numpy as np
 
 from catlearn import progress, sharding
 from catlearn.errors import InferenceError, NotSupportedError
-from catlearn.inference.options import fraction, positive_int, whole_seed
+from catlearn.inference.options import fraction, positive_int, whole, whole_seed
 from catlearn.inference.move import KernelFactory, move, scaled_rmh
 from catlearn.inference.population import Population, log_evidence, normalise, spawn
 from catlearn.inference.resample import Scheme, adaptive, scheme
+from catlearn.inference.smoothing import Record, Segment, backward_simulation
 from catlearn.inference.sequential import (Schedule, Stage, StateSpace, StaticTarget,
                                            adaptive_schedule, advance, anneal, finish, record,
                                            tempered, trace_back)
@@ -50,58 +51,90 @@ from catlearn.inference.sequential import (Schedule, Stage, StateSpace, StaticTa
 
 class SMCResult(NamedTuple):
     """The final population (normalised: its mass is in ``log_evidence``), the
-    stage records (buffers; the first ``num_stages`` are filled) and, for a
-    filter asked for them, the particle paths ``(T, n, …)``."""
+    stage records (buffers; the first ``num_stages`` are filled), for a
+    filter asked for them the particle paths ``(T, n, …)``, and the smoothed
+    paths ``{site: (M, …)}`` of a filter asked to smooth."""
     population: Population
     log_evidence: jax.Array
     stages: Stage
     num_stages: jax.Array
     paths: Any = None
+    smoothed: Any = None
+
+
+#: what the smoothing key is folded from, apart from the filter's own keys
+_SMOOTHING = 0x5300
 
 
 def bootstrap_filter(key: jax.Array, model: StateSpace, particles: int, *,
                      resampling: str | Scheme = "systematic", ess_threshold: float = 0.5,
-                     paths: bool = False, mesh: sharding.Mesh | None = None) -> SMCResult:
+                     paths: bool = False, smooth: int = 0,
+                     mesh: sharding.Mesh | None = None) -> SMCResult:
     """``spawn(n, init) ; (advance_t ; resample_{ESS<τn})^{t=1…T-1}``.
 
     With ``paths``, every stage's states and ancestors are kept and the
     surviving genealogies traced back: ``paths[t][i]`` is the state at time
-    ``t`` of the path ending at final particle ``i``. ``mesh`` splits the
-    particles over its devices (:func:`catlearn.sharding.spread`).
+    ``t`` of the path ending at final particle ``i``. With ``smooth = M`` (a
+    model cut from a program), every stage's wires, draws and weights are kept
+    and ``M`` paths drawn by backward simulation
+    (:mod:`catlearn.inference.smoothing`). ``mesh`` splits the particles over
+    its devices (:func:`catlearn.sharding.spread`).
     """
     key_spawn, key_resample, key_rest = jax.random.split(key, 3)
+    if smooth and model.backward is None:
+        raise NotSupportedError("smoothing needs the backward kernels of a model cut from "
+                                "a program (Target.sequential)")
 
-    def between(k, pop, t):
-        before = pop.particles
-        pop, ancestors, resampled = adaptive(k, sharding.spread(pop, mesh), resampling,
-                                             ess_threshold)
-        return sharding.spread(pop, mesh), (resampled, (before, ancestors) if paths else None)
+    def between(kernel):
+        def resample(k, pop, t):
+            before = pop
+            pop, ancestors, resampled = adaptive(k, sharding.spread(pop, mesh), resampling,
+                                                 ess_threshold)
+            kept = None
+            if paths:
+                kept = (before.particles, ancestors)
+            elif smooth and kernel is not None:
+                draws = jax.vmap(lambda x: kernel.drawn(x, t))(before.particles)
+                kept = Record(before.particles.env, draws, before.log_weights, ancestors)
+            return sharding.spread(pop, mesh), (resampled, kept)
+        return resample
 
     if paths and model.phases:
         raise NotSupportedError("genealogy paths are kept for models with one loop only")
     pop = sharding.spread(spawn(key_spawn, particles, model.init, vectorised=model.vectorised),
                           mesh)
     first = record(jnp.zeros(()), pop, jnp.asarray(False))
-    pop, (resampled, history0) = between(key_resample, pop, 0)
-    pop, (stages, history) = finish(key_rest, pop, model, between)
+    entering, stepping = model.backward or (None, None)
+    pop, (resampled, history0) = between(entering)(key_resample, pop, 0)
+    pop, (stages, history) = finish(key_rest, pop, model, between(stepping))
     records = [first._replace(resampled=resampled), stages]
+    segments = [(entering, history0, 0, True), (stepping, history, 1, False)]
     for phase, k in zip(model.phases, jax.random.split(key_rest, len(model.phases))):
         key_enter, key_resample, key_phase = jax.random.split(k, 3)
+        entering, stepping = phase.backward or (None, None)
         before = log_evidence(pop)
         pop = advance(key_enter, pop, phase.enter, vectorised=phase.vectorised)
         entered = record(before, pop, jnp.asarray(False))
-        pop, (resampled, _) = between(key_resample, pop, 0)
-        pop, (stages, _) = finish(key_phase, pop, phase, between)
+        pop, (resampled, kept) = between(entering)(key_resample, pop, 0)
+        pop, (stages, history) = finish(key_phase, pop, phase, between(stepping))
         records += [entered._replace(resampled=resampled), stages]
+        segments += [(entering, kept, 0, True), (stepping, history, 1, False)]
     stages = jax.tree.map(lambda *parts: jnp.concatenate(
         [part if part.ndim else part[None] for part in parts]), *records)
-    traced = None
+    traced = smoothed = None
     if paths:
         states, ancestors = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]),
                                          history0, history)
         traced = trace_back(states, ancestors)
+    if smooth:
+        smoothed = backward_simulation(
+            jax.random.fold_in(key, _SMOOTHING),
+            [Segment(kernel, jax.tree.map(lambda a: a[None], kept) if single else kept, k)
+             for kernel, kept, k, single in segments
+             if kept is not None and (single or kept.log_weights.shape[0])],
+            smooth, model.sites)
     pop = normalise(pop)
-    return SMCResult(pop, pop.log_z, stages, jnp.asarray(model.total), traced)
+    return SMCResult(pop, pop.log_z, stages, jnp.asarray(model.total), traced, smoothed)
 
 
 def temper(key: jax.Array, target: StaticTarget, particles: int, schedule: Schedule,
@@ -207,6 +240,11 @@ class SMC:
     Metropolis steps per stage). The posterior carries ``log_evidence`` and,
     in ``stats``, the ESS of every stage. ``devices`` (a count or a
     ``jax.sharding.Mesh``) splits the particles over that many devices.
+
+    The filter's posterior holds every latent site as ``smoothed`` paths drawn
+    by backward simulation (:mod:`catlearn.inference.smoothing`; it costs
+    ``smoothed × particles`` density evaluations per stage); ``smoothed = 0``
+    reports the final particles' genealogy instead.
     """
     particles: int = 1000
     seed: int = 0
@@ -218,9 +256,11 @@ class SMC:
     name: str = "smc"
     devices: sharding.Devices = None
     progress: Optional[bool] = None
+    smoothed: int = 100
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
+        whole(self.name, "smoothed", self.smoothed)
         whole_seed(self.name, self.seed)
         positive_int(self.name, "moves", self.moves)
         positive_int(self.name, "max_stages", self.max_stages)
@@ -248,12 +288,14 @@ class SMC:
             return tempered_posterior(target, check(result), self.name,
                                       particles=self.particles)
         result = self._run(target, _filter, target, key, self.particles, self.resampling,
-                           self.ess_threshold, mesh)
+                           self.ess_threshold, self.smoothed, mesh)
         result = check(result, model.stage_name)
         pop = result.population
-        sites = {site: v[None] for site, v in target.in_program_order(pop.particles.sites).items()
+        paths, log_weights = ((result.smoothed, jnp.zeros(self.smoothed)) if self.smoothed
+                              else (pop.particles.sites, pop.log_weights))
+        sites = {site: v[None] for site, v in target.in_program_order(paths).items()
                  if site in target.latent_names + target.deterministic_names}
-        return Posterior(sites, log_weights=pop.log_weights[None],
+        return Posterior(sites, log_weights=log_weights[None],
                          log_evidence=evidence(result),
                          stats={**stage_stats(result), "particles": self.particles},
                          method=self.name, target=target)
@@ -269,10 +311,10 @@ def _tempered(target, key, particles, target_ess, moves, resampling, max_stages,
                         moves=moves, resampling=resampling, max_stages=max_stages, mesh=mesh)
 
 
-@partial(jax.jit, static_argnums=(2, 3, 4, 5))
-def _filter(target, key, particles, resampling, ess_threshold, mesh):
+@partial(jax.jit, static_argnums=(2, 3, 4, 5, 6))
+def _filter(target, key, particles, resampling, ess_threshold, smoothed, mesh):
     return bootstrap_filter(key, target.sequential(), particles, resampling=resampling,
-                            ess_threshold=ess_threshold, mesh=mesh)
+                            ess_threshold=ess_threshold, smooth=smoothed, mesh=mesh)
 
 
 _constrained = jax.jit(jax.vmap(lambda target, x: target.constrain(x), in_axes=(None, 0)))
@@ -281,9 +323,10 @@ _constrained = jax.jit(jax.vmap(lambda target, x: target.constrain(x), in_axes=(
 def smc(particles: int = 1000, seed: int = 0, resampling: str = "systematic",
         ess_threshold: float = 0.5, target_ess: float = 0.5, moves: int = 10,
         max_stages: int = 500, devices: sharding.Devices = None,
-        progress: Optional[bool] = None) -> SMC:
+        progress: Optional[bool] = None, smoothed: int = 100) -> SMC:
     """The :class:`SMC` method: ``infer(model, …, method=smc(particles=2000))``;
     ``devices=4`` splits the particles over the first 4 devices; ``progress``
-    shows its compiling and running phases (by default when interactive)."""
+    shows its compiling and running phases (by default when interactive);
+    ``smoothed`` paths of a particle filter are drawn by backward simulation."""
     return SMC(particles, seed, resampling, ess_threshold, target_ess, moves, max_stages,
-               devices=devices, progress=progress)
+               devices=devices, progress=progress, smoothed=smoothed)

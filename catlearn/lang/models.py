@@ -132,6 +132,7 @@ class _Loop:
     #: ``(name, k)`` for ``name[var-k]`` or a name the body assigns (carried)
     state: dict = field(default_factory=dict)
     carried: frozenset = frozenset()  # names defined outside that the body reassigns
+    at: dict = field(default_factory=dict)     # name -> the row it writes, x[0, var]
 
 
 @dataclass
@@ -495,11 +496,26 @@ class _ModelElaborator:
                                    f"{target.name}[0]", target.pos)
             return tuple(i.value for i in target.indices)
         names = [i.id if isinstance(i, ast.Name) else None for i in target.indices]
-        if target.indices and names != loop_vars:
+        row = len(names) - len(loop_vars)
+        prefix = tuple(_static_int(i) for i in target.indices[:max(row, 0)])
+        if target.indices and (names[max(row, 0):] != loop_vars or None in prefix):
             raise ast.error_at(CatlearnTypeError, f"inside the loop over {loop_vars[-1]}, "
                                f"define {target.name}[{', '.join(loop_vars)}] (indexed by "
-                               "the loop variables)", target.pos)
+                               "the loop variables, after whole numbers for one row, as in "
+                               f"{target.name}[0, {', '.join(loop_vars)}])", target.pos)
+        if prefix:
+            self.write_row(target, prefix, scope)
         return ()
+
+    def write_row(self, target: ast.Target, prefix: tuple, scope: _Scope) -> None:
+        """``y[0, k]``: the outermost loop writes its family ``y`` at ``y[0]``."""
+        while scope.parent.loop is not None:
+            scope = scope.parent
+        if scope.loop.at.setdefault(target.name, prefix) != prefix:
+            shown = ", ".join(map(str, scope.loop.at[target.name]))
+            raise ast.error_at(CatlearnTypeError, f"the loop over {scope.loop.var} writes "
+                               f"{target.name}[{shown}, ...] already; one loop writes one "
+                               "row of a family", target.pos)
 
     def bind(self, target: ast.Target, wire: int, scope: _Scope, sampled: bool) -> None:
         if not target.indices:
@@ -579,10 +595,11 @@ class _ModelElaborator:
                                    f"{body.wires[inner]} and {shown} is {body.wires[out]}"
                                    f"{hint}", stmt.pos)
         diagram = body.diagram([index] + state_in + shared_inner, state_out + outputs)
+        at = tuple(scope.loop.at.items())
         if state:
-            box = Scan(diagram, stmt.var, start, stop, len(state))
+            box = Scan(diagram, stmt.var, start, stop, len(state), at)
         else:
-            box = Plate(diagram, stmt.var, start, stop)
+            box = Plate(diagram, stmt.var, start, stop, at)
         draws = any(isinstance(inner, (ast.Draw, ast.Declare))
                     for inner in _walk_statements(stmt.body))
         outs = outer.builder.add(box, [outer_wire for _, outer_wire in state.values()]
@@ -598,7 +615,14 @@ class _ModelElaborator:
                 if not isinstance(family, _Family):
                     raise ast.error_at(UnknownNameError, f"{name} is defined twice",
                                        self.definitions.get(name, stmt.pos))
-                family.pieces.append((start, stop, wire))
+                row = scope.loop.at.get(name)
+                if row in family.elements:
+                    raise ast.error_at(UnknownNameError, f"{name}[{', '.join(map(str, row))}]"
+                                       " is defined twice", stmt.pos)
+                if row:
+                    family.elements[row] = wire
+                else:
+                    family.pieces.append((start, stop, wire))
 
     def carried(self, stmt: ast.Loop, outer: _Scope) -> dict:
         """The names defined before the loop that its body (or a loop inside it)
@@ -1103,6 +1127,9 @@ def _element(family: _Family, key: tuple) -> Any:
     """A wire for ``x[key]``, or ``(piece wire, offset)`` to index a loop's output."""
     if key in family.elements:
         return family.elements[key]
+    for row, wire in family.elements.items():  # y[0, 2] of a row y[0] a loop wrote
+        if key[:len(row)] == row:
+            return (wire, key[len(row):])
     for start, stop, wire in family.pieces:
         if isinstance(start, int) and key[0] >= start and (
                 not isinstance(stop, int) or key[0] < stop):

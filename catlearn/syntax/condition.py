@@ -92,9 +92,10 @@ def _rewrite_box(box, roles: dict[str, type]):
         return roles[box.site](box.site, box.dist, box.dom, box.cod, box.index)
     if isinstance(box, Plate):
         body = rewrite(box.body, roles)
-        return box if body is box.body else Plate(body, box.var, box.start, box.stop)
+        return box if body is box.body else Plate(body, box.var, box.start, box.stop,
+                                                  box.data.get("at", ()))
     if isinstance(box, Scan):
         body = rewrite(box.body, roles)
         return box if body is box.body else Scan(body, box.var, box.start, box.stop,
-                                                 box.n_state)
+                                                 box.n_state, box.data.get("at", ()))
     return box

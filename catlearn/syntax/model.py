@@ -39,6 +39,9 @@ loop, ``y[j] ~ …`` is a Sample with site ``y`` and ``index = ()``; the loop
 box makes it the slice ``y[start:stop]`` of the site. So data ``y`` of
 length ``T`` observes ``Sample(site="y", index=(0,))`` with ``y[0]`` and the
 scan's inner ``y`` with ``y[1:T]`` when the scan runs over ``range(1, T)``.
+A top-level loop may write one row of a family, ``for k in range(K) { y[0, k]
+~ … }``: its ``at`` holds ``("y", (0,))`` and the site's part is ``y[0, 0:K]``
+(several observations per time step, with ``y[t, k]`` inside a later scan).
 
 Dimensions (``start``, ``stop``, shapes) are ints, names of model arguments
 (``"T"``), or ``(op, a, b)`` with op ``"+"``/``"-"``/``"*"``; they are
@@ -111,27 +114,35 @@ class _Loop(Box):
     body: Diagram
 
     def __init__(self, kind: str, body: Diagram, var: str, start: DimExpr,
-                 stop: DimExpr, dom: Ty, cod: Ty, **extra: Any):
+                 stop: DimExpr, dom: Ty, cod: Ty, at: tuple = (), **extra: Any):
+        if at:  # only when written, so that loops without it keep their identity
+            extra["at"] = tuple(sorted((site, tuple(index)) for site, index in at))
         super().__init__(f"{kind} {var} in range({dim_str(start)}, {dim_str(stop)})",
                          dom, cod, discardable=all(box.discardable for box in body.boxes),
                          body=_BodyRef(body), var=var, start=start, stop=stop, **extra)
         self.body = body
 
+    def at_of(self, site: str) -> tuple:
+        """The static index before the loop's own axis of the family ``site`` it
+        writes: ``(0,)`` for ``for k in range(K) { y[0, k] ~ … }``, else ``()``."""
+        return dict(self.data.get("at", ())).get(site, ())
+
 
 class Plate(_Loop):
     """Independent iterations: ``body : Int @ shared -> outputs``."""
 
-    def __init__(self, body: Diagram, var: str, start: DimExpr, stop: DimExpr):
+    def __init__(self, body: Diagram, var: str, start: DimExpr, stop: DimExpr,
+                 at: tuple = ()):
         shared, outputs = body.dom[1:], body.cod
         super().__init__("plate", body, var, start, stop, shared,
-                         Ty.of(stacked(o, start, stop) for o in outputs.objects))
+                         Ty.of(stacked(o, start, stop) for o in outputs.objects), at)
 
 
 class Scan(_Loop):
     """Iterations threading a state: ``body : Int @ state @ shared -> state @ outputs``."""
 
     def __init__(self, body: Diagram, var: str, start: DimExpr, stop: DimExpr,
-                 n_state: int):
+                 n_state: int, at: tuple = ()):
         state, outputs = body.cod[:n_state], body.cod[n_state:]
         if body.dom[1:1 + n_state] != state:
             from catlearn.errors import CatlearnTypeError
@@ -140,7 +151,7 @@ class Scan(_Loop):
                 f"{body.dom[1:1 + n_state]} and leaves as {state}")
         super().__init__("scan", body, var, start, stop, body.dom[1:],
                          state @ Ty.of(stacked(o, start, stop) for o in outputs.objects),
-                         n_state=n_state)
+                         at, n_state=n_state)
 
 
 @dataclass(frozen=True)
