@@ -27,6 +27,7 @@ reference sds). The last column is catlearn's ESS/s over the best peer's.
     .venv/bin/python benchmarks/bench_posteriordb.py              # quick: 2 posteriors, short chains
     .venv/bin/python benchmarks/bench_posteriordb.py --full --json results.json
     .venv/bin/python benchmarks/bench_posteriordb.py --posteriors arK-arK --methods catlearn numpyro
+    .venv/bin/python benchmarks/bench_posteriordb.py --table jax.json stan.json   # README's table
 """
 from __future__ import annotations
 
@@ -372,8 +373,8 @@ def run_stan(posterior: Posterior, data: dict, chains: int, warmup: int, samples
                                         timeout=aiohttp.ClientTimeout(total=None))
     code = open(os.path.join(DB, f"{posterior.name}.stan")).read()
     raw = json.load(open(os.path.join(DB, f"{posterior.name}.data.json")))
-    model, build, _ = _timed(lambda: stan.build(code, data=raw, random_seed=seed))
-    fit, seconds, _ = _timed(lambda: model.sample(num_chains=chains, num_warmup=warmup,
+    model, build = _timed(lambda: stan.build(code, data=raw, random_seed=seed))
+    fit, seconds = _timed(lambda: model.sample(num_chains=chains, num_warmup=warmup,
                                                num_samples=samples))
     draws = {}
     for name, dims in zip(fit.param_names, fit.dims):
@@ -421,6 +422,44 @@ def score(runs: dict[str, Run], reference: dict, chains: int, samples: int) -> d
     return out
 
 
+def table(paths: list[str]) -> str:
+    """The markdown table of ``--json`` files of runs of the same size, merged (e.g. one
+    run of catlearn and NumPyro, one of Stan): the min bulk ESS over the reference
+    parameters every merged method reports, and catlearn's ratios."""
+    files = [json.load(open(p)) for p in paths]
+    draws = files[0]["chains"] * files[0]["samples"]
+    merged: dict[str, dict] = {}
+    for f in files:
+        assert f["chains"] * f["samples"] == draws, "runs of different sizes"
+        for name, scores in f["results"].items():
+            merged.setdefault(name, {}).update(
+                {m: s for m, s in scores.items() if m in RUNNERS})
+    rows = ["| posterior | method | min ESS / draw | ESS / s | run s | compile s | "
+            "leapfrogs / draw | ESS / 1000 gradients | divergences | means off by > 0.2 sd |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    ratios = ["| posterior | ESS/draw vs Stan | ESS/s vs Stan | ESS/s vs NumPyro | "
+              "ESS/s vs best peer |", "|---|---|---|---|---|"]
+    for name, methods in merged.items():
+        common = set.intersection(*(set(s["ess"]) for s in methods.values()))
+        per_s, per_draw = {}, {}
+        for method, s in methods.items():
+            ess = min(s["ess"][n] for n in common)
+            per_draw[method], per_s[method] = ess / draws, ess / s["seconds"]
+            missed = ", ".join(s["misses"]) or "none"
+            rows.append(f"| {name if method == next(iter(methods)) else ''} | {method} | "
+                        f"{per_draw[method]:.3f} | {per_s[method]:.0f} | {s['seconds']:.2f} | "
+                        f"{s['compile_s']:.1f} | {s['leapfrogs_per_draw']:.1f} | "
+                        f"{1000 * ess / (s['leapfrogs_per_draw'] * draws):.1f} | "
+                        f"{s['divergences']} | {missed} ({s['compared']} compared) |")
+        if "catlearn" in methods and len(methods) > 1:
+            def ratio(of, peer):
+                return f"{of['catlearn'] / of[peer]:.2f}" if peer in of else "—"
+            best = max(v for m, v in per_s.items() if m != "catlearn")
+            ratios.append(f"| {name} | {ratio(per_draw, 'stan')} | {ratio(per_s, 'stan')} | "
+                          f"{ratio(per_s, 'numpyro')} | {per_s['catlearn'] / best:.2f} |")
+    return "\n".join(rows) + "\n\n" + "\n".join(ratios)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true",
@@ -432,7 +471,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="write the scores to this file")
+    parser.add_argument("--table", nargs="+", metavar="JSON",
+                        help="print the markdown table of these --json files, merged")
     options = parser.parse_args()
+    if options.table:
+        print(table(options.table))
+        return
     names = options.posteriors or (list(BY_NAME) if options.full else QUICK)
     chains = options.chains or (4 if options.full else 2)
     warmup = options.warmup or (1000 if options.full else 300)
