@@ -131,7 +131,10 @@ class Bounded(Bijector):
     def forward(self, u):
         has_low, has_high, low, high, width = self._branches()
         between = low + width * jax.nn.sigmoid(u)
-        one_sided = jnp.where(has_low, low + jnp.exp(u), high - jnp.exp(u))
+        # exp(u) only where a branch uses it: on the real line u > 88 overflows it in
+        # float32, and the unchosen inf would make the gradient NaN (0 * inf)
+        grows = jnp.exp(jnp.where(has_low ^ has_high, u, 0.0))
+        one_sided = jnp.where(has_low, low + grows, high - grows)
         return jnp.where(has_low & has_high, between,
                          jnp.where(has_low | has_high, one_sided, u))
 
