@@ -146,6 +146,18 @@ def test_a_para_map_draws_its_parameters_from_above():
     assert "θ1 adam" in " ".join(t.get_text() for t in learner.draw().axes[0].texts)
 
 
+def test_composite_para_maps_draw_their_parts_pictures():
+    f, g = to_para(cl.dense(2, 8) >> cl.relu), to_para(cl.dense(8, 1))
+    from catlearn.categories.para import para
+    for composite in (para.compose(f, g), para.tensor(f, g)):
+        texts = {t.get_text() for t in composite.draw().axes[0].texts}
+        assert {"dense(2, 8)", "relu", "dense(8, 1)", "θ1"} <= texts
+    # a part without a picture leaves the composite without one
+    bare = cl.parametrised(lambda p, x: p * x, lambda key: 2.0)
+    with pytest.raises(cl.NotSupportedError, match="no picture"):
+        para.tensor(f, bare).draw()
+
+
 def test_a_lens_draws_its_backward_pass_on_request():
     lens = parametric_lens(to_para(cl.dense(2, 8) >> cl.relu >> cl.dense(8, 1)))
     forward = {t.get_text() for t in lens.draw().axes[0].texts}

@@ -57,6 +57,11 @@ def no_parameters(key: Any) -> tuple:
     return ()
 
 
+def _pictured(f: "Parametrised", g: "Parametrised", join: Callable) -> Optional[Diagram]:
+    """The picture of a composite: its parts' pictures joined (when both have one)."""
+    return None if f.picture is None or g.picture is None else join(f.picture, g.picture)
+
+
 class Parametrised:
     """A morphism of Para(C): ``arrow : P ⊗ A -> B`` in C and ``init : key -> P``.
 
@@ -181,7 +186,7 @@ class Para:
         dom, cod = _then_types(f, g)
         arrow = C.compose(arrow, C.tensor(C.id([PARAMETERS]), f.arrow))
         return Parametrised(C.compose(arrow, g.arrow), pair_init(f.init, g.init),
-                            (f.names, g.names), dom, cod)
+                            (f.names, g.names), dom, cod, _pictured(f, g, Diagram.then))
 
     def tensor(self, f: Parametrised, g: Parametrised) -> Parametrised:
         """``(p, q), a, c ↦ f(p, a), g(q, c)``."""
@@ -191,7 +196,8 @@ class Para:
                                             C.swap([PARAMETERS], a)), C.id(c)))
         arrow = C.compose(arrow, C.tensor(f.arrow, g.arrow))
         return Parametrised(arrow, pair_init(f.init, g.init), (f.names, g.names),
-                            _both(f.dom, g.dom), _both(f.cod, g.cod))
+                            _both(f.dom, g.dom), _both(f.cod, g.cod),
+                            _pictured(f, g, Diagram.tensor))
 
     def reparametrise(self, f: Parametrised, r: Any, init: Init) -> Parametrised:
         """``(Q, (q, a) ↦ f(r(q), a))`` for a C-morphism ``r : Q -> P``."""
