@@ -293,6 +293,11 @@ class SMC:
         pop = result.population
         paths, log_weights = ((result.smoothed, jnp.zeros(self.smoothed)) if self.smoothed
                               else (pop.particles.sites, pop.log_weights))
+        if self.smoothed and target.deterministic_names:
+            # the smoother moves latent sites only: what the model computes from
+            # them is computed again on each smoothed path
+            latents = {site: paths[site] for site in target.latent_names}
+            paths = {**paths, **_computed(target, latents)}
         sites = {site: v[None] for site, v in target.in_program_order(paths).items()
                  if site in target.latent_names + target.deterministic_names}
         return Posterior(sites, log_weights=log_weights[None],
@@ -318,6 +323,7 @@ def _filter(target, key, particles, resampling, ess_threshold, smoothed, mesh):
 
 
 _constrained = jax.jit(jax.vmap(lambda target, x: target.constrain(x), in_axes=(None, 0)))
+_computed = jax.jit(jax.vmap(lambda target, x: target.computed(x), in_axes=(None, 0)))
 
 
 def smc(particles: int = 1000, seed: int = 0, resampling: str = "systematic",

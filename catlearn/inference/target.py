@@ -221,13 +221,21 @@ class Target:
         run = self.meaning(fixed=list(latents))
         return self._named(*run.fn(key, dict(latents), *self.inputs))
 
+    def _held(self, latents: Mapping[str, Array]) -> Trace:
+        """The trace of the model on its data, the latent sites held at ``latents``
+        (constrained values)."""
+        held = {site: value for site, value in latents.items() if site not in self.observed}
+        run = self.meaning(observed=self.observed, fixed=list(held))
+        return run.fn(placeholder_key(), {**self._given(), **held}, *self.inputs)[1]
+
     def pointwise_log_likelihood(self, latents: Mapping[str, Array]) -> dict[str, Array]:
         """Each observed site's log likelihood element by element (the shape of
         its data), the latent sites held at ``latents`` (constrained values)."""
-        held = {site: value for site, value in latents.items() if site not in self.observed}
-        run = self.meaning(observed=self.observed, fixed=list(held))
-        return run.fn(placeholder_key(), {**self._given(), **held}, *self.inputs)[1] \
-            .pointwise_sites()
+        return self._held(latents).pointwise_sites()
+
+    def computed(self, latents: Mapping[str, Array]) -> dict[str, Array]:
+        """The values the model computes and reports, at ``latents`` and the data."""
+        return self._held(latents).deterministic_sites()
 
     def _named(self, outs: Sequence[Array], trace: Trace) -> dict[str, Array]:
         returned = {name: value for name, value in zip(self.model.returns, outs)}
