@@ -155,3 +155,10 @@ def test_the_rewrite_keeps_the_row_a_loop_writes():
     rewritten = condition(cl.parse(MULTI)["multi"], observed=["y"])
     (plate,) = [b for b in rewritten.diagram.boxes if isinstance(b, Plate)]
     assert plate.at_of("y") == (0,) and kinds(rewritten)["y"] == "Observe"
+
+
+def test_a_site_is_named_whole_or_element_by_element_not_both():
+    y = np.array([0.5, 1.0, 1.5])
+    with pytest.raises(DataError, match="both whole and element by element"):
+        Target(M, {"N": 3}, {"y": y, "y[1]": 2.0})
+    assert y[1] == 1.0   # the caller's array is left as it was

@@ -58,12 +58,24 @@ def _piece(box: Sample, value) -> dict:
     return {box.site: (Piece(value, box.index, box.dist),)}
 
 
+def _draw(box: Sample, dist: Distribution, key) -> tuple:
+    """A draw and, for a continuous family, its unconstrained value as a piece."""
+    x = dist.sample(key)
+    return x, ({} if dist.is_discrete else _piece(box, dist.support.bijector().inverse(x)))
+
+
+def _pushed(dist: Distribution, u) -> tuple:
+    """An unconstrained value pushed onto the support, its log density there, and
+    the log-Jacobian of the push (both unsummed)."""
+    bijector = dist.support.bijector()
+    x = bijector.forward(u)
+    return x, dist.log_prob(x), bijector.log_abs_det_jacobian(u)
+
+
 @box_meaning.register(Sample, TracedSamplers, object)
 def _drawn(box: Sample, cat: TracedSamplers, functor) -> Traced:
     def run(key, given, *params):
-        dist = family_at(box, params)
-        x = dist.sample(key)
-        u = {} if dist.is_discrete else _piece(box, dist.support.bijector().inverse(x))
+        x, u = _draw(box, family_at(box, params), key)
         return (x,), Trace(_piece(box, x), u, jnp.zeros(()), jnp.zeros(()))
     return Traced(len(box.dom), 1, run)
 
@@ -85,15 +97,12 @@ def _partly_observed(box: Observe, dist: Distribution, key, value: Partial) -> t
     (``value.free``) scored with its log-Jacobian as prior."""
     seen = value.observed
     if value.free is None:
-        x = dist.sample(key)
-        u = {} if dist.is_discrete else _piece(box, dist.support.bijector().inverse(x))
+        x, u = _draw(box, dist, key)
         prior = jnp.zeros(())
     else:
-        bijector = dist.support.bijector()
-        x = bijector.forward(value.free)
+        x, logp, log_jacobian = _pushed(dist, value.free)
         u = _piece(box, value.free)
-        prior = jnp.sum(jnp.where(seen, 0.0, dist.log_prob(x)
-                                  + bijector.log_abs_det_jacobian(value.free)))
+        prior = jnp.sum(jnp.where(seen, 0.0, logp + log_jacobian))
     # the missing elements hold a value on the support, so that neither the
     # likelihood nor its gradient is evaluated at whatever filled the gap
     x = jnp.where(seen, value.data, x)
@@ -104,11 +113,10 @@ def _partly_observed(box: Observe, dist: Distribution, key, value: Partial) -> t
 @box_meaning.register(Latent, TracedSamplers, object)
 def _latent(box: Latent, cat: TracedSamplers, functor) -> Traced:
     def run(key, given, *params):
-        dist, u = family_at(box, params), slice_at(given[box.site], box.index)
-        bijector = dist.support.bijector()
-        x = bijector.forward(u)
-        logp = jnp.sum(dist.log_prob(x)) + jnp.sum(bijector.log_abs_det_jacobian(u))
-        return (x,), Trace(_piece(box, x), _piece(box, u), logp, jnp.zeros(()))
+        u = slice_at(given[box.site], box.index)
+        x, logp, log_jacobian = _pushed(family_at(box, params), u)
+        return (x,), Trace(_piece(box, x), _piece(box, u), jnp.sum(logp) + jnp.sum(log_jacobian),
+                           jnp.zeros(()))
     return Traced(len(box.dom), 1, run)
 
 

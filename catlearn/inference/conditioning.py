@@ -165,6 +165,7 @@ def bind_data(model: Model, data: Mapping[str, Any], shapes: Mapping[str, Any],
 def _whole_sites(data: Mapping[str, Any], shapes: Mapping[str, Any], model: str) -> dict:
     """``data`` with element keys (``"y[3]"``) gathered into whole sites, NaN elsewhere."""
     whole = {name: value for name, value in data.items() if "[" not in name}
+    gathered: dict[str, np.ndarray] = {}
     for name, value in data.items():
         if "[" not in name:
             continue
@@ -174,7 +175,7 @@ def _whole_sites(data: Mapping[str, Any], shapes: Mapping[str, Any], model: str)
         except ValueError:
             raise DataError(f"data '{name}': an element is named by integers, "
                             f"as in '{site}[3]'") from None
-        if site in whole and not isinstance(whole[site], np.ndarray):
+        if site in whole:
             raise DataError(f"data names '{site}' both whole and element by element")
         if site not in shapes:
             raise _unknown("sampled variable", site, list(shapes), model)
@@ -182,8 +183,8 @@ def _whole_sites(data: Mapping[str, Any], shapes: Mapping[str, Any], model: str)
         if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape)):
             raise DataError(f"data '{name}': {site} has shape {shape}, so the index "
                             f"{list(index)} is outside it")
-        whole.setdefault(site, np.full(shape, np.nan))[index] = value
-    return whole
+        gathered.setdefault(site, np.full(shape, np.nan))[index] = value
+    return {**whole, **gathered}
 
 
 def _gaps(name: str, value: Any, pieces: Sequence, model: str) -> np.ndarray:
