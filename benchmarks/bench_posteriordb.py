@@ -195,6 +195,25 @@ def gp_pois_regr(d):
     numpyro.sample("k", dist.Poisson(jnp.exp(f)), obs=d["k"])
 
 
+def accel_gp(d):
+    numpyro, dist, _ = _np()
+
+    def gp(suffix: str, X, slambda, intercept):
+        """brms's intercept plus an approximate GP in one dimension (basis functions X)."""
+        base = numpyro.sample(f"Intercept{suffix}", intercept)
+        sdgp = numpyro.sample(f"sdgp{suffix}_1",
+                              dist.FoldedDistribution(dist.StudentT(3, 0, 36)))
+        lscale = numpyro.sample(f"lscale{suffix}_1", dist.InverseGamma(1.124909, 0.0177))
+        zgp = numpyro.sample(f"zgp{suffix}_1", dist.Normal(0, 1).expand([X.shape[1]]).to_event(1))
+        spd = sdgp ** 2 * jnp.sqrt(2 * jnp.pi) * lscale * jnp.exp(-0.5 * (lscale * slambda) ** 2)
+        return base + X @ (jnp.sqrt(spd) * zgp)
+    mu = gp("", jnp.asarray(d["Xgp_1"]), jnp.asarray(d["slambda_1"])[:, 0],
+            dist.StudentT(3, -13, 36))
+    log_sigma = gp("_sigma", jnp.asarray(d["Xgp_sigma_1"]),
+                   jnp.asarray(d["slambda_sigma_1"])[:, 0], dist.StudentT(3, 0, 10))
+    numpyro.sample("Y", dist.Normal(mu, jnp.exp(log_sigma)), obs=jnp.asarray(d["Y"]))
+
+
 def low_dim_gauss_mix(d):
     numpyro, dist, constraints = _np()
     mu = flat("mu", constraints.ordered_vector, (2,))
@@ -258,6 +277,7 @@ SELECTION = [
     Posterior("arma-arma11", "time series", arma11),
     Posterior("gp_pois_regr-gp_regr", "GP", gp_regr),
     Posterior("gp_pois_regr-gp_pois_regr", "GP", gp_pois_regr),
+    Posterior("mcycle_gp-accel_gp", "GP", accel_gp),
     Posterior("low_dim_gauss_mix-low_dim_gauss_mix", "mixture", low_dim_gauss_mix,
               rename={"mu1": "mu[1]", "sigma1": "sigma[1]", "sigma2": "sigma[2]"}),
     Posterior("hmm_example-hmm_example", "HMM", hmm_example, rename={"mu1": "mu[1]"}),
@@ -268,7 +288,6 @@ QUICK = ["eight_schools-eight_schools_noncentered", "kidiq-kidscore_interaction"
 TO_ADD = {
     "hudson_lynx_hare-lotka_volterra, one_comp_mm_elim_abs-one_comp_mm_elim_abs (ODE)":
         "ode(...) over user functions (item 11)",
-    "mcycle_gp-accel_gp (GP, basis functions)": "user functions (item 10), float64",
     "bball_drive_event_0/1-hmm_drive_0/1 (HMM)": "log_sum_exp, normal_lpdf, ordered (items 4-5)",
     "diamonds-diamonds (regression, 24 predictors, brms)": "student_t_lccdf (item 4)",
 }

@@ -49,6 +49,7 @@ from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from catlearn.categories.category import box_meaning
@@ -138,7 +139,8 @@ class Trace(NamedTuple):
                      widen(self.pointwise), widen(self.deterministic))
 
     def sites(self) -> dict:
-        """Each site's whole value, assembled from its pieces."""
+        """Each site's whole value, assembled from its pieces (NaN where none is: a
+        site sampled in a loop over ``range(K, T)`` only)."""
         return {site: assemble(site, pieces) for site, pieces in self.values.items()}
 
     def unconstrained_sites(self) -> dict:
@@ -150,24 +152,21 @@ class Trace(NamedTuple):
 
     def deterministic_sites(self) -> dict:
         """Each reported value the model computes, assembled from its pieces."""
-        return {name: assemble(name, pieces, gaps=True)
-                for name, pieces in self.deterministic.items()}
+        return {name: assemble(name, pieces) for name, pieces in self.deterministic.items()}
 
 
 
-def assemble(site: str, pieces: Sequence[Piece], gaps: bool = False) -> jax.Array:
-    """A site's value from pieces covering its leading axis (``x[0]`` and ``x[1:T]``).
-    With ``gaps``, elements no piece covers are NaN (a value computed in a loop over
-    ``range(1, T)`` only, as an unassigned Stan variable); otherwise a gap is refused."""
+def assemble(site: str, pieces: Sequence[Piece]) -> jax.Array:
+    """A site's value from pieces along its leading axis (``x[0]`` and ``x[1:T]``).
+    Elements no piece covers are NaN: a site or value defined in a loop over
+    ``range(K, T)`` only, as Stan's ``for (t in (K+1):T) y[t] ~ ...`` leaves
+    ``y[1:K]`` to the data, or an unassigned Stan variable."""
     if len(pieces) == 1 and pieces[0].index == ():
         return pieces[0].value
     parts, end = [], 0
     for piece in sorted(pieces, key=lambda p: _span(site, p)[0]):
         start, stop = _span(site, piece)
         value = piece.value if isinstance(piece.index[0], tuple) else piece.value[None]
-        if start != end and not gaps:
-            raise NotSupportedError(f"the values of site '{site}' leave a gap: elements "
-                                    f"{end} to {start - 1} are never sampled")
         if start != end:
             real = jnp.promote_types(value.dtype, jnp.result_type(float))
             parts.append(jnp.full((start - end,) + value.shape[1:], jnp.nan, real))
@@ -195,6 +194,15 @@ def _span(site: str, piece: Piece) -> tuple[int, int]:
         raise NotSupportedError(f"site '{site}': sampling single elements of a matrix "
                                 f"({site}{list(piece.index)}) is not supported")
     return head, head + 1
+
+
+def covered(shape: tuple, pieces: Sequence[Piece]) -> np.ndarray:
+    """Where a site of ``shape`` has values: the elements its pieces cover (all of
+    them but for a site defined in a loop over ``range(K, T)`` only)."""
+    mask = np.zeros(shape, bool)
+    for piece in pieces:
+        mask[numpy_index(piece.index)] = True
+    return mask
 
 
 def numpy_index(index: tuple) -> tuple:

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn.categories.traced import slice_at
+from catlearn.categories.traced import covered, slice_at
 from catlearn.distributions import constraints
 from catlearn.distributions import get as get_distribution
 from catlearn.errors import DataError
@@ -144,6 +144,7 @@ def bind_data(model: Model, data: Mapping[str, Any], shapes: Mapping[str, Any],
         if array.shape != shapes[name].shape:
             raise DataError(f"data '{name}' must have shape {shapes[name].shape}, "
                             f"got {array.shape}")
+        gaps &= covered(gaps.shape, pieces[name])   # no statement reads the others
         for piece in pieces[name]:
             support = getattr(get_distribution(piece.dist), "support", None)
             if isinstance(support, constraints.Constraint):

@@ -184,8 +184,8 @@ class MCMC:
                                  "impossible under the model, or a function of it not "
                                  "differentiable there "
                                  f"(observed: {', '.join(target.observed) or 'none'})")
-        if not all(np.all(np.isfinite(draws[site])) for site in target.latent_names
-                   if site in draws):
+        if not all(np.all(np.isfinite(draws[site]) | target.undefined.get(site, False))
+                   for site in target.latent_names if site in draws):
             raise InferenceError(f"{what}: a chain reached a point where the log density "
                                  "is not finite (NaN draws); check the model's supports")
         stats = _stats(stats)

@@ -51,7 +51,7 @@ from catlearn.categories.sampler import Sampler
 from catlearn.categories.weighted import Weighted
 from catlearn.errors import DataError, InferenceError, NotSupportedError
 from catlearn.inference.conditioning import bind_args, bind_data
-from catlearn.categories.traced import Partial, Trace, Traced, TracedSamplers
+from catlearn.categories.traced import Partial, Trace, Traced, TracedSamplers, covered
 from catlearn.functor import Functor
 from catlearn.inference.cutting import cut
 from catlearn.inference.sequential import StateSpace
@@ -103,6 +103,15 @@ class Target:
         self.has_discrete_latents = bool(self.discrete_latents)
         self._layout = [(site, tuple(unconstrained[site].shape)) for site in self.latent_names
                         if site in unconstrained]
+        #: the elements of each latent site in the flat vector, where not all of them:
+        #: the missing ones of a partly observed site, the defined ones of a site
+        #: sampled in a loop over ``range(K, T)`` only (the rest never enter a density)
+        self._free = {**{site: mask for site, shape in self._layout
+                         if not (mask := covered(shape, abstract.unconstrained[site])).all()},
+                      **self.missing}
+        #: the elements no statement defines of each latent site that has some (NaN)
+        self.undefined = {site: ~mask for site in self.latent_names
+                          if not (mask := covered(sites[site].shape, abstract.values[site])).all()}
         self.dim = int(sum(self._size(site, shape) for site, shape in self._layout))
         wholly_latent = [site for site, _ in self._layout if site not in self.missing]
         self._weighted = self.meaning(observed=self.observed)
@@ -130,25 +139,26 @@ class Target:
     def _size(self, site: str, shape: tuple) -> int:
         """How many unconstrained numbers a latent site takes: its missing elements
         if it is partly observed."""
-        if site in self.missing:
-            return int(self.missing[site].sum())
+        if site in self._free:
+            return int(self._free[site].sum())
         return int(np.prod(shape, dtype=int))
 
     def unflatten(self, flat: Array) -> dict[str, Array]:
         """The unconstrained value of each continuous latent site (whole shape; a
-        partly observed site has zeros where it is observed)."""
+        partly observed site has zeros where it is observed, and a site defined in
+        part where it is not)."""
         out, offset = {}, 0
         for site, shape in self._layout:
             size = self._size(site, shape)
             part = flat[offset:offset + size]
-            out[site] = (jnp.zeros(shape, flat.dtype).at[self.missing[site]].set(part)
-                         if site in self.missing else jnp.reshape(part, shape))
+            out[site] = (jnp.zeros(shape, flat.dtype).at[self._free[site]].set(part)
+                         if site in self._free else jnp.reshape(part, shape))
             offset += size
         return out
 
     def flatten(self, unconstrained: Mapping[str, Array]) -> Array:
         return jnp.concatenate(
-            [jnp.ravel(unconstrained[site][self.missing[site]] if site in self.missing
+            [jnp.ravel(unconstrained[site][self._free[site]] if site in self._free
                        else unconstrained[site]) for site, _ in self._layout]
             or [jnp.zeros((0,))])
 

@@ -502,6 +502,10 @@ def _value(node: Any, env: dict, table: Optional[DataTable] = None) -> Any:
         if _is_column_range(n):
             data = _lookup(env, n.target.id, DataTable, "data", n.target.pos)
             return _column_range(data, n.indices[0])
+        if isinstance(n, ast.Slice):
+            return _slice(n, kids)
+        if isinstance(n, ast.Subscript):
+            return _subscript(n, kids[0], kids[1:])
         if isinstance(n, ast.Name) and table is not None:
             return _column(table, n.id, n.pos)
         if isinstance(n, ast.Name):
@@ -543,6 +547,48 @@ def _column_range(table: DataTable, span: ast.Slice) -> np.ndarray:
                            f"{names[last]} comes before {names[first]} in {table.name}",
                            span.pos)
     return np.stack([table[name] for name in names[first:last + 1]], axis=1)
+
+
+def _slice(node: ast.Slice, bounds: list) -> slice:
+    """``a:b`` in a query value: whole-number bounds (numbers, ``d.K``, arithmetic of
+    those), either left out, negative ones counting from the end as in NumPy."""
+    given = iter(bounds)
+    start, stop = (None if bound is None else _whole(bound, next(given))
+                   for bound in (node.start, node.stop))
+    return slice(start, stop)
+
+
+def _whole(node: Any, value: Any) -> int:
+    array = np.asarray(value)
+    if array.ndim or array.dtype.kind not in "iu" and not (
+            array.dtype.kind == "f" and float(array).is_integer()):
+        raise ast.error_at(CatlearnTypeError, "an index or slice bound in a query must be a "
+                           f"whole number, got {array.tolist()}", node.pos)
+    return int(array)
+
+
+def _subscript(node: ast.Subscript, value: Any, indices: list) -> np.ndarray:
+    """``d.y[5:]``, ``d.y[:K]``, ``d.X[:, 0]``: part of a query value, as NumPy
+    indexes it (whole numbers and slices, one per axis at most); an index outside
+    the value or a slice that leaves nothing is refused where it is written."""
+    array = np.asarray(value)
+    index = tuple(i if isinstance(i, slice) else _whole(at, i)
+                  for at, i in zip(node.indices, indices))
+    if len(index) > array.ndim:
+        raise ast.error_at(DataError, f"{len(index)} indices for a value of shape "
+                           f"{array.shape}", node.pos)
+    for at, i, size in zip(node.indices, index, array.shape):
+        if isinstance(i, int) and not -size <= i < size:
+            raise ast.error_at(DataError, f"index {i} is outside an axis of {size} "
+                               "entries", at.pos)
+        if isinstance(i, slice) and not len(range(size)[i]):
+            raise ast.error_at(DataError, f"the slice {_shown(i)} of an axis of {size} "
+                               "entries is empty", at.pos)
+    return array[index]
+
+
+def _shown(span: slice) -> str:
+    return f"{'' if span.start is None else span.start}:{'' if span.stop is None else span.stop}"
 
 
 def _column(table: DataTable, name: str, pos: ast.Pos) -> np.ndarray:
