@@ -36,7 +36,8 @@ LogDensity = Callable[[Position], jax.Array]
 
 class State(NamedTuple):
     """Where a chain is: its position, the log density there and, for kernels
-    that use it, its gradient (``None`` otherwise)."""
+    that use it, its gradient (``None`` otherwise; PMMH keeps there a particle of
+    the filter that gave the log density)."""
     position: Position
     logdensity: jax.Array
     logdensity_grad: Position | None

@@ -10,7 +10,10 @@ kernel (:mod:`catlearn.inference.mhg`) on ``(θ, u)`` with auxiliary
     (θ, u ; ε, u')  ↦  (θ + ε, u' ; −ε, u),
 
 whose acceptance ratio is ``p(θ') Ẑ(θ', u') / p(θ) Ẑ(θ, u)``: the inner
-``smc`` is the likelihood and ``u`` is a PRNG key.
+``smc`` is the likelihood and ``u`` is a PRNG key. With ``keep``, each point also
+carries one particle of its filter's final population, drawn in proportion to its
+weight (from a key of ``u``'s): a draw of the states given ``θ`` (the same paper's
+section 2.4), so the chain's kept particles are draws of ``p(x | y)`` beside ``θ``.
 
 >>> import jax, jax.numpy as jnp
 >>> from catlearn.inference.sequential import StateSpace
@@ -46,23 +49,30 @@ Params = Any   # a pytree of unconstrained global parameters
 
 
 class PMMHChain(NamedTuple):
-    """The kept draws of ``θ``, the filter's log evidence at each, and acceptance."""
+    """The kept draws of ``θ``, the filter's log evidence at each, acceptance, and
+    (with ``keep``) what was kept of a particle drawn from the filter at each."""
     positions: Params
     log_evidence: jax.Array
     is_accepted: jax.Array
+    kept: Any = None
 
 
 def pmmh_kernel(log_prior: Callable[[Params], jax.Array],
                 model: Callable[[Params], StateSpace], *, particles: int,
                 step_size: float | jax.Array, resampling: str | Scheme = "systematic",
-                ess_threshold: float = 0.5) -> Kernel:
-    """The PMMH kernel on positions ``(θ, u)``, ``u`` the raw data of a PRNG key."""
+                ess_threshold: float = 0.5,
+                keep: Optional[Callable[[Any], Any]] = None) -> Kernel:
+    """The PMMH kernel on positions ``(θ, u)``, ``u`` the raw data of a PRNG key;
+    with ``keep``, a state's third field holds ``keep`` of one final particle."""
 
     def density(position):
         theta, u = position
-        result = bootstrap_filter(jax.random.wrap_key_data(u), model(theta), particles,
+        key = jax.random.wrap_key_data(u)
+        result = bootstrap_filter(key, model(theta), particles,
                                   resampling=resampling, ess_threshold=ess_threshold)
-        return State(position, log_prior(theta) + result.log_evidence, None)
+        kept = None if keep is None else keep(_drawn_particle(
+            jax.random.fold_in(key, 1), result.population))
+        return State(position, log_prior(theta) + result.log_evidence, kept)
 
     def sample_auxiliary(key, state):
         key_step, key_filter = jax.random.split(key)
@@ -84,15 +94,23 @@ def pmmh_kernel(log_prior: Callable[[Params], jax.Array],
     return mhg(density, sample_auxiliary, auxiliary_logdensity, involution)
 
 
+def _drawn_particle(key: jax.Array, pop) -> Any:
+    """One particle of ``pop``, drawn in proportion to its weight."""
+    i = jax.random.categorical(key, pop.log_weights)
+    return jax.tree.map(lambda v: v[i], pop.particles)
+
+
 def pmmh_chain(key: jax.Array, theta: Params, log_prior: Callable[[Params], jax.Array],
                model: Callable[[Params], StateSpace], *, particles: int, samples: int,
                warmup: int = 0, step_size: float | jax.Array = 0.25,
                resampling: str | Scheme = "systematic", ess_threshold: float = 0.5,
-               progress_every: Optional[int] = None) -> PMMHChain:
+               progress_every: Optional[int] = None,
+               keep: Optional[Callable[[Any], Any]] = None) -> PMMHChain:
     """``warmup + samples`` PMMH steps from ``θ`` in one ``lax.scan``; keeps the last
-    ``samples``. Every ``progress_every`` steps it advances the active progress bar."""
+    ``samples``. Every ``progress_every`` steps it advances the active progress bar.
+    With ``keep``, ``kept`` holds ``keep`` of a particle drawn from each step's filter."""
     kernel = pmmh_kernel(log_prior, model, particles=particles, step_size=step_size,
-                         resampling=resampling, ess_threshold=ess_threshold)
+                         resampling=resampling, ess_threshold=ess_threshold, keep=keep)
     key_init, key_run = jax.random.split(key)
     state = kernel.init((theta, jax.random.key_data(key_init)))
 
@@ -100,7 +118,8 @@ def pmmh_chain(key: jax.Array, theta: Params, log_prior: Callable[[Params], jax.
         t, k = t_key
         state, info = kernel.step(k, state)
         progress.tick(t, t >= warmup, progress_every)
-        return state, PMMHChain(state.position[0], state.logdensity, info.is_accepted)
+        return state, PMMHChain(state.position[0], state.logdensity, info.is_accepted,
+                                state.logdensity_grad)
 
     total = warmup + samples
     _, chain = jax.lax.scan(step, state, (jnp.arange(total), jax.random.split(key_run, total)))
@@ -173,8 +192,11 @@ class PMMH:
             raise InferenceError(f"pmmh on {target.model.name}: the particle filter's evidence "
                                  "is zero at every parameter the chain visited; the data are "
                                  "impossible under the model")
-        sites = _globals(target, tuple(names), chain.positions)
-        return Posterior({site: v[None] for site, v in sites.items()},
+        # the states and reported values of a particle drawn from each step's filter
+        sites = {**_globals(target, tuple(names), chain.positions), **chain.kept}
+        sites = {site: v[None] for site, v in target.in_program_order(sites).items()
+                 if site in target.latent_names + target.deterministic_names}
+        return Posterior(sites,
                          stats={"acceptance_rate": float(np.mean(chain.is_accepted)),
                                 "log_evidence": np.asarray(chain.log_evidence)[None],
                                 "particles": self.particles},
@@ -200,7 +222,7 @@ def _chain(target, start, key, names, particles, samples, warmup, step_size, res
                       lambda theta: target.sequential(_global_prior(target, names, theta)[1]),
                       particles=particles, samples=samples, warmup=warmup,
                       step_size=step_size, resampling=resampling, ess_threshold=ess_threshold,
-                      progress_every=progress_every)
+                      progress_every=progress_every, keep=lambda particle: particle.sites)
 
 
 @partial(jax.jit, static_argnums=1)

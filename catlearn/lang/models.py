@@ -278,6 +278,7 @@ class _ModelElaborator:
         self.dims: set[str] = set()
         self.shape_dims: set[str] = set()  # symbols of the arguments' shapes (x: Real[N])
         self.family_reads: dict[int, int] = {}  # subscript node -> its wire, between passes
+        self.declared: dict[str, _Scope] = {}  # parameters declared whole, and where
 
     def run(self) -> Model:
         args, dom = [], []
@@ -325,18 +326,11 @@ class _ModelElaborator:
                                "model, outside any loop", stmt.pos)
 
     def draw(self, stmt: ast.Draw, scope: _Scope) -> None:
+        if self.on_declared(stmt.target, scope):
+            return self.draw_on_declared(stmt, scope)
         if stmt.dist == TRUNCATED:
             return self.draw_truncated(stmt, scope)
-        if stmt.dist not in distributions.DISTRIBUTIONS:
-            if stmt.dist in ops.PRIMITIVES:
-                raise ast.error_at(CatlearnTypeError, f"{stmt.dist} is a function, not a "
-                                   f"distribution: write {stmt.target.name} = "
-                                   f"{stmt.dist}(...)", stmt.dist_pos)
-            close = difflib.get_close_matches(stmt.dist, distributions.DISTRIBUTIONS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ast.error_at(UnknownNameError, f"unknown distribution '{stmt.dist}'{hint}",
-                               stmt.dist_pos)
-        cls = distributions.DISTRIBUTIONS[stmt.dist]
+        cls = _distribution(stmt)
         try:
             bound = cls.bind_args(stmt.args, {k: v for k, v, _ in stmt.kwargs})
         except CatlearnError as err:
@@ -396,10 +390,44 @@ class _ModelElaborator:
         (out,) = b.add(box, wires)
         self.bind(stmt.target, out, scope, sampled=True)
 
+    def on_declared(self, target: ast.Target, scope: _Scope) -> bool:
+        """Whether ``target`` (``c`` or ``c[k]``) names a parameter declared whole
+        before (``c : ordered[K]``), the one the scope sees."""
+        owner = self.declared.get(target.name)
+        return owner is not None and self._lookup(target.name, scope)[0] is owner
+
+    def draw_on_declared(self, stmt: ast.Draw, scope: _Scope) -> None:
+        """Stan's ``ordered[K] c; c ~ normal(0, 5);``: a draw on a declared parameter
+        adds the distribution's log density at it to the model's (``factor(
+        normal_lpdf(c, 0, 5))``), as Stan's ``~`` adds to ``target``; ``c[k] ~ ...``
+        adds it at one element."""
+        target = stmt.target
+        if stmt.dist == TRUNCATED:
+            raise ast.error_at(NotSupportedError, f"not supported yet: a truncated "
+                               f"distribution on the declared parameter {target.name}",
+                               stmt.dist_pos)
+        cls = _distribution(stmt)
+        if cls.is_discrete or not cls.is_proper:
+            raise ast.error_at(CatlearnTypeError, f"{target.name} is a declared parameter: "
+                               "the distribution put on it must be a proper one of "
+                               f"continuous values, not {stmt.dist}", stmt.dist_pos)
+        try:
+            bound = cls.bind_args(stmt.args, {k: v for k, v, _ in stmt.kwargs})
+        except CatlearnError as err:
+            raise ast.error_at(CatlearnTypeError, err.message, stmt.dist_pos) from None
+        value = ast.Name(target.name, target.pos)
+        if target.indices:
+            value = ast.Subscript(value, target.indices, target.pos)
+        density = ast.Call(densities.function_name(stmt.dist), (value, *bound.values()), (),
+                           stmt.dist_pos)
+        self.statement(ast.Factor(density, stmt.pos), scope, 0)
+
     def declare(self, stmt: ast.Declare, scope: _Scope) -> None:
         """``x : Real[K](lower = a, upper = b)``: a site with the flat prior on the
         declared set, as a parameter declared in Stan with no statement about it."""
         atom, name = stmt.type, stmt.target.name
+        if not stmt.target.indices:
+            self.declared[name] = scope
         for d in atom.dims:
             if isinstance(d, str) and d not in self.dims | self.shape_dims:
                 raise ast.error_at(UnknownNameError, f"{name} : {atom.name}[...]: the "
@@ -560,7 +588,8 @@ class _ModelElaborator:
         families = []
         for inner in _walk_statements(stmt.body):
             if isinstance(inner, _DEFINING) and inner.target.indices \
-                    and inner.target.name not in families:
+                    and inner.target.name not in families \
+                    and not (isinstance(inner, ast.Draw) and self.on_declared(inner.target, outer)):
                 families.append(inner.target.name)
         body = _Builder()
         index = body.wire(INT.objects[0])
@@ -1246,6 +1275,20 @@ _SUPPORT_TYPES = ((constraints.real, "Real"), (constraints.real_vector, "Real"),
 
 
 @functools.lru_cache(maxsize=None)
+def _distribution(stmt: ast.Draw) -> type:
+    """The distribution class a draw names, or an error where the name is written."""
+    if stmt.dist not in distributions.DISTRIBUTIONS:
+        if stmt.dist in ops.PRIMITIVES:
+            raise ast.error_at(CatlearnTypeError, f"{stmt.dist} is a function, not a "
+                               f"distribution: write {stmt.target.name} = "
+                               f"{stmt.dist}(...)", stmt.dist_pos)
+        close = difflib.get_close_matches(stmt.dist, distributions.DISTRIBUTIONS, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ast.error_at(UnknownNameError, f"unknown distribution '{stmt.dist}'{hint}",
+                           stmt.dist_pos)
+    return distributions.DISTRIBUTIONS[stmt.dist]
+
+
 def _support_type(cls: type) -> tuple[str, int]:
     """The base type of a distribution's values, and the rank of one event."""
     support = inspect.getattr_static(cls, "support", None)
