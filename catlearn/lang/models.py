@@ -835,8 +835,15 @@ class _ModelElaborator:
             raise ast.error_at(CatlearnTypeError, f"{usage}: {fn.name} gives "
                                f"{rhs.wires[out]}, the derivative of y0 must be of y0's "
                                f"shape {y0}", first.pos)
-        return self.prim(node.func, wires, {"rhs": rhs.diagram(inputs, [out])}, node.pos,
-                         scope)
+        options = {"rhs": rhs.diagram(inputs, [out])}
+        for name, value, pos in node.kwargs:  # rtol = 1e-5, …: static numbers
+            number = value.value if isinstance(value, ast.Num) else None
+            problem = ode.check_option(name, number) if number is not None else \
+                f"the option {name} must be a number written out, as in {name} = 1e-6"
+            if problem:
+                raise ast.error_at(CatlearnTypeError, f"{usage}: {problem}", pos)
+            options[name] = number
+        return self.prim(node.func, wires, options, node.pos, scope)
 
     def inline(self, fn: Function, wires: list[int], at: list, pos: ast.Pos,
                scope: _Scope) -> int:

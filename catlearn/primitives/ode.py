@@ -5,20 +5,43 @@
 as the option ``rhs`` and run as a JAX function. The solution at the times
 ``ts`` (after ``t0``) is an array ``Real[T, N]``, one row per time.
 
-The solver is diffrax's (Kidger, *On Neural Differential Equations*), an
-optional extra (``pip install catlearn[ode]``): ``Dopri5``, the explicit
-Runge–Kutta 4(5) pair of Dormand and Prince that Stan's ``ode_rk45`` uses
-too, for non-stiff systems (there is no stiff solver yet). Its steps adapt to
-a relative and an absolute tolerance of 1e-6 (Stan's defaults) in double
-precision, 1e-5 in single precision, and it is differentiated by diffrax's
-checkpointed reverse mode. A solve that fails
-(too many steps, at parameters far out in the tails) gives non-finite values
-rather than an error, so the log density is ``-inf`` there and the sampler
-rejects the point.
+The solvers are diffrax's (Kidger, *On Neural Differential Equations*), an
+optional extra (``pip install catlearn[ode]``):
+
+* ``ode`` (Stan's name ``ode_rk45`` too): ``Dopri5``, the explicit
+  Runge–Kutta 4(5) pair of Dormand and Prince that Stan's ``ode_rk45`` uses,
+  for non-stiff systems;
+* ``ode_stiff`` (Stan's name ``ode_bdf`` too): ``Kvaerno5``, Kværnø's
+  L-stable ESDIRK method of order 5 with an embedded order-4 error estimate,
+  for stiff systems. diffrax ships no BDF method; an L-stable implicit
+  Runge–Kutta method damps the fast modes of a stiff system as BDF does, and
+  Kvaerno5 is diffrax's recommended stiff solver. Each stage solves its
+  implicit equation by a chord (simplified Newton) iteration.
+
+Steps adapt to a relative and an absolute tolerance (``rtol``, ``atol``, by
+default 1e-6, Stan's, in double precision, 1e-5 in single) and are at most
+``max_steps`` (4096); the solution is differentiated by diffrax's
+checkpointed reverse mode. A solve that fails (too many steps, at parameters
+far out in the tails) gives non-finite values rather than an error, so the
+log density is ``-inf`` there and the sampler rejects the point.
+
+Why the chord iteration has its own tolerances in single precision: diffrax
+stops it when its next correction is below ``1e-2 × (atol + rtol·|y|)``, the
+step's tolerances. In float32 the right-hand side of a stiff system carries a
+round-off of ``ε·λ·|y|`` (λ its fastest rate, ε = 1.2e-7), so near 1e-5 the
+corrections are noise, their contraction is never seen, every step is
+rejected as not converged and shrunk, and the solve ends at ``max_steps`` at
+every point whatever the parameters (even ``y' = -k y`` with ``k`` near 1
+fails so). In float32 the iteration's tolerance is 1e-2 instead (1e-4 of
+``|y|`` with diffrax's factor 1e-2): measured on ``y' = -λ (y - a e^-t)``
+with λ = 1e3…1e5, the solution then agrees with float64's to 1e-7 in a few
+dozen steps, where 1e-4 or 1e-3 fails or takes thousands. In float64 the
+iteration keeps the step's tolerances.
 """
 from __future__ import annotations
 
 import importlib.util
+from functools import partial
 from typing import Any
 
 import jax.numpy as jnp
@@ -28,11 +51,17 @@ from catlearn.errors import CatlearnTypeError, NotSupportedError
 from catlearn.functor import Functor
 from catlearn.primitives.ops import register_primitive
 
-#: the primitives that solve an ODE
-SOLVERS = ("ode",)
+#: each primitive that solves an ODE, with the diffrax solver it uses
+SOLVERS = {"ode": "Dopri5", "ode_rk45": "Dopri5", "ode_stiff": "Kvaerno5",
+           "ode_bdf": "Kvaerno5"}
+#: the options a solve takes by name, with what each must be
+OPTIONS = {"rtol": "a positive number", "atol": "a positive number",
+           "max_steps": "a positive whole number"}
 TOLERANCE = 1e-6
 SINGLE_TOLERANCE = 1e-5
 MAX_STEPS = 4096
+#: the chord iteration's tolerance in single precision (see the module's docstring)
+SINGLE_CHORD_TOLERANCE = 1e-2
 
 
 def require_solver() -> None:
@@ -42,21 +71,46 @@ def require_solver() -> None:
                                 "pip install 'catlearn[ode]' (or pip install diffrax)")
 
 
-def _solve(y0, t0, ts, *args: Any, rhs):
+def check_option(name: str, value: Any) -> str:
+    """Why ``name = value`` is not an option of a solve, or ``""`` if it is one."""
+    if name not in OPTIONS:
+        return f"unknown option {name}; a solve takes {', '.join(OPTIONS)}"
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if not (isinstance(value, (int, float)) and value > 0 and (whole or name != "max_steps")):
+        return f"the option {name} must be {OPTIONS[name]}, got {value!r}"
+    return ""
+
+
+def _solver(name: str, rtol: float, atol: float, ts, single: bool):
+    """The diffrax solver of the primitive ``name`` and its step-size controller."""
     import diffrax  # an optional extra: imported only where an ODE is solved
+    steps = diffrax.PIDController(rtol=rtol, atol=atol)
+    if SOLVERS[name] == "Dopri5":
+        return diffrax.Dopri5(), steps
+    chord = (diffrax.VeryChord(rtol=SINGLE_CHORD_TOLERANCE, atol=SINGLE_CHORD_TOLERANCE)
+             if single else diffrax.VeryChord(rtol=rtol, atol=atol))
+    # Kvaerno5 interpolates between steps by a cubic only, off by far more than
+    # the tolerance: it steps to each output time instead
+    return diffrax.Kvaerno5(root_finder=chord), diffrax.ClipStepSizeController(steps,
+                                                                               step_ts=ts)
+
+
+def _solve(y0, t0, ts, *args: Any, rhs, name, rtol=None, atol=None, max_steps=MAX_STEPS):
+    import diffrax
     f = Functor(cod=jax_functions)(rhs)
     real = jnp.result_type(float)
     # Stan's 1e-6 in double precision; float32 keeps 7 digits, so 1e-5 there
-    tolerance = TOLERANCE if real == jnp.float64 else SINGLE_TOLERANCE
+    single = real != jnp.float64
+    default = SINGLE_TOLERANCE if single else TOLERANCE
+    rtol, atol = rtol or default, atol or default
     y0 = jnp.asarray(y0, real)
     ts = jnp.asarray(ts, real)
     term = diffrax.ODETerm(lambda t, y, a: jnp.asarray(f.fn(t, y, *a)[0], real))
-    solver = diffrax.Dopri5()
+    solver, steps = _solver(name, rtol, atol, ts, single)
     solution = diffrax.diffeqsolve(
         term, solver, jnp.asarray(t0, real), ts[-1], None, y0, args=tuple(args),
-        saveat=diffrax.SaveAt(ts=ts),
-        stepsize_controller=diffrax.PIDController(rtol=tolerance, atol=tolerance),
-        max_steps=MAX_STEPS, throw=False)
+        saveat=diffrax.SaveAt(ts=ts), stepsize_controller=steps, max_steps=max_steps,
+        throw=False)
     failed = solution.result != diffrax.RESULTS.successful
     return jnp.where(failed, jnp.nan, solution.ys)
 
@@ -69,5 +123,7 @@ def _shape(shapes, options):
     return (ts[0],) + tuple(y0)
 
 
-register_primitive("ode", _solve, None, _shape, doc="ode(f, y0, t0, ts, args…): the "
-                   "solution of y' = f(t, y, args…) at the times ts, one row per time")
+for _name, _method in SOLVERS.items():
+    register_primitive(
+        _name, partial(_solve, name=_name), None, _shape, doc=f"{_name}(f, y0, t0, ts, args…): the solution of y' = f(t, y, args…) at "
+                    f"the times ts, one row per time (diffrax {_method})")
