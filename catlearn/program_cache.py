@@ -48,6 +48,7 @@ import logging
 import os
 import pathlib
 import tempfile
+import types
 import warnings
 from typing import Any, Callable, Optional
 
@@ -187,7 +188,9 @@ def _described(value: Any) -> Optional[str]:
     if isinstance(value, functools.partial):
         return _described((value.func, value.args, value.keywords))
     module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
-    if callable(value) and module and qualname and "<" not in qualname:
+    bound = getattr(value, "__self__", None)  # a bound method reads its object's state
+    if callable(value) and module and qualname and "<" not in qualname and (
+            bound is None or isinstance(bound, types.ModuleType)):
         return f"{module}.{qualname}"  # a module-level function (not a lambda or closure)
     return None
 
