@@ -19,15 +19,18 @@ one JSON object per line as each query ends, so a later failure loses none.
 ``run`` keeps JAX's persistent compilation cache in ``catlearn/jax`` under the
 user's cache folder (``$XDG_CACHE_HOME``, else ``~/.cache``), or in
 ``$CATLEARN_CACHE_DIR``, so a second run of an unchanged program reuses the
-programs the first one compiled; ``--no-cache`` turns it off.
+programs the first one compiled, and in its subfolder ``programs`` each query's
+traced and lowered programs (:mod:`catlearn.program_cache`), so that a second
+run of it neither traces nor lowers again; ``--no-cache`` turns both off.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from catlearn.errors import CatlearnError
 
@@ -112,6 +115,46 @@ def use_compilation_cache(folder: str) -> None:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
+def _kept_programs(args: argparse.Namespace, program: Any, statement: Any) -> Any:
+    """The program cache of one query (``programs`` in the cache folder), or none."""
+    if args.no_cache:
+        return contextlib.nullcontext()
+    from catlearn.program_cache import ProgramCache
+    return ProgramCache(os.path.join(cache_dir(), "programs"), _context(program, statement))
+
+
+def _context(program: Any, statement: Any) -> str:
+    """What a query's programs depend on beyond the shapes of their inputs: the
+    program's text, the query's line and, of its fields, the arguments by value (they
+    may be dimensions), the data by shape, dtype and missing (NaN) elements, and the
+    rest by value (options, precision); models and learners are in the text."""
+    import dataclasses
+    import hashlib
+    digest = hashlib.sha256(program.source.encode())
+    for field in dataclasses.fields(statement):
+        value = getattr(statement, field.name)
+        digest.update(f"{field.name}={_described(value, field.name == 'args')};".encode())
+    return digest.hexdigest()
+
+
+def _described(value: Any, by_value: bool) -> str:
+    import numpy as np
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_described(v, by_value)}"
+                              for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return repr(value)
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        array = np.asarray(value)
+        shown = f"{array.dtype.str}{array.shape}"
+        if by_value:
+            return shown + array.tobytes().hex()
+        if np.issubdtype(array.dtype, np.inexact):  # missing elements change the program
+            return shown + np.packbits(np.isnan(array)).tobytes().hex()
+        return shown
+    return type(value).__name__  # a model or learner: the program's text says which
+
+
 def _run(args: argparse.Namespace) -> int:
     if not args.x64:
         return _run_program(args)
@@ -142,7 +185,8 @@ def _run_program(args: argparse.Namespace) -> int:
             os.makedirs(args.checkpoint, exist_ok=True)
         program = load(args.file, args.allow_path)
         for statement in program.queries():
-            result = program.run_statement(statement, args.checkpoint)
+            with _kept_programs(args, program, statement):
+                result = program.run_statement(statement, args.checkpoint)
             emit(result)
             if human:
                 print(_human(result), flush=True)

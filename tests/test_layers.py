@@ -19,7 +19,7 @@ PACKAGE = pathlib.Path(catlearn.__file__).parent
 LAYERS = {"syntax": 0, "categories": 1, "functor": 2, "primitives": 3, "distributions": 3,
           "learning": 4, "inference": 4, "lang": 5, "cli": 6, "plot": 6}
 LEAVES = {"errors", "io", "checkpoint", "sharding", "xla_options", "display", "keys", "options",
-          "progress"}
+          "progress", "program_cache"}
 
 
 def module_name(path: pathlib.Path) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
-from catlearn import checkpoint as checkpoints
+from catlearn import checkpoint as checkpoints, program_cache
 from catlearn.errors import DataError, InferenceError
 from catlearn.progress import Bar, tick
 from catlearn.inference.adaptation import KernelFactory, window_adaptation
@@ -235,6 +235,9 @@ def sample(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
         made_by=made_by or checkpoints.fingerprint(
             key, init_positions, checkpoint_every,
             {k: v for k, v in options.items() if k != "progress_every"}))
+    if not progress and checkpoint is None:  # no bar ticking: a program kept between runs
+        return program_cache.call("chains.run", partial(_run, kernel_factory), *args[1:],
+                                  **options)
     if not progress:
         return run(*args, **options)
     with Bar(progress if isinstance(progress, str) else "mcmc", warmup + samples,

@@ -30,7 +30,7 @@ from typing import Optional
 import jax
 import jax.numpy as jnp
 
-from catlearn import progress
+from catlearn import program_cache, progress
 from catlearn.errors import InferenceError
 from catlearn.inference.options import positive_int, whole_seed
 from catlearn.inference.population import (effective_sample_size, log_evidence,
@@ -53,8 +53,12 @@ class ImportanceSampling:
         whole_seed(self.name, self.seed)
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
-        pop = progress.run(f"importance on {target.model.name}", _population,
-                           target, key, self.particles, show=progress.wanted(self.progress))
+        if progress.wanted(self.progress):
+            pop = progress.run(f"importance on {target.model.name}", _population,
+                               target, key, self.particles, show=True)
+        else:  # no bar: a program kept between runs
+            pop = program_cache.call("importance.population", _population, target, key,
+                                     particles=self.particles)
         if bool(jnp.isnan(pop.log_weights).any()):
             raise InferenceError(f"importance sampling on {target.model.name}: a log weight "
                                  "is NaN (a density was evaluated outside its domain)")

@@ -158,9 +158,10 @@ class MCMC:
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
         what = f"{self.kernel} on {target.model.name}"
-        # The target refuses discrete latents here, as it traces its log density.
+        # Refused before anything is traced; the log density itself is traced once, in
+        # the compiled run (not at all when the program cache holds it).
+        target.require_continuous()
         real = jnp.result_type(float)  # float64 when JAX runs in double precision
-        jax.eval_shape(Target.logdensity, target, jax.ShapeDtypeStruct((target.dim,), real))
         if target.dim == 0:
             raise InferenceError(f"{what}: the model has no latent variables to sample "
                                  "(every site is observed); use prior for its predictions")

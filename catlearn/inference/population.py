@@ -39,6 +39,11 @@ class Population(NamedTuple):
     log_z: jax.Array
 
 
+# a population can be the output of a program kept between runs (catlearn.program_cache)
+jax.export.register_namedtuple_serialization(
+    Population, serialized_name="catlearn.inference.population.Population")
+
+
 def size(pop: Population) -> int:
     """The number of particles ``n`` (static)."""
     return pop.log_weights.shape[0]

@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn import display
+from catlearn import display, program_cache
 from catlearn.display import names
 from catlearn.inference.diagnostics import ess_bulk, rhat
 
@@ -64,7 +64,8 @@ class Posterior:
         """``{"w": {"mean", "sd", "q5", "q95", "ess", "r_hat"}, "theta[0]": …}``;
         a statistic that does not apply (R̂ of weighted draws) is ``None``."""
         out = {}
-        mixing = _mixing(self.samples) if self.log_weights is None and self.draws >= 4 else {}
+        mixing = program_cache.call("posterior.mixing", _mixing, self.samples) \
+            if self.log_weights is None and self.draws >= 4 else {}
         for site, draws in self.samples.items():
             draws = np.asarray(draws, dtype=float)
             shape = draws.shape[2:]

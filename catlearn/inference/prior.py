@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import jax
 
+from catlearn import program_cache
 from catlearn.inference.options import positive_int, whole_seed
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.target import Target
@@ -37,7 +38,8 @@ class PriorSampling:
         whole_seed(self.name, self.seed)
 
     def run(self, target: Target, key: jax.Array) -> Posterior:
-        samples = _draws(target, jax.random.split(key, self.draws))
+        samples = program_cache.call("prior.draws", _draws, target,
+                                     jax.random.split(key, self.draws))
         return Posterior({site: v[None] for site, v in target.in_program_order(samples).items()},
                          method=self.name, target=target)
 

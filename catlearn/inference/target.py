@@ -172,12 +172,16 @@ class Target:
 
     # -- the log-density semantics ---------------------------------------------------
 
-    def _trace(self, flat: Array) -> Trace:
+    def require_continuous(self) -> None:
+        """Refuse discrete latents: a log density is of continuous latents only."""
         if self.has_discrete_latents:
             raise InferenceError(
                 f"{self.model.name} has discrete latent variables "
                 f"({', '.join(self.discrete_latents)}): gradient-based inference needs a "
                 "log density of continuous latents only; use smc or importance instead")
+
+    def _trace(self, flat: Array) -> Trace:
+        self.require_continuous()
         return self._density.fn(placeholder_key(), self._given(self.unflatten(flat)),
                                 *self.inputs)[1]
 

@@ -30,7 +30,7 @@ from lark import Token, Transformer
 from lark.parsers.lalr_analysis import Shift
 
 from catlearn.errors import CatlearnSyntaxError
-from catlearn.lang import ast
+from catlearn.lang import ast, tables
 
 INT_LIMIT = 2 ** 31 - 1  # the largest int32
 
@@ -283,8 +283,11 @@ def _refuse_reserved(token: Token) -> Token:
 
 @functools.lru_cache(maxsize=None)
 def _parser() -> lark.Lark:
-    return lark.Lark(grammar_text(), parser="lalr", transformer=_Build(),
-                     maybe_placeholders=True, lexer_callbacks={"NAME": _refuse_reserved})
+    """lark's parser, from the tables shipped beside the grammar when they are
+    current (:mod:`catlearn.lang.tables`), else built from the grammar."""
+    callbacks = dict(transformer=_Build(), lexer_callbacks={"NAME": _refuse_reserved})
+    return tables.stored_parser(grammar_text(), **callbacks) or lark.Lark(
+        grammar_text(), **tables.BUILD, **callbacks)
 
 
 class _Driver:
@@ -307,7 +310,7 @@ class _Driver:
         self.callbacks = parser.parser.parser.parser.callbacks
         self.lexer_callbacks = parser.lexer_conf.callbacks
         terminals = parser.terminals
-        ignore = set(parser.ignore_tokens)
+        ignore = set(parser.lexer_conf.ignore)  # (a stored parser has no ignore_tokens)
         self.newlines = frozenset(t.name for t in terminals if t.name not in ignore
                                   and _may_span_lines(t.pattern.to_regexp()))
         # keywords: strings that a regular terminal (NAME) would match too
