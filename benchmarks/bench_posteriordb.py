@@ -381,6 +381,18 @@ def run_numpyro(posterior: Posterior, data: dict, chains: int, warmup: int, samp
                int(np.asarray(diverging).sum()))
 
 
+def pystan_chains(values, dims: list, chains: int, samples: int) -> np.ndarray:
+    """``(chain, draw, *dims)`` draws of one parameter from pystan's ``fit[name]``,
+    shaped ``(*dims, draws x chains)`` (``(1, draws x chains)`` for a scalar) with
+    the chains interleaved: its last axis runs over the chains first (draw 1 of
+    chains 1..4, then draw 2 of each, …: its ``_draws`` is ``(parameter, draw,
+    chain)`` flattened in C order). Read as chains of consecutive draws, each
+    "chain" would cycle through the real ones, its lag-1 autocorrelation that of
+    independent chains, and its ESS near the number of draws."""
+    values = np.asarray(values).reshape(*dims, samples, chains)
+    return np.moveaxis(values, (-1, -2), (0, 1))
+
+
 def run_stan(posterior: Posterior, data: dict, chains: int, warmup: int, samples: int,
              seed: int) -> Run:
     import aiohttp
@@ -395,11 +407,9 @@ def run_stan(posterior: Posterior, data: dict, chains: int, warmup: int, samples
     model, build = _timed(lambda: stan.build(code, data=raw, random_seed=seed))
     fit, seconds = _timed(lambda: model.sample(num_chains=chains, num_warmup=warmup,
                                                num_samples=samples))
-    draws = {}
-    for name, dims in zip(fit.param_names, fit.dims):
-        value = np.asarray(fit[name]).reshape(*dims, chains, samples)   # draws of chain 1 first
-        draws[name] = np.moveaxis(value, (-2, -1), (0, 1)) if dims else value
-    leapfrogs = np.asarray(fit["n_leapfrog__"]).reshape(chains, samples)
+    draws = {name: pystan_chains(fit[name], dims, chains, samples)
+             for name, dims in zip(fit.param_names, fit.dims)}
+    leapfrogs = pystan_chains(fit["n_leapfrog__"], [], chains, samples)
     divergent = np.asarray(fit["divergent__"]).sum()
     return Run(stan_names(draws, {}), seconds, build, float(leapfrogs.sum(1).mean() / samples),
                int(divergent))
