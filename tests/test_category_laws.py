@@ -22,7 +22,7 @@ standard errors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from catlearn import Copy, Functor, Ty
 from catlearn.categories.function import Function, jax_functions
 from catlearn.categories.lens import lenses, reverse_derivative
-from catlearn.categories.sampler import Sampler, samplers
+from catlearn.categories.sampler import Sampler, over_population, population, samplers
 from catlearn.categories.traced import Trace, Traced, TracedSamplers
 from catlearn.categories.weighted import Weighted, weighted_samplers
 
@@ -138,7 +138,41 @@ def _traced_spec() -> Spec:
     return Spec("traced samplers", TracedSamplers(dims={}), image, run, exact=False)
 
 
-SPECS = [_function_spec(), _lens_spec(), _sampler_spec(), _weighted_spec(), _traced_spec()]
+RANDOM = {"f", "m", "k", "c"}   # the boxes of box_law that draw
+
+
+class _Scaled(NamedTuple):
+    """Normal noise of sd ``scale``: a distribution as the population draw needs one
+    (a pytree of parameters with ``sample``)."""
+    scale: jax.Array
+
+    def sample(self, key):
+        return self.scale * jax.random.normal(key, jnp.shape(self.scale))
+
+
+def _population_spec() -> Spec:
+    """Traced samplers with population noise, as a particle filter runs them: the
+    ``DRAWS`` runs are particles sharing one key, each box's noise one batch drawn
+    for them all (``Noise.draw``), never a key per run."""
+    cat = TracedSamplers(dims={}, noise=population)
+    law = box_law(0.0)   # the signature's boxes without their noise: it is added here
+
+    def image(box):
+        def fn(k, given, *xs):
+            outs, logw = law[box.name](k, *xs)
+            if box.name in RANDOM:
+                outs = (outs[0] + cat.noise.draw(k, _Scaled(jnp.asarray(0.3))),)
+            return outs, Trace({}, {}, jnp.zeros(()), jnp.asarray(logw, float))
+        return Traced(*_arity(box), fn)
+
+    def run(t, keys, xs):
+        outs, trace = over_population(lambda k, i: t.fn(k, {}, *xs))(keys[0], jnp.arange(DRAWS))
+        return tuple(outs), trace.log_prior + trace.log_likelihood
+    return Spec("traced samplers, population noise", cat, image, run, exact=False)
+
+
+SPECS = [_function_spec(), _lens_spec(), _sampler_spec(), _weighted_spec(), _traced_spec(),
+         _population_spec()]
 
 
 def agree(spec: Spec, a, b, dom: Ty, seed: int) -> bool:

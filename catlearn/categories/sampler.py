@@ -21,7 +21,12 @@ the same draws and no two boxes share randomness.
 How the key reaches the factors is a :class:`Noise` strategy, not a second
 category: :data:`independent` splits it (the Kleisli category, above), while
 :data:`shared` hands every factor the same key — the co-Kleisli category of
-the reader comonad ``Ω × -``, where ``f ; f`` adds one draw twice. Weighted
+the reader comonad ``Ω × -``, where ``f ; f`` adds one draw twice.
+:data:`population` is :data:`independent` for the particles of a filter run
+together (:func:`over_population`): they share the stage's key, and particle
+``i``'s draw at a box is element ``i`` of one draw for the whole population
+(the particle index is the counter of a counter-based generator), so a
+stage hashes once per draw, not once per particle and box. Weighted
 and traced samplers (:mod:`~catlearn.categories.weighted`,
 :mod:`~catlearn.categories.traced`) reuse the strategy and :func:`run_boxes`,
 the one evaluation loop of the family.
@@ -40,6 +45,7 @@ from __future__ import annotations
 from typing import Any, Callable, NamedTuple, Sequence
 
 import jax
+from jax import lax
 
 from catlearn.categories.function import Function
 from catlearn.syntax.hypergraph import Hypergraph, evaluate
@@ -47,16 +53,49 @@ from catlearn.syntax.hypergraph import Hypergraph, evaluate
 Key = jax.Array
 
 
+def _own(key: Key, dist: Any) -> jax.Array:
+    return dist.sample(key)
+
+
 class Noise(NamedTuple):
     """How a key reaches the factors of a composite: ``split(key)`` gives the
-    two factors' keys, ``at(key, i)`` the key of box ``i`` of a hypergraph."""
+    two factors' keys, ``at(key, i)`` the key of box ``i`` of a hypergraph,
+    ``draw(key, dist)`` a sample box's draw from its distribution."""
 
     split: Callable[[Key], tuple]
     at: Callable[[Key, int], Key]
+    draw: Callable[[Key, Any], jax.Array] = _own
+
+
+#: the axis of :func:`over_population`, the particles of a filter
+PARTICLES = "particles"
+
+
+def _population_draw(key: Key, dist: Any) -> jax.Array:
+    """Element ``i`` of one draw from the population's distributions (each
+    parameter gathered along the particle axis), for particle ``i``: the
+    draws of distinct particles are distinct elements of one batch of
+    independent draws. A particle run alone (no particle axis) draws its own."""
+    try:
+        i = lax.axis_index(PARTICLES)
+    except NameError:
+        return dist.sample(key)
+    whole = jax.tree.map(lambda p: lax.all_gather(p, PARTICLES), dist)
+    return whole.sample(key)[i]
 
 
 independent = Noise(lambda key: tuple(jax.random.split(key)), jax.random.fold_in)
 shared = Noise(lambda key: (key, key), lambda key, i: key)
+population = independent._replace(draw=_population_draw)
+
+
+def over_population(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn(key, particle, *rest)`` on every particle (leading axis) of a population
+    with one key shared: under :data:`population` noise their draws differ by
+    particle index, as if each had a key of its own."""
+    def run(key, particles, *rest):
+        return jax.vmap(lambda particle: fn(key, particle, *rest), axis_name=PARTICLES)(particles)
+    return run
 
 
 def run_boxes(graph: Hypergraph, call: Callable[[Key, int, Sequence], Any], key: Key,

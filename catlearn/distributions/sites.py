@@ -58,9 +58,10 @@ def _piece(box: Sample, value) -> dict:
     return {box.site: (Piece(value, box.index, box.dist),)}
 
 
-def _draw(box: Sample, dist: Distribution, key) -> tuple:
-    """A draw and, for a continuous family, its unconstrained value as a piece."""
-    x = dist.sample(key)
+def _draw(box: Sample, cat: TracedSamplers, dist: Distribution, key) -> tuple:
+    """A draw (as the category's noise makes it) and, for a continuous family, its
+    unconstrained value as a piece."""
+    x = cat.noise.draw(key, dist)
     return x, ({} if dist.is_discrete else _piece(box, dist.support.bijector().inverse(x)))
 
 
@@ -75,7 +76,7 @@ def _pushed(dist: Distribution, u) -> tuple:
 @box_meaning.register(Sample, TracedSamplers, object)
 def _drawn(box: Sample, cat: TracedSamplers, functor) -> Traced:
     def run(key, given, *params):
-        x, u = _draw(box, family_at(box, params), key)
+        x, u = _draw(box, cat, family_at(box, params), key)
         return (x,), Trace(_piece(box, x), u, jnp.zeros(()), jnp.zeros(()))
     return Traced(len(box.dom), 1, run)
 
@@ -85,19 +86,20 @@ def _observed(box: Observe, cat: TracedSamplers, functor) -> Traced:
     def run(key, given, *params):
         dist, value = family_at(box, params), slice_at(given[box.site], box.index)
         if isinstance(value, Partial):
-            return _partly_observed(box, dist, key, value)
+            return _partly_observed(box, cat, dist, key, value)
         pointwise = dist.log_prob(value)
         return (value,), Trace(_piece(box, value), {}, jnp.zeros(()), jnp.sum(pointwise),
                                _piece(box, pointwise))
     return Traced(len(box.dom), 1, run)
 
 
-def _partly_observed(box: Observe, dist: Distribution, key, value: Partial) -> tuple:
+def _partly_observed(box: Observe, cat: TracedSamplers, dist: Distribution, key,
+                     value: Partial) -> tuple:
     """Data where observed; elsewhere a draw, or a latent unconstrained value
     (``value.free``) scored with its log-Jacobian as prior."""
     seen = value.observed
     if value.free is None:
-        x, u = _draw(box, dist, key)
+        x, u = _draw(box, cat, dist, key)
         prior = jnp.zeros(())
     else:
         x, logp, log_jacobian = _pushed(dist, value.free)

@@ -33,7 +33,8 @@ from typing import Callable, Mapping, NamedTuple, Sequence
 import jax
 import jax.numpy as jnp
 
-from catlearn.categories.traced import Trace, numpy_index
+from catlearn.categories.sampler import population
+from catlearn.categories.traced import Trace, TracedSamplers, numpy_index
 from catlearn.errors import NotSupportedError
 from catlearn.functor import Functor
 from catlearn.inference.sequential import Backward, Phase, StateSpace
@@ -74,16 +75,23 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
         raise NotSupportedError(f"{model.name} has no loop to filter over")
     reads = last_reads(graph)
     cat = functor.cod
-    drawing = _Images(functor, graph)
+    # a stage's particles share its key and draw as one batch (population noise)
+    drawing = _Images(Functor(cod=TracedSamplers(cat.dims, population)), graph)
     # the same boxes with the recorded sites read, not drawn: the stages' densities
     fixing = _Images(functor, rewrite(model.diagram, {site: Fixed for site in sites}).hypergraph)
     # NaN until a stage records it: a value computed for t >= 1 only keeps its NaN at 0
     blank = Particle({}, {site: jnp.full(s.shape, jnp.nan if jnp.issubdtype(s.dtype, jnp.inexact)
                                          else 0, s.dtype) for site, s in sites.items()})
 
+    # the model's inputs are the same in every particle: read where needed, never carried
+    const = dict(zip(graph.dom, inputs))
+
+    def wire(env: dict, w: int) -> Array:
+        return const[w] if w in const else env[f"w{w}"]
+
     def live(after: int) -> list[int]:
-        """The wires made by the end of box ``after`` that a later box or the result reads."""
-        made = list(graph.dom) + [w for outs in graph.outputs[:after + 1] for w in outs]
+        """The wires boxes up to ``after`` made that a later box or the result reads."""
+        made = [w for outs in graph.outputs[:after + 1] for w in outs if w not in const]
         return [w for w in dict.fromkeys(made) if reads[w] > after]
 
     def record(recorded: dict, trace: Trace, at=lambda site: ()) -> dict:
@@ -109,11 +117,10 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
     def run(images: _Images, key, particle: Particle, start: int, stop: int,
             read: Mapping[str, Array]) -> tuple[Particle, Trace]:
         """Boxes ``start … stop - 1`` (no loop among them) on one particle."""
-        env = ({w: particle.env[f"w{w}"] for w in live(start - 1)} if start
-               else dict(zip(graph.dom, inputs)))
+        env = {**const, **{w: particle.env[f"w{w}"] for w in live(start - 1)}}
         traces = []
         for i in range(start, stop):
-            ys, trace = images.box(i).fn(jax.random.fold_in(key, i), read,
+            ys, trace = images.box(i).fn(images.functor.cod.noise.at(key, i), read,
                                          *[env[w] for w in graph.inputs[i]])
             env.update(zip(graph.outputs[i], ys))
             traces.append(trace)
@@ -171,7 +178,7 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
             read.update(zip(latent, draws))
             ys, trace = images.body(s).fn(key, read, t,
                                             *[env[f"carry{j}"] for j in range(n)],
-                                            *[env[f"w{w}"] for w in ins[n:]])
+                                            *[wire(env, w) for w in ins[n:]])
             env.update({f"carry{j}": ys[j] for j in range(n)})
             return ys[n:], Particle(env, record(particle.sites, trace,
                                                 lambda site: at(site, t))), trace
@@ -201,9 +208,9 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
             """The particle entering the loop: its state as the carry, and of the wires
             only those the iterations or later boxes read (a wire kept would tie
             smoothed paths to the particle's own past)."""
-            keep = {f"w{w}" for w in ins[n:]} | {f"w{w}" for w in live(s)}
+            keep = {f"w{w}" for w in ins[n:] if w not in const} | {f"w{w}" for w in live(s)}
             env = {name: v for name, v in particle.env.items() if name in keep}
-            env.update({f"carry{j}": particle.env[f"w{ins[j]}"] for j in range(n)})
+            env.update({f"carry{j}": wire(particle.env, ins[j]) for j in range(n)})
             if stacked:
                 shapes = jax.eval_shape(lambda: iteration(drawing, key,
                                                           particle._replace(env=env), first)[0])
@@ -213,7 +220,7 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
 
         enter, entering = straight(previous, previous + 1, s, ready)
         return Phase(enter, step, last - first + 1,
-                     backward=(entering, Backward(drawn, density, place)))
+                     backward=(entering, Backward(drawn, density, place)), shared_key=True)
 
     phases = [loop(s, previous) for s, previous in zip(loops, [-1] + loops[:-1])]
     tail = range(loops[-1] + 1, len(graph.boxes))
@@ -222,12 +229,12 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
            for i in tail):
         enter, after = straight(loops[-1], tail.start, tail.stop, lambda key, particle: particle)
         phases.append(Phase(enter, lambda key, particle, k: (particle, jnp.zeros(())), 1,
-                            backward=(after, None)))
+                            backward=(after, None), shared_key=True))
     head = phases[0]
     names = stage_names(graph, loops, functor, given, len(phases) > len(loops))
     return StateSpace(lambda key: head.enter(key, blank), head.step, head.length,
                       names.__getitem__, phases=tuple(phases[1:]), backward=head.backward,
-                      sites=blank.sites)
+                      sites=blank.sites, shared_key=True)
 
 
 def written(graph, boxes: range, sites: Mapping[str, object], cat) -> list[tuple[str, tuple]]:

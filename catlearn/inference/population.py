@@ -28,6 +28,8 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import logsumexp
 
+from catlearn.categories.sampler import over_population
+
 Particles = Any   # a pytree whose leaves have the particle axis first
 WeightedSampler = Callable[[jax.Array], tuple[Any, jax.Array]]   # key -> (x, log w)
 
@@ -50,16 +52,22 @@ def size(pop: Population) -> int:
 
 
 def spawn(key: jax.Array, n: int, sampler: WeightedSampler, *,
-          vectorised: bool = False) -> Population:
+          vectorised: bool = False, shared_key: bool = False) -> Population:
     """``n`` independent draws of a weighted sampler, each of weight ``w(x)/n``:
 
         spawn(n, s) = Σ_i (1/n) w_i δ(x_i),   (x_i, w_i) ~ s   (total mass unbiased for E[w])
 
     The sampler runs under ``vmap`` with a key per particle, or, when
-    ``vectorised``, is called once as ``sampler(key, n)`` for all ``n`` draws.
+    ``vectorised``, is called once as ``sampler(key, n)`` for all ``n`` draws,
+    or, ``shared_key``, runs under ``vmap`` with one key for all, on the particle
+    axis of :func:`~catlearn.categories.sampler.over_population`.
     """
-    particles, log_w = (sampler(key, n) if vectorised
-                        else jax.vmap(sampler)(jax.random.split(key, n)))
+    if vectorised:
+        particles, log_w = sampler(key, n)
+    elif shared_key:
+        particles, log_w = over_population(lambda k, i: sampler(k))(key, jnp.arange(n))
+    else:
+        particles, log_w = jax.vmap(sampler)(jax.random.split(key, n))
     log_w = jnp.broadcast_to(jnp.asarray(log_w, jnp.result_type(float)), (n,))
     return Population(particles, log_w - jnp.log(n), jnp.zeros((), log_w.dtype))
 

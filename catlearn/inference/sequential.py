@@ -38,6 +38,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import logsumexp
 
+from catlearn.categories.sampler import over_population
 from catlearn.inference.population import Population, effective_sample_size, log_evidence, reweight, size
 
 Transition = Callable[[jax.Array, Any], tuple[Any, jax.Array]]   # key, x -> (x', log g)
@@ -67,6 +68,7 @@ class Phase:
     length: int
     vectorised: bool = False
     backward: Optional[tuple[Backward, Optional[Backward]]] = None
+    shared_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,10 @@ class StateSpace:
     cut from a program (:mod:`catlearn.inference.cutting`) has the
     :class:`Backward` kernels of its first phase in ``backward`` and the
     latent sites its particles record (zeros) in ``sites``: it can be smoothed.
+    With ``shared_key``, a stage runs on all particles with one key under
+    :func:`~catlearn.categories.sampler.over_population` (a cut model draws
+    with population noise: the particles' draws differ by their index), not
+    under ``vmap`` with a key split off per particle.
     """
     init: Callable[[jax.Array], tuple[Any, jax.Array]]
     step: Callable[[jax.Array, Any, jax.Array], tuple[Any, jax.Array]]
@@ -92,6 +98,7 @@ class StateSpace:
     phases: tuple[Phase, ...] = ()
     backward: Optional[tuple[Backward, Optional[Backward]]] = None
     sites: Optional[dict] = field(default=None, compare=False)  # arrays: out of the hash
+    shared_key: bool = False
 
     @property
     def total(self) -> int:
@@ -116,11 +123,17 @@ class Stage(NamedTuple):
 
 
 def advance(key: jax.Array, pop: Population, stage: Transition, *,
-            vectorised: bool = False) -> Population:
-    """Run ``stage`` on every particle under ``vmap`` (or, ``vectorised``, on all of
-    them at once with one key) and multiply in its weights."""
-    particles, log_g = (stage(key, pop.particles) if vectorised else
-                        jax.vmap(stage)(jax.random.split(key, size(pop)), pop.particles))
+            vectorised: bool = False, shared_key: bool = False) -> Population:
+    """Run ``stage`` on every particle under ``vmap`` with a key each (or, ``vectorised``,
+    on all of them at once with one key; or, ``shared_key``, on every particle with
+    the same key, under :func:`~catlearn.categories.sampler.over_population`) and
+    multiply in its weights."""
+    if vectorised:
+        particles, log_g = stage(key, pop.particles)
+    elif shared_key:
+        particles, log_g = over_population(stage)(key, pop.particles)
+    else:
+        particles, log_g = jax.vmap(stage)(jax.random.split(key, size(pop)), pop.particles)
     return reweight(pop._replace(particles=particles), jnp.where(jnp.isnan(log_g), -jnp.inf, log_g))
 
 
@@ -142,7 +155,7 @@ def finish(key: jax.Array, pop: Population, model: StateSpace | Phase,
         key_advance, key_between = jax.random.split(key)
         before = log_evidence(pop)
         pop = advance(key_advance, pop, lambda k, x: model.step(k, x, t),
-                      vectorised=model.vectorised)
+                      vectorised=model.vectorised, shared_key=model.shared_key)
         ess = effective_sample_size(pop)
         increment = log_evidence(pop) - before
         pop, (resampled, out) = between(key_between, pop, t)

@@ -101,7 +101,8 @@ def bootstrap_filter(key: jax.Array, model: StateSpace, particles: int, *,
 
     if paths and model.phases:
         raise NotSupportedError("genealogy paths are kept for models with one loop only")
-    pop = sharding.spread(spawn(key_spawn, particles, model.init, vectorised=model.vectorised),
+    pop = sharding.spread(spawn(key_spawn, particles, model.init, vectorised=model.vectorised,
+                                 shared_key=model.shared_key),
                           mesh)
     first = record(jnp.zeros(()), pop, jnp.asarray(False))
     entering, stepping = model.backward or (None, None)
@@ -113,7 +114,8 @@ def bootstrap_filter(key: jax.Array, model: StateSpace, particles: int, *,
         key_enter, key_resample, key_phase = jax.random.split(k, 3)
         entering, stepping = phase.backward or (None, None)
         before = log_evidence(pop)
-        pop = advance(key_enter, pop, phase.enter, vectorised=phase.vectorised)
+        pop = advance(key_enter, pop, phase.enter, vectorised=phase.vectorised,
+                      shared_key=phase.shared_key)
         entered = record(before, pop, jnp.asarray(False))
         pop, (resampled, kept) = between(entering)(key_resample, pop, 0)
         pop, (stages, history) = finish(key_phase, pop, phase, between(stepping))
