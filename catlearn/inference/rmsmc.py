@@ -24,12 +24,11 @@ from functools import partial
 from typing import Optional
 
 import jax
-import jax.numpy as jnp
 
 from catlearn import progress, sharding
 from catlearn.inference.move import KernelFactory, scaled_rmh
 from catlearn.inference.resample import Scheme, scheme
-from catlearn.inference.sequential import StaticTarget, fixed_schedule
+from catlearn.inference.sequential import StaticTarget, power_schedule
 from catlearn.inference.options import positive_int, whole_seed
 from catlearn.inference.smc import (SMCResult, check, static_view, temper,
                                     tempered_posterior)
@@ -40,8 +39,7 @@ def resample_move(key: jax.Array, target: StaticTarget, particles: int, *, stage
                   resampling: str | Scheme = "systematic",
                   mesh: sharding.Mesh | None = None) -> SMCResult:
     """``spawn ; (advance_{β_k} ; resample ; move_{β_k}^m)^K``, ``β_k = (k/K)^power``."""
-    temperatures = (jnp.arange(1, stages + 1) / stages) ** power
-    return temper(key, target, particles, fixed_schedule(temperatures), stages,
+    return temper(key, target, particles, power_schedule(stages, power), stages,
                   kernel=kernel, moves=moves, resampling=resampling, mesh=mesh)
 
 
