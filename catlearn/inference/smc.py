@@ -383,15 +383,9 @@ class SMC:
             model = None
         mesh = sharding.mesh_for(self.devices, self.particles, "particles", self.name)
         if model is None:
-            if self.checkpoint is not None:
-                result = tempered_in_segments(
-                    target, key, (self.particles, ("adaptive", self.target_ess),
-                                  self.max_stages, self.moves, self.resampling, mesh),
-                    **segments.options(self, target, key))
-            else:
-                result = self._run(target, _tempered, target, key, self.particles,
-                                   self.target_ess, self.moves, self.resampling,
-                                   self.max_stages, mesh)
+            result = tempered_run(target, key, (self.particles, ("adaptive", self.target_ess),
+                                                self.max_stages, self.moves, self.resampling,
+                                                mesh), self)
             return tempered_posterior(target, check(result), self.name,
                                       particles=self.particles)
         if self.checkpoint is not None:
@@ -420,12 +414,6 @@ class SMC:
 # The compiled runs take the target as an argument and the options as static
 # ones: a later query of the same structure and options, on new data and keys,
 # runs the program already compiled (jit keys it on the target's structure).
-
-@partial(jax.jit, static_argnums=(2, 3, 4, 5, 6, 7))
-def _tempered(target, key, particles, target_ess, moves, resampling, max_stages, mesh):
-    return tempered_smc(key, static_view(target), particles, target_ess=target_ess,
-                        moves=moves, resampling=resampling, max_stages=max_stages, mesh=mesh)
-
 
 @partial(jax.jit, static_argnums=(2, 3, 4, 5, 6))
 def _filter(target, key, particles, resampling, ess_threshold, smoothed, mesh):
@@ -539,17 +527,24 @@ def _tempering_ended(target, carry, options):
     return _tempering(target, *options).end(carry)
 
 
-def tempered_in_segments(target, key: jax.Array, options: tuple, *, checkpoint: str,
-                         every: int, made_by: str, show: bool, what: str) -> SMCResult:
+def tempered_run(target, key: jax.Array, options: tuple, method) -> SMCResult:
     """Tempered SMC on ``target`` (``options``: particles, the schedule as
     ``("adaptive", target_ess)`` or ``("power", stages, power)``, max_stages, moves,
-    resampling, mesh) in segments of ``every`` stages, saved after each."""
-    max_stages = options[2]
-    with progress.Bar(what, max_stages, unit="stage",
-                      show=show) as bar:
+    resampling, mesh) for ``method``: its stages one program or, with the method's
+    ``checkpoint``, in segments of ``checkpoint_every`` stages, saved after each.
+    Spawning and the end are programs of their own either way: a run in segments
+    then makes the same numbers as one without (XLA rounds a loop fused with
+    what comes before it differently)."""
+    saving, max_stages = segments.options(method, target, key), options[2]
+    carry = _tempering_begun(target, key, options)
+    if method.checkpoint is None:
+        carry = progress.run(saving["what"], _tempering_stages, target, carry, None, options,
+                             show=saving["show"])
+        return _tempering_ended(target, carry, options)
+    with progress.Bar(saving["what"], max_stages, unit="stage", show=saving["show"]) as bar:
         carry = segments.in_segments(
             lambda carry, start, stop: _tempering_stages(target, carry, stop, options),
-            _tempering_begun(target, key, options), segments.stops(max_stages, every),
-            checkpoint=checkpoint, made_by=made_by, bar=bar,
+            carry, segments.stops(max_stages, saving["every"]),
+            checkpoint=saving["checkpoint"], made_by=saving["made_by"], bar=bar,
             finished=lambda carry: not bool(annealing_on(carry, max_stages)))
         return _tempering_ended(target, carry, options)
