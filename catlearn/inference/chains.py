@@ -25,6 +25,7 @@ from jax.tree_util import Partial
 
 from catlearn import checkpoint as checkpoints, program_cache
 from catlearn.errors import DataError, InferenceError
+from catlearn.inference import segments
 from catlearn.progress import Bar, tick
 from catlearn.inference.adaptation import KernelFactory, window_adaptation
 from catlearn.inference.kernel import LogDensity, Position
@@ -117,31 +118,20 @@ def _run_in_segments(kernel_factory, logdensity_fn, transform, key, positions, *
     one = jax.eval_shape(partial(_iterated, kernel_factory, progress_every=None, **adapt),
                          logdensity_fn, state, jnp.arange(1), keys[:1])[1]
     outputs = jax.tree.map(lambda a: np.zeros((total,) + a.shape[1:], a.dtype), one)
-    done = 0
-    if checkpoints.exists(checkpoint):
-        (state, outputs), saved = checkpoints.load(checkpoint, like=(state, outputs),
-                                                   made_by=made_by)
-        done = saved.get("done")
-        if isinstance(done, bool) or not isinstance(done, int) or not 0 <= done <= total:
-            raise DataError(f"checkpoint {checkpoint}: {done!r} is not a number of "
-                            f"iterations from 0 to this run's {total}")
-    while done < total:
-        stop = min(done + every, total)
+
+    def advance(carry, start, stop):
+        state, outputs = carry
         state, segment = _iterated(kernel_factory, logdensity_fn, state,
-                                   jnp.arange(done, stop), keys[done:stop],
+                                   jnp.arange(start, stop), keys[start:stop],
                                    progress_every=progress_every, **adapt)
-        outputs = jax.tree.map(lambda whole, part: _filled(whole, part, done), outputs,
-                               segment)
-        done = stop
-        checkpoints.save(checkpoint, (state, outputs), {"done": done}, made_by)
+        return state, segments.filled(outputs, segment, start)
+
+    state, outputs = segments.in_segments(advance, (state, outputs),
+                                          segments.stops(total, every),
+                                          checkpoint=checkpoint, made_by=made_by)
     draws, info = jax.tree.map(jnp.asarray, outputs)
     return _finished(kernel_factory, logdensity_fn, transform, state, draws, info,
                      start_logdensity, **adapt)
-
-
-def _filled(whole: np.ndarray, part: jax.Array, start: int) -> np.ndarray:
-    whole[start:start + part.shape[0]] = np.asarray(part)
-    return whole
 
 
 START_TRIES = 100

@@ -33,7 +33,7 @@ catlearn.errors.InferenceError: nuts: chains must be an integer >= 1, got 0
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Optional
 
@@ -42,9 +42,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.tree_util import Partial
 
-from catlearn import checkpoint as checkpoints, sharding
+from catlearn import sharding
 from catlearn.errors import InferenceError
 from catlearn.inference.adaptation import KernelFactory
+from catlearn.inference import segments
 from catlearn.inference.chains import START_TRIES, sample
 from catlearn.inference.hmc import hmc
 from catlearn.inference.mala import mala
@@ -200,10 +201,7 @@ class MCMC:
     def fingerprint(self, target: Target, key: jax.Array) -> str:
         """What makes this run's draws: the model, its arguments and data, the key and
         every option but where it is shown, saved and run."""
-        options = {f.name: getattr(self, f.name) for f in fields(self)
-                   if f.name not in ("progress", "devices", "checkpoint")}
-        return checkpoints.fingerprint(target.model.signature, repr(target.model.diagram),
-                                       target.inputs, target.data, options, key)
+        return segments.fingerprint(self, target, key)
 
 
 @lru_cache(maxsize=None)

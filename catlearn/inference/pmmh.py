@@ -38,6 +38,7 @@ import numpy as np
 
 from catlearn import progress
 from catlearn.errors import InferenceError
+from catlearn.inference import segments
 from catlearn.inference.kernel import Kernel, State
 from catlearn.inference.mhg import mhg
 from catlearn.inference.resample import Scheme, scheme
@@ -111,9 +112,22 @@ def pmmh_chain(key: jax.Array, theta: Params, log_prior: Callable[[Params], jax.
     With ``keep``, ``kept`` holds ``keep`` of a particle drawn from each step's filter."""
     kernel = pmmh_kernel(log_prior, model, particles=particles, step_size=step_size,
                          resampling=resampling, ess_threshold=ess_threshold, keep=keep)
-    key_init, key_run = jax.random.split(key)
-    state = kernel.init((theta, jax.random.key_data(key_init)))
+    total = warmup + samples
+    state = pmmh_start(kernel, key, theta)
+    _, chain = pmmh_steps(kernel, key, state, 0, total, total, warmup, progress_every)
+    return pmmh_kept(chain, log_prior, warmup)
 
+
+def pmmh_start(kernel: Kernel, key: jax.Array, theta: Params) -> State:
+    """The chain's state at ``θ``, its filter's randomness drawn from ``key``."""
+    return kernel.init((theta, jax.random.key_data(jax.random.split(key)[0])))
+
+
+def pmmh_steps(kernel: Kernel, key: jax.Array, state: State, start: Any, count: int,
+               total: int, warmup: int, progress_every: Optional[int]
+               ) -> tuple[State, PMMHChain]:
+    """Steps ``start … start + count - 1`` of a chain of ``total`` (``start`` may be
+    traced: step ``t``'s key is drawn from ``key`` by ``t`` alone), one ``lax.scan``."""
     def step(state, t_key):
         t, k = t_key
         state, info = kernel.step(k, state)
@@ -121,8 +135,15 @@ def pmmh_chain(key: jax.Array, theta: Params, log_prior: Callable[[Params], jax.
         return state, PMMHChain(state.position[0], state.logdensity, info.is_accepted,
                                 state.logdensity_grad)
 
-    total = warmup + samples
-    _, chain = jax.lax.scan(step, state, (jnp.arange(total), jax.random.split(key_run, total)))
+    keys = jax.random.split(jax.random.split(key)[1], total)
+    if count < total:
+        keys = jax.lax.dynamic_slice_in_dim(keys, start, count)
+    return jax.lax.scan(step, state, (start + jnp.arange(count), keys))
+
+
+def pmmh_kept(chain: PMMHChain, log_prior: Callable[[Params], jax.Array],
+              warmup: int) -> PMMHChain:
+    """The sampling steps of ``chain``, with the filter's log evidence alone at each."""
     chain = jax.tree.map(lambda v: v[warmup:], chain)
     log_prior_kept = jax.vmap(log_prior)(chain.positions)
     return chain._replace(log_evidence=chain.log_evidence - log_prior_kept)
@@ -147,7 +168,9 @@ class PMMH:
     take random-walk steps of ``step_size`` on their unconstrained scale; the
     loop's states are integrated out by a bootstrap filter of ``particles``.
     Its bar shows compiling, then warm-up and sampling (``progress``, by
-    default when interactive).
+    default when interactive). With ``checkpoint`` (a path) the chain runs
+    ``checkpoint_every`` steps at a time, its state and draws saved after each,
+    and a run finding that checkpoint resumes from it to the same draws.
     """
     particles: int = 500
     samples: int = 2000
@@ -158,9 +181,12 @@ class PMMH:
     ess_threshold: float = 0.5
     name: str = "pmmh"
     progress: Optional[bool] = None
+    checkpoint: Optional[str] = None
+    checkpoint_every: int = 100
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
+        segments.check_options(self.name, self.checkpoint, self.checkpoint_every)
         whole_seed(self.name, self.seed)
         positive_int(self.name, "samples", self.samples)
         if not (isinstance(self.warmup, int) and self.warmup >= 0):
@@ -185,9 +211,12 @@ class PMMH:
                 progress.every(total, show))
         with progress.Bar(f"{self.name} on {target.model.name}", total, unit="step",
                           phases=("warmup", "sampling"), show=show) as bar:
-            if show:
-                bar.compile(_chain, *args)
-            chain = jax.block_until_ready(_chain(*args))
+            if self.checkpoint is not None:
+                chain = self._in_segments(target, start, key, key_run, tuple(names), show)
+            else:
+                if show:
+                    bar.compile(_chain, *args)
+                chain = jax.block_until_ready(_chain(*args))
         if not np.isfinite(np.asarray(chain.log_evidence)).any():
             raise InferenceError(f"pmmh on {target.model.name}: the particle filter's evidence "
                                  "is zero at every parameter the chain visited; the data are "
@@ -201,6 +230,31 @@ class PMMH:
                                 "log_evidence": np.asarray(chain.log_evidence)[None],
                                 "particles": self.particles},
                          method=self.name, target=target)
+
+    def _in_segments(self, target, start: dict, key: jax.Array, key_run: jax.Array,
+                     names: tuple, show: bool) -> PMMHChain:
+        """The chain of :func:`_chain` in segments of ``checkpoint_every`` steps, its
+        state and steps so far saved after each (under the fingerprint of the run's
+        ``key``)."""
+        total = self.warmup + self.samples
+        options = (names, self.particles, self.step_size, self.resampling,
+                   self.ess_threshold)
+        ticks = progress.every(total, show)
+        state = _begun(target, start, key_run, options)
+        rows = jax.eval_shape(lambda s: _stepped(target, key_run, s, 0, total, total,
+                                                 self.warmup, None, options)[1], state)
+
+        def advance(carry, begin, stop):
+            state, chain = carry
+            state, part = _stepped(target, key_run, state, begin, stop - begin, total,
+                                   self.warmup, ticks, options)
+            return state, segments.filled(chain, part, begin)
+
+        saving = segments.options(self, target, key)
+        state, chain = segments.in_segments(
+            advance, (state, segments.blank(rows)), segments.stops(total, saving["every"]),
+            checkpoint=saving["checkpoint"], made_by=saving["made_by"])
+        return _kept(target, jax.tree.map(jnp.asarray, chain), self.warmup, options)
 
 
 def _global_prior(target, names: tuple, theta: dict) -> tuple[jax.Array, dict]:
@@ -218,11 +272,42 @@ def _global_prior(target, names: tuple, theta: dict) -> tuple[jax.Array, dict]:
 @partial(jax.jit, static_argnums=(3, 4, 5, 6, 7, 8, 9, 10))
 def _chain(target, start, key, names, particles, samples, warmup, step_size, resampling,
            ess_threshold, progress_every) -> PMMHChain:
-    return pmmh_chain(key, start, lambda theta: _global_prior(target, names, theta)[0],
-                      lambda theta: target.sequential(_global_prior(target, names, theta)[1]),
-                      particles=particles, samples=samples, warmup=warmup,
-                      step_size=step_size, resampling=resampling, ess_threshold=ess_threshold,
-                      progress_every=progress_every, keep=lambda particle: particle.sites)
+    return pmmh_chain(key, start, *_posed(target, names), particles=particles,
+                      samples=samples, warmup=warmup, step_size=step_size,
+                      resampling=resampling, ess_threshold=ess_threshold,
+                      progress_every=progress_every, keep=_sites)
+
+
+def _posed(target, names: tuple) -> tuple[Callable, Callable]:
+    """The globals' log prior and the state-space model they pose."""
+    return (lambda theta: _global_prior(target, names, theta)[0],
+            lambda theta: target.sequential(_global_prior(target, names, theta)[1]))
+
+
+def _kernel(target, names, particles, step_size, resampling, ess_threshold) -> Kernel:
+    return pmmh_kernel(*_posed(target, names), particles=particles, step_size=step_size,
+                       resampling=resampling, ess_threshold=ess_threshold, keep=_sites)
+
+
+def _sites(particle) -> dict:
+    return particle.sites
+
+
+# The pieces of a chain in segments, the options one static tuple.
+@partial(jax.jit, static_argnums=3)
+def _begun(target, start, key, options) -> State:
+    return pmmh_start(_kernel(target, *options), key, start)
+
+
+@partial(jax.jit, static_argnums=(4, 5, 6, 7, 8))
+def _stepped(target, key, state, start, count, total, warmup, progress_every, options):
+    return pmmh_steps(_kernel(target, *options), key, state, start, count, total, warmup,
+                      progress_every)
+
+
+@partial(jax.jit, static_argnums=(2, 3))
+def _kept(target, chain, warmup, options) -> PMMHChain:
+    return pmmh_kept(chain, _posed(target, options[0])[0], warmup)
 
 
 @partial(jax.jit, static_argnums=1)
@@ -232,9 +317,11 @@ def _globals(target, names: tuple, positions: dict) -> dict:
 
 def pmmh(particles: int = 500, samples: int = 2000, warmup: int = 500, seed: int = 0,
          step_size: float = 0.25, resampling: str = "systematic",
-         ess_threshold: float = 0.5, progress: Optional[bool] = None) -> PMMH:
+         ess_threshold: float = 0.5, progress: Optional[bool] = None,
+         checkpoint: Optional[str] = None, checkpoint_every: int = 100) -> PMMH:
     """The :class:`PMMH` method: ``infer(model, …, method=pmmh(particles=500))``;
     ``progress`` shows its compiling, warm-up and sampling phases (by default
-    when interactive)."""
+    when interactive); with ``checkpoint`` (a path) it saves every
+    ``checkpoint_every`` steps and resumes from there."""
     return PMMH(particles, samples, warmup, seed, step_size, resampling, ess_threshold,
-                progress=progress)
+                progress=progress, checkpoint=checkpoint, checkpoint_every=checkpoint_every)

@@ -20,28 +20,29 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Optional
 
 import jax
-import jax.numpy as jnp
 
-from catlearn import progress, sharding
+from catlearn import sharding
 from catlearn.inference.move import KernelFactory, scaled_rmh
 from catlearn.inference.resample import Scheme, scheme
-from catlearn.inference.sequential import StaticTarget, fixed_schedule
+from catlearn.inference.sequential import StaticTarget, power_schedule
 from catlearn.inference.options import positive_int, whole_seed
-from catlearn.inference.smc import (SMCResult, check, static_view, temper,
-                                    tempered_posterior)
+from catlearn.inference import segments
+from catlearn.inference.smc import SMCResult, check, temper, tempered_posterior, tempered_run
+
+
+#: the power of the schedule ``β_k = (k/K)^power`` that ``rmsmc`` runs
+POWER = 3.0
 
 
 def resample_move(key: jax.Array, target: StaticTarget, particles: int, *, stages: int = 20,
-                  power: float = 3.0, moves: int = 10, kernel: KernelFactory = scaled_rmh(),
+                  power: float = POWER, moves: int = 10, kernel: KernelFactory = scaled_rmh(),
                   resampling: str | Scheme = "systematic",
                   mesh: sharding.Mesh | None = None) -> SMCResult:
     """``spawn ; (advance_{β_k} ; resample ; move_{β_k}^m)^K``, ``β_k = (k/K)^power``."""
-    temperatures = (jnp.arange(1, stages + 1) / stages) ** power
-    return temper(key, target, particles, fixed_schedule(temperatures), stages,
+    return temper(key, target, particles, power_schedule(stages, power), stages,
                   kernel=kernel, moves=moves, resampling=resampling, mesh=mesh)
 
 
@@ -50,7 +51,9 @@ class ResampleMove:
     """Resample-move SMC, the method of ``infer … with rmsmc(…)``: ``stages``
     tempering stages, each followed by resampling and ``moves`` random-walk
     Metropolis steps, on the model's flat unconstrained latent vector; its
-    bar shows compiling, then running (``progress``, by default when interactive)."""
+    bar shows compiling, then running (``progress``, by default when interactive).
+    With ``checkpoint`` (a path) the stages run ``checkpoint_every`` at a time,
+    saved after each, and a run finding that checkpoint resumes from it."""
     particles: int = 1000
     seed: int = 0
     stages: int = 20
@@ -59,9 +62,12 @@ class ResampleMove:
     name: str = "rmsmc"
     devices: sharding.Devices = None
     progress: Optional[bool] = None
+    checkpoint: Optional[str] = None
+    checkpoint_every: int = 100
 
     def __post_init__(self):
         positive_int(self.name, "particles", self.particles)
+        segments.check_options(self.name, self.checkpoint, self.checkpoint_every)
         whole_seed(self.name, self.seed)
         positive_int(self.name, "stages", self.stages)
         positive_int(self.name, "moves", self.moves)
@@ -70,24 +76,19 @@ class ResampleMove:
 
     def run(self, target, key: jax.Array):
         mesh = sharding.mesh_for(self.devices, self.particles, "particles", self.name)
-        result = progress.run(f"{self.name} on {target.model.name}", _resample_move, target,
-                              key, self.particles, self.stages, self.moves, self.resampling,
-                              mesh, show=progress.wanted(self.progress))
+        result = tempered_run(target, key, (self.particles, ("power", self.stages, POWER),
+                                            self.stages, self.moves, self.resampling, mesh),
+                              self)
         return tempered_posterior(target, check(result), self.name, particles=self.particles)
-
-
-# The target an argument and the options static: compiled once per structure and options.
-@partial(jax.jit, static_argnums=(2, 3, 4, 5, 6))
-def _resample_move(target, key, particles, stages, moves, resampling, mesh):
-    return resample_move(key, static_view(target), particles, stages=stages, moves=moves,
-                         resampling=resampling, mesh=mesh)
 
 
 def rmsmc(particles: int = 1000, seed: int = 0, stages: int = 20, moves: int = 10,
           resampling: str = "systematic", devices: sharding.Devices = None,
-          progress: Optional[bool] = None) -> ResampleMove:
+          progress: Optional[bool] = None, checkpoint: Optional[str] = None,
+          checkpoint_every: int = 100) -> ResampleMove:
     """The :class:`ResampleMove` method: ``infer(model, …, method=rmsmc(particles=1000))``;
     ``devices=4`` splits the particles over the first 4 devices; ``progress``
     shows its compiling and running phases (by default when interactive)."""
     return ResampleMove(particles, seed, stages, moves, resampling, devices=devices,
-                        progress=progress)
+                        progress=progress, checkpoint=checkpoint,
+                        checkpoint_every=checkpoint_every)

@@ -16,7 +16,7 @@ under ``vmap``. Two kinds of model provide stages:
 * a **static model** (:class:`StaticTarget`, on unconstrained flat vectors):
   the tempered path ``π_β(x) ∝ p(x) L(x)^β`` from the prior ``β = 0`` to the
   posterior ``β = 1``; the stage ``β → β'`` keeps ``x`` and weighs it by
-  ``L(x)^(β'-β)``, and ``anneal`` runs the stages in a ``lax.while_loop``,
+  ``L(x)^(β'-β)``, and ``anneal_until`` runs the stages in a ``lax.while_loop``,
   choosing each ``β'`` by bisection so that the conditional ESS
   (Zhou, Johansen & Aston 2016)
 
@@ -145,10 +145,13 @@ def record(before: jax.Array, pop: Population, resampled: jax.Array,
 
 
 def finish(key: jax.Array, pop: Population, model: StateSpace | Phase,
-           between: Between) -> tuple[Population, tuple[Stage, Any]]:
+           between: Between, start: Any = 1, count: Optional[int] = None
+           ) -> tuple[Population, tuple[Stage, Any]]:
     """``(advance_t ; between)`` for ``t = 1 … T-1``, one ``lax.scan``; returns
     the final population and, stacked over ``t``, the stage records and
-    whatever ``between`` reports (e.g. ancestors)."""
+    whatever ``between`` reports (e.g. ancestors). With ``count``, only the
+    stages ``t = start … start + count - 1`` (``start`` may be traced): stage
+    ``t``'s key is the same either way."""
 
     def stage(pop, inputs):
         key, t = inputs
@@ -161,8 +164,11 @@ def finish(key: jax.Array, pop: Population, model: StateSpace | Phase,
         pop, (resampled, out) = between(key_between, pop, t)
         return pop, (Stage(increment, ess, resampled, jnp.ones_like(ess)), out)
 
-    ts = jnp.arange(1, model.length)
-    return jax.lax.scan(stage, pop, (jax.random.split(key, model.length - 1), ts))
+    keys = jax.random.split(key, model.length - 1)
+    if count is None:
+        return jax.lax.scan(stage, pop, (keys, jnp.arange(1, model.length)))
+    return jax.lax.scan(stage, pop, (jax.lax.dynamic_slice_in_dim(keys, start - 1, count),
+                                     start + jnp.arange(count)))
 
 
 def trace_back(states: Any, ancestors: jax.Array) -> Any:
@@ -225,24 +231,49 @@ def adaptive_schedule(target_ess: float) -> Schedule:
     return lambda log_w, log_lik, beta, k: next_temperature(log_w, log_lik, beta, target_ess)
 
 
+def power_schedule(stages: int, power: float) -> Schedule:
+    """``β_k = (k/K)^power`` for ``k = 1 … K`` (Neal 2001's annealing schedule)."""
+    return fixed_schedule((jnp.arange(1, stages + 1) / stages) ** power)
+
+
 def fixed_schedule(temperatures: jax.Array) -> Schedule:
     """``β_{k+1}`` from a given increasing sequence ending at 1."""
     temperatures = jnp.asarray(temperatures)
     return lambda log_w, log_lik, beta, k: temperatures[k].astype(beta.dtype)
 
 
-def anneal(key: jax.Array, pop: Population, target: StaticTarget, between: Between,
-           schedule: Schedule, max_stages: int) -> tuple[Population, Stage, jax.Array]:
-    """Tempering stages from ``β = 0`` until ``β = 1`` (or the evidence vanishes, or
-    ``max_stages``), one ``lax.while_loop``; returns the final population, the
-    stage records in buffers of length ``max_stages`` and the number of stages."""
+class Annealing(NamedTuple):
+    """Tempering between stages: the population at temperature ``beta`` after
+    ``k`` stages, the key of the stages to come and the records of those done
+    (buffers of length ``max_stages``)."""
+    pop: Population
+    beta: jax.Array
+    k: jax.Array
+    key: jax.Array
+    stages: Stage
+
+
+def annealing(key: jax.Array, pop: Population, max_stages: int) -> Annealing:
+    """Tempering about to start from ``pop`` at the prior, ``β = 0``."""
     dtype = pop.log_weights.dtype
     blank = Stage(jnp.full((max_stages,), jnp.nan, dtype), jnp.zeros((max_stages,), dtype),
                   jnp.zeros((max_stages,), bool), jnp.zeros((max_stages,), dtype))
+    return Annealing(pop, jnp.zeros((), dtype), jnp.zeros((), jnp.int32), key, blank)
+
+
+def annealing_on(carry: Annealing, max_stages: int) -> jax.Array:
+    """Whether tempering goes on: below ``β = 1``, under ``max_stages``, with evidence."""
+    return (carry.beta < 1) & (carry.k < max_stages) & jnp.isfinite(log_evidence(carry.pop))
+
+
+def anneal_until(carry: Annealing, target: StaticTarget, between: Between,
+                 schedule: Schedule, max_stages: int, stop: Any = None) -> Annealing:
+    """Tempering stages from ``carry`` until ``β = 1`` (or the evidence vanishes, or
+    ``max_stages``, or, given ``stop``, stage ``stop``), one ``lax.while_loop``."""
 
     def running(carry):
-        pop, beta, k, _, _ = carry
-        return (beta < 1) & (k < max_stages) & jnp.isfinite(log_evidence(pop))
+        on = annealing_on(carry, max_stages)
+        return on if stop is None else on & (carry.k < stop)
 
     def stage(carry):
         pop, beta, k, key, stages = carry
@@ -256,8 +287,6 @@ def anneal(key: jax.Array, pop: Population, target: StaticTarget, between: Betwe
         pop, (resampled, _) = between(key_between, pop, new_beta)
         stages = jax.tree.map(lambda buf, v: buf.at[k].set(v), stages,
                               Stage(increment, ess, resampled, new_beta))
-        return pop, new_beta, k + 1, key, stages
+        return Annealing(pop, new_beta, k + 1, key, stages)
 
-    pop, _, count, _, stages = jax.lax.while_loop(
-        running, stage, (pop, jnp.zeros((), dtype), jnp.zeros((), jnp.int32), key, blank))
-    return pop, stages, count
+    return jax.lax.while_loop(running, stage, carry)
