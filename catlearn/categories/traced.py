@@ -45,7 +45,7 @@ iteration ``t`` of a loop ``fold_in(key_box, t)``.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -196,13 +196,17 @@ def _span(site: str, piece: Piece) -> tuple[int, int]:
     return head, head + 1
 
 
-def covered(shape: tuple, pieces: Sequence[Piece]) -> np.ndarray:
+def covered(shape: tuple, pieces: Sequence[Piece]) -> Optional[np.ndarray]:
     """Where a site of ``shape`` has values: the elements its pieces cover (all of
-    them but for a site defined in a loop over ``range(K, T)`` only)."""
+    them but for a site defined in a loop over ``range(K, T)`` only); ``None`` when
+    they cover all of it (a site too large to hold is not masked to learn so)."""
+    if any(all(isinstance(i, tuple) and i == (0, n) for i, n in zip(p.index, shape))
+           for p in pieces):
+        return None
     mask = np.zeros(shape, bool)
     for piece in pieces:
         mask[numpy_index(piece.index)] = True
-    return mask
+    return None if mask.all() else mask
 
 
 def numpy_index(index: tuple) -> tuple:

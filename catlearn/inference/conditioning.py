@@ -144,7 +144,9 @@ def bind_data(model: Model, data: Mapping[str, Any], shapes: Mapping[str, Any],
         if array.shape != shapes[name].shape:
             raise DataError(f"data '{name}' must have shape {shapes[name].shape}, "
                             f"got {array.shape}")
-        gaps &= covered(gaps.shape, pieces[name])   # no statement reads the others
+        defined = covered(gaps.shape, pieces[name])
+        if defined is not None:
+            gaps &= defined   # no statement reads the others
         for piece in pieces[name]:
             support = getattr(get_distribution(piece.dist), "support", None)
             if isinstance(support, constraints.Constraint):

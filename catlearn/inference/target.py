@@ -107,11 +107,11 @@ class Target:
         #: the missing ones of a partly observed site, the defined ones of a site
         #: sampled in a loop over ``range(K, T)`` only (the rest never enter a density)
         self._free = {**{site: mask for site, shape in self._layout
-                         if not (mask := covered(shape, abstract.unconstrained[site])).all()},
+                         if (mask := covered(shape, abstract.unconstrained[site])) is not None},
                       **self.missing}
         #: the elements no statement defines of each latent site that has some (NaN)
         self.undefined = {site: ~mask for site in self.latent_names
-                          if not (mask := covered(sites[site].shape, abstract.values[site])).all()}
+                          if (mask := covered(sites[site].shape, abstract.values[site])) is not None}
         self.dim = int(sum(self._size(site, shape) for site, shape in self._layout))
         wholly_latent = [site for site, _ in self._layout if site not in self.missing]
         self._weighted = self.meaning(observed=self.observed)
