@@ -247,10 +247,10 @@ PROGRAMS = [
     Program("zero scale computed from literals", "model m(a: Real) {\n    s ~ Normal(a, 2 - 2)\n}",
             DistributionError, ("Normal", "scale", "positive", "0.0"), 2, 21),
     Program("scalar probabilities", "model m(a: Real) {\n    c ~ Categorical(0.5)\n}\nsample m(a = 0) "
-            "with prior(draws = 10)", DistributionError, ("Categorical", "probs"), 4, 1),
+            "with prior(draws = 10)", DistributionError, ("Categorical", "probs"), 2, 9),
     Program("vector covariance", "model m(a: Real[2]) {\n    c ~ MultivariateNormal(a, a)\n}\n"
             "sample m(a = [1, 2]) with prior(draws = 10)", DistributionError,
-            ("MultivariateNormal", "cov"), 4, 1),
+            ("MultivariateNormal", "cov"), 2, 9),
     Program("zero evidence", "model m(a: Real) {\n    s ~ Uniform(0, 1)\n    t ~ Uniform(s, 1)\n}\n"
             "infer m(a = 0) given (t = 5.0) with importance(particles = 100)", InferenceError,
             ("weight zero", "t"), 5, 1),
@@ -317,6 +317,39 @@ PROGRAMS = [
             DistributionError, ("nll(Normal)", "scale", "'abc'"), 3, 35),
     Program("nll of a negative scale", NET + "learner l = learn net with loss = nll(Normal, "
             "scale = -1)", DistributionError, ("Normal", "scale", "positive"), 3, 35),
+    # -- what only the query's arguments and data decide (lang.bound), refused where
+    #    the model writes it, before anything runs
+    Program("loop index past an argument's length", "model m(x: Real[N], K: Nat) {\n"
+            "    for j in range(K) {\n        s[j] ~ Normal(x[j + 1], 1)\n    }\n}\n"
+            "sample m(x = [1, 2, 3], K = 3) with prior(draws = 4)", DataError,
+            ("j + 1", "of x", "reaches 3", "length 3"), 3, 25),
+    Program("integer data index of 7 for a site of 3", "model m(n: Nat, idx: Int[n]) {\n"
+            "    for k in range(3) {\n        x[k] ~ Normal(0, 1)\n    }\n"
+            "    for i in range(n) {\n        y[i] ~ Normal(x[idx[i]], 1)\n    }\n}\n"
+            "infer m(n = 4, idx = [0, 1, 7, 2]) given (y = [1, 2, 3, 4]) with "
+            "importance(particles = 10)", DataError, ("idx[i]", "of x", "reaches 7", "length 3"),
+            6, 25),
+    Program("integer index of -4 for an argument of 3", "model m(x: Real[3], k: Int) {\n"
+            "    s ~ Normal(x[k], 1)\n}\nsample m(x = [1, 2, 3], k = -4) with prior(draws = 4)",
+            DataError, ("index k", "reaches -4", "length 3"), 2, 18),
+    Program("one-based group index read in an assignment", "model m(x: Real[3], n: Nat, "
+            "g: Int[n]) {\n    for i in range(n) {\n        mu = x[g[i] - 1]\n"
+            "        y[i] ~ Normal(mu, 1)\n    }\n}\ninfer m(x = [1, 2, 3], n = 2, g = [1, 4]) "
+            "given (y = [0, 1]) with importance(particles = 10)", DataError,
+            ("g[i] - 1", "of x", "reaches 3", "length 3"), 3, 16),
+    Program("scale from an argument", "model m(a: Real) {\n    s ~ Normal(a, 1)\n"
+            "    y ~ Normal(s, a)\n}\ninfer m(a = -1) given (y = 0.5) with importance(particles = 10)",
+            DistributionError, ("Normal", "scale", "positive", "-1", "from a"), 3, 19),
+    Program("scale from an argument's element in a loop", "model m(n: Nat, sd: Real[n]) {\n"
+            "    for i in range(n) {\n        y[i] ~ Normal(0, sd[i])\n    }\n}\n"
+            "sample m(n = 3, sd = [1, -1, 2]) with prior(draws = 4)", DistributionError,
+            ("scale", "positive", "sd[i]", "reaches -1"), 3, 26),
+    Program("uniform bounds written reversed", "model m(a: Real) {\n    s ~ Uniform(2, 1)\n}\n"
+            "sample m(a = 0) with prior(draws = 4)", DistributionError,
+            ("Uniform", "high", "greater than low"), 2, 9),
+    Program("uniform bounds reversed by the arguments", "model m(lo: Real, hi: Real) {\n"
+            "    s ~ Uniform(lo, hi)\n}\nsample m(lo = 1, hi = 0) with prior(draws = 4)",
+            DistributionError, ("Uniform", "high", "greater than low"), 2, 9),
     Program("diverging training", NET + "learner l = learn net with loss = mse, optimizer = sgd(1e30)\n"
             "train l on d(x = [x], y = [y]) with epochs = 5", TrainingError, ("loss became", "learning rate"), 4, 1),
 ]
@@ -539,3 +572,48 @@ def test_loop_indices_that_stay_in_range_or_may_are_accepted(loop, index):
     source = (f"model m(N: Nat, K: Nat, x: Real[N]) {{\n    for t in {loop} {{\n"
               f"        s[t] ~ Normal(x[{index}], 1)\n    }}\n}}")
     assert "m" in cl.parse(source)
+
+
+@pytest.mark.parametrize("source", [
+    # the negative controls of lang.bound: indices the arguments and data keep in range
+    # (a loop one shorter, one-based groups read as g[i] - 1, negative ones from the
+    # end), parameters they keep in the support, a value of random values (unknown
+    # before the run, so never refused here)
+    "model m(x: Real[N], K: Nat) {\n    for j in range(K - 1) {\n        s[j] ~ Normal(x[j + 1], 1)"
+    "\n    }\n}\nsample m(x = [1, 2, 3], K = 3) with prior(draws = 4)",
+    "model m(x: Real[3], n: Nat, g: Int[n]) {\n    b ~ Normal(0, 1)\n    for i in range(n) {\n"
+    "        mu = x[g[i] - 1]\n        y[i] ~ Normal(mu + b, 1)\n    }\n}\n"
+    "infer m(x = [1, 2, 3], n = 2, g = [1, 3]) given "
+    "(y = [0, 1]) with importance(particles = 10)",
+    "model m(x: Real[3], k: Int) {\n    s ~ Normal(x[k], 1)\n}\nsample m(x = [1, 2, 3], k = -3) "
+    "with prior(draws = 4)",
+    "model m(n: Nat, sd: Real[n]) {\n    for i in range(n) {\n        y[i] ~ Normal(0, sd[i])\n"
+    "    }\n}\nsample m(n = 3, sd = [1, 0.5, 2]) with prior(draws = 4)",
+    "model m(lo: Real, hi: Real) {\n    s ~ Uniform(lo, hi)\n}\nsample m(lo = 0, hi = 1) with "
+    "prior(draws = 4)",
+    "model m(x: Real[3]) {\n    k ~ Uniform(0, 1)\n    s ~ Normal(x[0] * k, 1)\n}\n"
+    "sample m(x = [1, 2, 3]) with prior(draws = 4)",
+])
+def test_what_the_query_keeps_in_range_runs(source):
+    (result,) = cl.parse(source).run()
+    assert result["kind"] in ("sample", "infer") and result["params"]
+
+
+@pytest.mark.parametrize("index, K", [
+    # where nothing runs, or the ends of an index's interval are not values it takes:
+    # not refused; the last case is the control, refused
+    ("j + 5", 0),       # a loop that never runs
+    ("2 * j", 2),       # 0 and 2, inside the interval [0, 2]
+    ("j - j + 2", 3),   # the interval [0, 4], of which it takes 2 alone
+    ("j", 4),           # reaches 3: refused
+])
+def test_indices_the_query_may_keep_in_range_are_not_refused(index, K):
+    from catlearn.lang import bound
+    model = cl.parse(f"model m(x: Real[3], K: Nat) {{\n    for j in range(K) {{\n"
+                     f"        factor(x[{index}])\n    }}\n}}")["m"]
+    args = {"x": np.array([1.0, 2.0, 3.0]), "K": K}
+    if index == "j":
+        with pytest.raises(DataError, match="the index j of x reaches 3"):
+            bound.check(model, args, {})
+    else:
+        bound.check(model, args, {})

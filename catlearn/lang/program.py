@@ -35,7 +35,7 @@ from catlearn import display
 from catlearn.errors import (CatlearnError, CatlearnTypeError, DataError, NotSupportedError,
                              UnknownNameError)
 from catlearn.io import FORMATS, DataTable, load_table, resolve_data_path
-from catlearn.lang import ast
+from catlearn.lang import ast, bound
 from catlearn.lang.diagrams import elaborate_diagram
 from catlearn.lang.models import Function, elaborate_function, elaborate_model
 from catlearn.lang.parser import parse_source
@@ -124,6 +124,7 @@ class Infer(Statement):
         method = _make_method(getattr(api, self.method), self.method, self.options,
                               self.options_at)
         with _in_precision(self.precision):
+            bound.check(self.model, self.args, self.data)
             posterior = self.posterior = _resumable(
                 lambda m: api.infer(self.model, args=self.args, data=self.data, method=m),
                 method, self, checkpoint)
@@ -154,6 +155,7 @@ class SampleQuery(Statement):
         start = time.perf_counter()
         method = _make_method(api.prior, "prior", self.options, self.options_at)
         with _in_precision(self.precision):
+            bound.check(self.model, self.args, {})
             draws = self.posterior = api.infer(self.model, args=self.args, data={},
                                                method=method)
             params, warnings = _summary(draws)
@@ -431,7 +433,9 @@ def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
                                f"{left.cod} with one {right.dom} -> {right.cod}", node.eq_pos)
         return Check(line, column, left, right)
     if isinstance(node, ast.ModelDef):
-        return Definition(line, column, node.name, elaborate_model(node, _functions(env)))
+        model = elaborate_model(node, _functions(env))
+        model.source = node  # for lang.bound's checks, once a query binds it
+        return Definition(line, column, node.name, model)
     if isinstance(node, ast.FnDef):
         return Definition(line, column, node.name, elaborate_function(node, _functions(env)))
     if isinstance(node, ast.LearnerDef):

@@ -212,6 +212,9 @@ class Model:
     args: list[tuple[str, Ty]]
     diagram: Diagram
     returns: list[str] = field(default_factory=list)
+    #: the definition it was elaborated from (the language's), for the checks made
+    #: once a query binds its arguments; no part of what it means
+    source: Any = field(default=None, compare=False, repr=False)
 
     def __repr__(self) -> str:
         return f"<Model {self.signature}; sites {display.names([s.site for s in self.sites()])}>"
