@@ -88,3 +88,8 @@ class TrainingError(CatlearnError):
 
 class NotSupportedError(CatlearnError):
     """A construct that catlearn does not support (yet)."""
+
+
+class DegeneracyWarning(UserWarning):
+    """Inference that runs but whose answer for some variables is known to be poor,
+    e.g. a particle filter's static parameters (drawn once, never moved)."""

@@ -28,6 +28,7 @@ semantics, never written per model.
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Callable, Mapping, NamedTuple, Sequence
 
 import jax
@@ -35,7 +36,7 @@ import jax.numpy as jnp
 
 from catlearn.categories.sampler import population
 from catlearn.categories.traced import Trace, TracedSamplers, numpy_index
-from catlearn.errors import NotSupportedError
+from catlearn.errors import DegeneracyWarning, NotSupportedError
 from catlearn.functor import Functor
 from catlearn.inference.sequential import Backward, Phase, StateSpace
 from catlearn.syntax.condition import Fixed, rewrite
@@ -75,6 +76,7 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
         raise NotSupportedError(f"{model.name} has no loop to filter over")
     reads = last_reads(graph)
     cat = functor.cod
+    _warn_static(model, graph, loops, sites, cat)
     # a stage's particles share its key and draw as one batch (population noise)
     drawing = _Images(Functor(cod=TracedSamplers(cat.dims, population)), graph)
     # the same boxes with the recorded sites read, not drawn: the stages' densities
@@ -235,6 +237,21 @@ def cut(model: Model, functor: Functor, inputs: Sequence[Array], given: Mapping[
     return StateSpace(lambda key: head.enter(key, blank), head.step, head.length,
                       names.__getitem__, phases=tuple(phases[1:]), backward=head.backward,
                       sites=blank.sites, shared_key=True)
+
+
+def _warn_static(model: Model, graph, loops: Sequence[int], sites: Mapping[str, object],
+                 cat) -> None:
+    """Warn of latent sites drawn before a loop that no loop writes (static
+    parameters): a bootstrap filter draws them once from the prior and only
+    resampling thins them, so their posterior is as degenerate as the genealogy."""
+    in_loops = {site for s in loops for site, _ in written(graph, range(s, s + 1), sites, cat)}
+    static = list(dict.fromkeys(
+        box.site for box in graph.boxes[:loops[-1]]
+        if isinstance(box, Sample) and box.site in sites and box.site not in in_loops))
+    if static:
+        warnings.warn(f"{model.name}: {', '.join(static)} drawn before a loop and never moved "
+                      "by the particle filter (static parameters keep the filter's degenerate "
+                      "genealogy); use pmmh or rmsmc for them", DegeneracyWarning, stacklevel=2)
 
 
 def written(graph, boxes: range, sites: Mapping[str, object], cat) -> list[tuple[str, tuple]]:

@@ -112,9 +112,16 @@ def normalised_weights(pop: Population) -> jax.Array:
 def effective_sample_size(pop: Population) -> jax.Array:
     """Kish's effective sample size ``ESS = (Σ w_i)² / Σ w_i²``, in ``[1, n]``;
     0 when every weight is zero."""
-    log_w, _ = _relative(pop.log_weights)
+    return evidence_and_ess(pop)[1]
+
+
+def evidence_and_ess(pop: Population) -> tuple[jax.Array, jax.Array]:
+    """:func:`log_evidence` and :func:`effective_sample_size` from one pass over
+    the weights (a filter's stage reports both)."""
+    log_w, top = _relative(pop.log_weights)
     log_sum = logsumexp(log_w)
-    return jnp.where(jnp.isfinite(log_sum), jnp.exp(2 * log_sum - logsumexp(2 * log_w)), 0.0)
+    ess = jnp.where(jnp.isfinite(log_sum), jnp.exp(2 * log_sum - logsumexp(2 * log_w)), 0.0)
+    return pop.log_z + top + log_sum, ess
 
 
 def mean(pop: Population, fn: Callable[[Any], Any] = lambda x: x) -> Any:

@@ -39,7 +39,8 @@ import jax.numpy as jnp
 from jax.scipy.special import logsumexp
 
 from catlearn.categories.sampler import over_population
-from catlearn.inference.population import Population, effective_sample_size, log_evidence, reweight, size
+from catlearn.inference.population import (Population, evidence_and_ess, log_evidence, reweight,
+                                           size)
 
 Transition = Callable[[jax.Array, Any], tuple[Any, jax.Array]]   # key, x -> (x', log g)
 Between = Callable[[jax.Array, Population, Any], tuple[Population, Any]]
@@ -140,8 +141,8 @@ def advance(key: jax.Array, pop: Population, stage: Transition, *,
 def record(before: jax.Array, pop: Population, resampled: jax.Array,
            temperature: float | jax.Array = 1.0) -> Stage:
     """The :class:`Stage` of a population reweighted from log evidence ``before``."""
-    return Stage(log_evidence(pop) - before, effective_sample_size(pop), resampled,
-                 jnp.asarray(temperature, pop.log_weights.dtype))
+    after, ess = evidence_and_ess(pop)
+    return Stage(after - before, ess, resampled, jnp.asarray(temperature, pop.log_weights.dtype))
 
 
 def finish(key: jax.Array, pop: Population, model: StateSpace | Phase,
@@ -159,8 +160,8 @@ def finish(key: jax.Array, pop: Population, model: StateSpace | Phase,
         before = log_evidence(pop)
         pop = advance(key_advance, pop, lambda k, x: model.step(k, x, t),
                       vectorised=model.vectorised, shared_key=model.shared_key)
-        ess = effective_sample_size(pop)
-        increment = log_evidence(pop) - before
+        after, ess = evidence_and_ess(pop)
+        increment = after - before
         pop, (resampled, out) = between(key_between, pop, t)
         return pop, (Stage(increment, ess, resampled, jnp.ones_like(ess)), out)
 
@@ -283,7 +284,8 @@ def anneal_until(carry: Annealing, target: StaticTarget, between: Between,
         new_beta = schedule(pop.log_weights, log_lik, beta, k)
         before = log_evidence(pop)
         pop = reweight(pop, jnp.where(log_lik > -jnp.inf, (new_beta - beta) * log_lik, -jnp.inf))
-        ess, increment = effective_sample_size(pop), log_evidence(pop) - before
+        after, ess = evidence_and_ess(pop)
+        increment = after - before
         pop, (resampled, _) = between(key_between, pop, new_beta)
         stages = jax.tree.map(lambda buf, v: buf.at[k].set(v), stages,
                               Stage(increment, ess, resampled, new_beta))
