@@ -242,6 +242,56 @@ def hmm_example(d):
     numpyro.factor("y", jax.nn.logsumexp(gamma))
 
 
+def _diffrax_solve(rhs, y0, t0, ts, args, stiff: bool, rtol: float, atol: float,
+                   max_steps: int):
+    """The ODE solution at ``ts`` by diffrax, as catlearn's ``ode``/``ode_stiff`` solve it
+    (NaN where the solve fails, so the point is rejected)."""
+    import diffrax
+    steps = diffrax.PIDController(rtol=rtol, atol=atol)
+    if stiff:   # catlearn's float32 chord tolerance (catlearn/primitives/ode.py)
+        solver = diffrax.Kvaerno5(root_finder=diffrax.VeryChord(rtol=1e-2, atol=1e-2))
+        steps = diffrax.ClipStepSizeController(steps, step_ts=ts)
+    else:
+        solver = diffrax.Dopri5()
+    solution = diffrax.diffeqsolve(diffrax.ODETerm(rhs), solver, t0, ts[-1], None, y0,
+                                   args=args, saveat=diffrax.SaveAt(ts=ts),
+                                   stepsize_controller=steps, max_steps=max_steps,
+                                   throw=False)
+    return jnp.where(solution.result != diffrax.RESULTS.successful, jnp.nan, solution.ys)
+
+
+def lotka_volterra(d):
+    numpyro, dist, _ = _np()
+    theta = numpyro.sample("theta", dist.TruncatedNormal(
+        jnp.array([1, 0.05, 1, 0.05]), jnp.array([0.5, 0.05, 0.5, 0.05]), low=0.0))
+    z_init = numpyro.sample("z_init", dist.LogNormal(jnp.log(10.0), 1).expand([2]).to_event(1))
+    sigma = numpyro.sample("sigma", dist.LogNormal(-1, 1).expand([2]).to_event(1))
+
+    def dz_dt(t, z, theta):
+        u, v = z
+        alpha, beta, gamma, delta = theta
+        return jnp.stack([(alpha - beta * v) * u, (-gamma + delta * u) * v])
+    z = _diffrax_solve(dz_dt, z_init, 0.0, jnp.asarray(d["ts"], z_init.dtype), theta,
+                       stiff=False, rtol=1e-5, atol=1e-3, max_steps=500)
+    numpyro.sample("y_init", dist.LogNormal(jnp.log(z_init), sigma), obs=d["y_init"])
+    numpyro.sample("y", dist.LogNormal(jnp.log(z), sigma), obs=d["y"])
+
+
+def one_comp_mm_elim_abs(d):
+    numpyro, dist, _ = _np()
+    k_a, K_m, V_m, sigma = (numpyro.sample(name, dist.HalfCauchy(1))
+                            for name in ("k_a", "K_m", "V_m", "sigma"))
+    D, V = float(d["D"]), float(d["V"])
+
+    def rhs(t, y, theta):
+        k_a, K_m, V_m = theta
+        dose = jnp.where(t > 0, jnp.exp(-k_a * t) * D * k_a / V, 0.0)
+        return dose - (V_m / V) * y / (K_m + y)
+    C = _diffrax_solve(rhs, jnp.zeros(1), float(d["t0"]), jnp.asarray(d["times"], k_a.dtype),
+                       (k_a, K_m, V_m), stiff=True, rtol=1e-5, atol=1e-5, max_steps=4096)
+    numpyro.sample("C_hat", dist.LogNormal(jnp.log(C[:, 0]), sigma), obs=d["C_hat"])
+
+
 @dataclass(frozen=True)
 class Posterior:
     """A posterior of the selection: its family, its NumPyro model (of the data
@@ -281,13 +331,14 @@ SELECTION = [
     Posterior("low_dim_gauss_mix-low_dim_gauss_mix", "mixture", low_dim_gauss_mix,
               rename={"mu1": "mu[1]", "sigma1": "sigma[1]", "sigma2": "sigma[2]"}),
     Posterior("hmm_example-hmm_example", "HMM", hmm_example, rename={"mu1": "mu[1]"}),
+    Posterior("hudson_lynx_hare-lotka_volterra", "ODE", lotka_volterra),
+    Posterior("one_comp_mm_elim_abs-one_comp_mm_elim_abs", "ODE (stiff solver)",
+              one_comp_mm_elim_abs),
 ]
 BY_NAME = {p.name: p for p in SELECTION}
 QUICK = ["eight_schools-eight_schools_noncentered", "kidiq-kidscore_interaction"]
 #: posteriordb families not in the selection yet, and what they wait for (issue 16)
 TO_ADD = {
-    "hudson_lynx_hare-lotka_volterra, one_comp_mm_elim_abs-one_comp_mm_elim_abs (ODE)":
-        "ode(...) over user functions (item 11)",
     "bball_drive_event_0/1-hmm_drive_0/1 (HMM)": "log_sum_exp, normal_lpdf, ordered (items 4-5)",
     "diamonds-diamonds (regression, 24 predictors, brms)": "student_t_lccdf (item 4)",
 }
