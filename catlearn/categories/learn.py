@@ -151,8 +151,13 @@ class Learner:
                  names: Any = (), check: Optional[Check] = None,
                  dom: Optional[Ty] = None, cod: Optional[Ty] = None,
                  layers: Optional[Sequence[str]] = None, n_targets: Optional[int] = None,
-                 picture: Optional[Diagram] = None):
+                 picture: Optional[Diagram] = None,
+                 train_update: Optional[Callable[[Any, tuple, tuple, Any], Any]] = None):
         self.init, self.implement, self.update, self.request = init, implement, update, request
+        #: the update in train mode, ``train_update(p, xs, ys, key)``, for a learner
+        #: with stochastic layers (dropout): they draw from ``key``; ``update`` and
+        #: ``implement`` are eval mode. ``None``: the learner has no train mode.
+        self.train_update = train_update
         self.n_in, self.n_out, self.error, self.names = n_in, n_out, error, names
         self.check, self.picture = check, picture
         self.dom, self.cod = dom, cod
@@ -275,6 +280,16 @@ def _leaves(names: Any) -> list[str]:
     return [leaf for part in (names or ()) for leaf in _leaves(part)]
 
 
+def _refuse_train_modes(f: Learner, g: Learner, op: str) -> None:
+    """Composites of learners have no train mode (their update would run the
+    stochastic layers in eval mode, silently): the network is composed first."""
+    if f.train_update is not None or g.train_update is not None:
+        raise NotSupportedError(
+            f"{f!r} {op} {g!r}: a learner with dropout trains it in train mode only when "
+            f"learn is given the whole network; write learn(a {op} b, ...) rather than "
+            f"learn(a, ...) {op} learn(b, ...)")
+
+
 class Learn:
     """The symmetric monoidal category of learners."""
 
@@ -284,6 +299,7 @@ class Learn:
                        lambda p, xs, ys: tuple(ys), n, n)
 
     def compose(self, f: Learner, g: Learner) -> Learner:
+        _refuse_train_modes(f, g, ">>")
         dom, cod = _compose_types(f, g)
         merge = _merge(f, g)
 
@@ -305,6 +321,7 @@ class Learn:
                        dom, cod, merge.layers, g.n_targets)
 
     def tensor(self, f: Learner, g: Learner) -> Learner:
+        _refuse_train_modes(f, g, "@")
         k, m = f.n_in, f.n_out
         merge = _merge(f, g)
 

@@ -34,13 +34,15 @@ from typing import Any, Callable, Mapping, Optional, Union
 from catlearn.categories.learn import OPTIMISER_STATE, Parameters
 from catlearn.categories.lens import lenses, parametric_lens
 from catlearn.categories.function import Function
-from catlearn.categories.para import Parametrised, para
+from catlearn.categories.para import Para, Parametrised, para
+from catlearn.categories.sampler import samplers
 from catlearn.errors import CatlearnTypeError, UnknownNameError
 from catlearn.functor import Functor
 from catlearn.learning.backprop import batch_size, quadratic
 from catlearn.learning.losses import Loss, cross_entropy, mse, nll
 from catlearn.learning.optimisers import Optimiser, adam, learning_rate, momentum, sgd
 from catlearn.learning.train import Trainable
+from catlearn.primitives.layers import Dropout
 from catlearn.primitives.nn import Layer  # (its module gives layer boxes their meaning in Para)
 from catlearn.syntax.diagram import Box, Diagram, Graph, Id
 from catlearn.syntax.hypergraph import Hypergraph
@@ -49,6 +51,7 @@ from catlearn.syntax.ty import Ob, Ty
 """How a learner's names call the optimiser's part of its parameters."""
 
 _in_para = Functor(cod=para)
+_in_stochastic_para = Functor(cod=Para(samplers))  # dropout's train mode (primitives/layers)
 
 
 def to_para(diagram: Diagram) -> Parametrised:
@@ -98,12 +101,10 @@ def named_weights(model: Union[Diagram, Parametrised]) -> tuple[Parametrised, li
     if isinstance(model, Diagram):
         f, names = to_para(model), layer_names(model)
         layers = [n for n in names if n is not None]
+        to_params = by_position(names)
 
         def to_weights(p):
             return {n: part for n, part in zip(names, p) if n is not None}
-
-        def to_params(w):
-            return tuple(() if n is None else w[n] for n in names)
     elif isinstance(model, Parametrised):
         f = model
         layers = [model.names if isinstance(model.names, str) and model.names else "params"]
@@ -127,6 +128,49 @@ def named_weights(model: Union[Diagram, Parametrised]) -> tuple[Parametrised, li
     named.names = {n: f"{n} ({label})" for n, label in zip(layers, labels)}
     named.picture = f.picture
     return named, layers
+
+
+def by_position(names: list[Optional[str]]) -> Callable[[dict], tuple]:
+    """Named weights to the diagram's parameters, one per box in box order."""
+    def to_params(weights: dict) -> tuple:
+        return tuple(() if n is None else weights[n] for n in names)
+    return to_params
+
+
+def lenses_of(f: Parametrised, loss: Loss, optimizer: Optimiser, n_y: int = 1):
+    """The error lens ``P ⊗ X ⊗ Y -> ℓ`` of ``f`` and its training step, the
+    optimiser's lens closing it (see the module's docstring)."""
+    n_x = f.n_in
+    model_lens = parametric_lens(f).arrow                       # P ⊗ X -> Ŷ
+    error = (model_lens @ lenses.id([None] * n_y)) >> loss      # P ⊗ X ⊗ Y -> ℓ
+    descent = error >> learning_rate(optimizer.rate)            # ... -> I, backwards -ε∇
+    return error, (optimizer.lens @ lenses.id([None] * (n_x + n_y))) >> descent
+
+
+def stepped(step: Any, params: Parameters, xs: tuple, ys: tuple) -> Parameters:
+    """The parameters after one step: the backward pass of ``step`` at the unit."""
+    state, weights = step.put(((params.state, params.weights),) + tuple(xs) + tuple(ys),
+                              ())[0]
+    return Parameters(weights, state)
+
+
+def train_mode(model: Diagram, f: Parametrised, loss: Loss, optimizer: Optimiser
+               ) -> Optional[Callable[[Parameters, tuple, tuple, Any], Parameters]]:
+    """The update of a network with dropout in train mode: its image in stochastic
+    Para at the step's key (the masks drawn from it) is a map of Para(Euc), whose
+    reverse derivative is the gradient with those masks; ``None`` when the network
+    draws nothing."""
+    if not any(isinstance(box, Dropout) for box in model.boxes):
+        return None
+    sampled, to_params = _in_stochastic_para(model).arrow, by_position(layer_names(model))
+
+    def train_update(params, xs, ys, key):
+        at_key = Parametrised(
+            Function(f.arrow.n_in, f.arrow.n_out,
+                     lambda w, *xs: tuple(sampled.fn(key, to_params(w), *xs))),
+            f.init, f.names, f.dom, f.cod)
+        return stepped(lenses_of(at_key, loss, optimizer)[1], params, xs, ys)
+    return train_update
 
 
 def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
@@ -153,18 +197,13 @@ def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
         raise CatlearnTypeError(f"the loss {loss.name} compares {loss.n_in - 1} prediction(s) "
                                 f"with a label, but the model has {f.n_out} output(s)")
     n_x, n_y = f.n_in, 1
-    model_lens = parametric_lens(f).arrow                       # P ⊗ X -> Ŷ
-    error = (model_lens @ lenses.id([None] * n_y)) >> loss      # P ⊗ X ⊗ Y -> ℓ
-    descent = error >> learning_rate(optimizer.rate)            # ... -> I, backwards -ε∇
-    step = (optimizer.lens @ lenses.id([None] * (n_x + n_y))) >> descent
+    error, step = lenses_of(f, loss, optimizer, n_y)
 
     def implement(params, *xs):
         return tuple(f.arrow.fn(params.weights, *xs))
 
     def update(params, xs, ys):
-        sp = (params.state, params.weights)
-        state, weights = step.put((sp,) + tuple(xs) + tuple(ys), ())[0]
-        return Parameters(weights, state)
+        return stepped(step, params, xs, ys)
 
     def request(params, xs, ys):
         xs = tuple(xs)
@@ -181,6 +220,8 @@ def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
                    Parameters(f.names, OPTIMISER_STATE),
                    lambda ys, targets: loss.check(ys, *targets), f.dom, f.cod, layers, n_y,
                    picture=picture(model, loss.name, optimizer.name)
+                   if isinstance(model, Diagram) else None,
+                   train_update=train_mode(model, f, loss, optimizer)
                    if isinstance(model, Diagram) else None)
 
 
@@ -225,5 +266,5 @@ THETA = Ob("θ")
 """The type of a parameter wire in a learner's picture."""
 
 
-__all__ = ["LOSSES", "OPTIMIZERS", "layer_names", "learn", "named", "named_weights",
-           "para_picture", "to_para"]
+__all__ = ["LOSSES", "OPTIMIZERS", "by_position", "layer_names", "learn", "lenses_of",
+           "named", "named_weights", "para_picture", "stepped", "to_para", "train_mode"]

@@ -260,18 +260,26 @@ def _epoch(learner: Learner, steps: int, batch: int, shuffle: bool, params: Any,
            xs: tuple, ys: tuple, key: Any, limit: int | None = None,
            mesh: sharding.Mesh | None = None):
     """One epoch (or its first ``limit`` minibatches): the trained parameters,
-    each minibatch's loss, and the first minibatch whose loss is not finite (-1 if none)."""
+    each minibatch's loss, and the first minibatch whose loss is not finite (-1 if none).
+    A learner with a train mode (dropout) updates in it, each minibatch with its own
+    key from ``key`` (the shuffle's key folded with 1); the losses are eval mode's."""
     n = xs[0].shape[0]
     order = jax.random.permutation(key, n) if shuffle else jnp.arange(n)
     batches = order[:steps * batch].reshape(steps, batch)[:limit]
+    train = learner.train_update
+    keys = None if train is None else jax.random.split(jax.random.fold_in(key, 1),
+                                                        steps)[:limit]
 
-    def step(params, indices):
+    def step(params, indices_key):
+        indices, step_key = indices_key
         bx, by = sharding.constrain((tuple(a[indices] for a in xs),
                                      tuple(a[indices] for a in ys)), mesh)
-        return (sharding.replicate(learner.update(params, bx, by), mesh),
+        updated = learner.update(params, bx, by) if train is None else \
+            train(params, bx, by, step_key)
+        return (sharding.replicate(updated, mesh),
                 learner.error(tuple(learner.implement(params, *bx)), by))
 
-    params, losses = lax.scan(step, params, batches)
+    params, losses = lax.scan(step, params, (batches, keys))
     finite = jnp.isfinite(losses)
     return params, losses, jnp.where(jnp.all(finite), -1, jnp.argmin(finite))
 
