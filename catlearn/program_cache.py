@@ -157,6 +157,9 @@ def call(name: str, fun: Callable, *args: Any, **static: Any) -> Any:
             return fun(*args, **static)
         try:
             cache.store(path, exported.serialize())
+        except ImportError as err:  # jax writes its files with flatbuffers, an extra of ours
+            log.info("catlearn: %s is not kept in the program cache (pip install "
+                     "'catlearn[cache]'): %s", name, err)
         except ValueError as err:  # outputs of a type jax.export cannot name
             log.info("catlearn: %s is not kept in the program cache: %s", name, err)
     return exported.call(*leaves)
