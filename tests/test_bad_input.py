@@ -617,3 +617,16 @@ def test_indices_the_query_may_keep_in_range_are_not_refused(index, K):
             bound.check(model, args, {})
     else:
         bound.check(model, args, {})
+
+
+@pytest.mark.parametrize("method", ["nuts(chains = 2, warmup = 50, samples = 50, seed = 0)",
+                                    "prior(draws = 50, seed = 0)"])
+def test_a_loop_of_length_zero_defines_an_empty_family(method):
+    # x has no elements when K = 0: the summary lists mu alone (it crashed in the
+    # diagnostics before); the control K = 2 lists x[0] and x[1] too
+    source = ("model m(K: Nat) {\n    mu ~ Normal(0, 1)\n    for k in range(K) {\n"
+              "        x[k] ~ Normal(mu, 1)\n    }\n}\n"
+              f"infer m(K = 0) with {method}\ninfer m(K = 2) with {method}\n")
+    empty, control = cl.parse(source).run()
+    assert list(empty["params"]) == ["mu"]
+    assert sorted(control["params"]) == ["mu", "x[0]", "x[1]"]

@@ -19,6 +19,8 @@ autocorrelations averaged over chains, as Stan and arviz do.
 """
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 from jax.scipy.special import ndtri
@@ -99,6 +101,9 @@ def _per_coordinate(diagnostic):
         draws = jnp.asarray(draws)
         if draws.ndim < 2:
             draws = draws.reshape(1, -1)
+        if math.prod(draws.shape[2:]) == 0:
+            # A site of no coordinates (a loop of length zero) has no diagnostic.
+            return jnp.zeros(draws.shape[2:], draws.dtype)
         columns = draws.reshape(draws.shape[0], draws.shape[1], -1)
         return compiled(columns).reshape(draws.shape[2:])
 

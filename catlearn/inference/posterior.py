@@ -69,6 +69,8 @@ class Posterior:
         for site, draws in self.samples.items():
             draws = np.asarray(draws, dtype=float)
             shape = draws.shape[2:]
+            if 0 in shape:      # a family of no elements (a loop of length zero) has no rows
+                continue
             stats = (self._weighted_stats(draws) if self.log_weights is not None
                      else self._chain_stats(draws, *mixing.get(site, (None, None))))
             for element in np.ndindex(*shape):
