@@ -14,18 +14,10 @@ from catlearn.cli import main
 from catlearn.errors import DataError, InferenceError
 from catlearn.inference import segments
 from catlearn.lang import parse
+from test_compile_once import AR1
 from test_run_resume import catlearn_run, without_seconds
 
-MODELS = """\
-model ar(T: Nat) {
-    rho ~ Uniform(-1, 1)
-    x[0] ~ Normal(0, 1)
-    y[0] ~ Normal(x[0], 0.5)
-    for t in range(1, T) {
-        x[t] ~ Normal(rho * x[t - 1], 1)
-        y[t] ~ Normal(x[t], 0.5)
-    }
-}
+MODELS = AR1 + """\
 model m(x: Real[N]) {
     w ~ Normal(0, 1)
     y ~ Normal(w * x, 1)
@@ -34,9 +26,9 @@ model m(x: Real[N]) {
 # the filter saves after stages 1 (spawning), 4, 7 and 8; tempering after each of
 # its 3 stages; PMMH after steps 5, 10, 15 and 20
 PROGRAM = 'data d = csv("d.csv")\n' + MODELS + """\
-infer ar(T = 8) given (y = d.y) with smc(particles = 64, smoothed = 8, checkpoint_every = 3)
+infer ar1(T = 8) given (y = d.y) with smc(particles = 64, smoothed = 8, checkpoint_every = 3)
 infer m(x = d.x) given (y = d.y) with smc(particles = 64, checkpoint_every = 1)
-infer ar(T = 8) given (y = d.y) with pmmh(particles = 16, warmup = 10, samples = 10, checkpoint_every = 5)
+infer ar1(T = 8) given (y = d.y) with pmmh(particles = 16, warmup = 10, samples = 10, checkpoint_every = 5)
 """
 X = np.array([1, 3, 2, 4, 1, 0, 2, 3], np.float32)
 Y = np.array([2, 4, 3, 5, 1.5, 0.2, 2.5, 2], np.float32)
@@ -87,11 +79,11 @@ def same(a, b) -> None:
 def test_an_interrupted_python_run_resumes_to_the_same_posterior(tmp_path, monkeypatch, query):
     models = parse(MODELS)
     model, args, data, method, options = {
-        "filter": (models["ar"], {"T": 8}, {"y": Y}, cl.smc,
+        "filter": (models["ar1"], {"T": 8}, {"y": Y}, cl.smc,
                    dict(particles=64, smoothed=8, checkpoint_every=3)),
         "tempering": (models["m"], {"x": X}, {"y": Y}, cl.smc,
                       dict(particles=64, checkpoint_every=1)),
-        "pmmh": (models["ar"], {"T": 8}, {"y": Y}, cl.pmmh,
+        "pmmh": (models["ar1"], {"T": 8}, {"y": Y}, cl.pmmh,
                  dict(particles=16, warmup=10, samples=10, checkpoint_every=5)),
         "rmsmc": (models["m"], {"x": X}, {"y": Y}, cl.rmsmc,
                   dict(particles=64, stages=4, checkpoint_every=1)),

@@ -43,7 +43,7 @@ from catlearn.inference.kernel import Kernel, State
 from catlearn.inference.mhg import mhg
 from catlearn.inference.resample import Scheme, scheme
 from catlearn.inference.sequential import StateSpace
-from catlearn.inference.options import fraction, positive_int, whole_seed
+from catlearn.inference.options import fraction, positive_int
 from catlearn.inference.smc import bootstrap_filter
 
 Params = Any   # a pytree of unconstrained global parameters
@@ -185,9 +185,7 @@ class PMMH:
     checkpoint_every: int = 100
 
     def __post_init__(self):
-        positive_int(self.name, "particles", self.particles)
-        segments.check_options(self.name, self.checkpoint, self.checkpoint_every)
-        whole_seed(self.name, self.seed)
+        segments.check_options(self)
         positive_int(self.name, "samples", self.samples)
         if not (isinstance(self.warmup, int) and self.warmup >= 0):
             raise InferenceError(f"pmmh: warmup must be a non-negative integer, got {self.warmup!r}")

@@ -28,7 +28,7 @@ from catlearn import sharding
 from catlearn.inference.move import KernelFactory, scaled_rmh
 from catlearn.inference.resample import Scheme, scheme
 from catlearn.inference.sequential import StaticTarget, power_schedule
-from catlearn.inference.options import positive_int, whole_seed
+from catlearn.inference.options import positive_int
 from catlearn.inference import segments
 from catlearn.inference.smc import SMCResult, check, temper, tempered_posterior, tempered_run
 
@@ -66,9 +66,7 @@ class ResampleMove:
     checkpoint_every: int = 100
 
     def __post_init__(self):
-        positive_int(self.name, "particles", self.particles)
-        segments.check_options(self.name, self.checkpoint, self.checkpoint_every)
-        whole_seed(self.name, self.seed)
+        segments.check_options(self)
         positive_int(self.name, "stages", self.stages)
         positive_int(self.name, "moves", self.moves)
         scheme(self.resampling)

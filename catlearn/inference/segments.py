@@ -27,7 +27,7 @@ import numpy as np
 
 from catlearn import checkpoint as checkpoints, progress
 from catlearn.errors import DataError, InferenceError
-from catlearn.inference.options import positive_int
+from catlearn.inference.options import positive_int, whole_seed
 from catlearn.progress import Bar
 
 Advance = Callable[[Any, int, int], Any]   # state, start, stop -> state after steps start … stop-1
@@ -93,12 +93,16 @@ def blank(shapes: Any) -> Any:
     return jax.tree.map(zeros, shapes)
 
 
-def check_options(method: str, checkpoint: Any, every: Any) -> None:
-    """Refuse a checkpoint that is not a path, or segments that are not a positive count."""
-    if not (checkpoint is None or isinstance(checkpoint, str)):
-        raise InferenceError(f"{method}: checkpoint must be a path (a string), "
-                             f"got {checkpoint!r}")
-    positive_int(method, "checkpoint_every", every)
+def check_options(method: Any) -> None:
+    """Refuse what a population method's options cannot mean: particles that are not a
+    positive count, a seed that is not whole, a checkpoint that is not a path, segments
+    that are not a positive count."""
+    positive_int(method.name, "particles", method.particles)
+    whole_seed(method.name, method.seed)
+    if not (method.checkpoint is None or isinstance(method.checkpoint, str)):
+        raise InferenceError(f"{method.name}: checkpoint must be a path (a string), "
+                             f"got {method.checkpoint!r}")
+    positive_int(method.name, "checkpoint_every", method.checkpoint_every)
 
 
 def fingerprint(method: Any, target: Any, key: jax.Array) -> str:

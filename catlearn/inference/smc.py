@@ -40,7 +40,7 @@ import numpy as np
 from catlearn import progress, sharding
 from catlearn.errors import InferenceError, NotSupportedError
 from catlearn.inference import segments
-from catlearn.inference.options import fraction, positive_int, whole, whole_seed
+from catlearn.inference.options import fraction, positive_int, whole
 from catlearn.inference.move import KernelFactory, move, scaled_rmh
 from catlearn.inference.population import Population, log_evidence, normalise, spawn
 from catlearn.inference.resample import Scheme, adaptive, scheme
@@ -361,10 +361,8 @@ class SMC:
     checkpoint_every: int = 100
 
     def __post_init__(self):
-        positive_int(self.name, "particles", self.particles)
+        segments.check_options(self)
         whole(self.name, "smoothed", self.smoothed)
-        segments.check_options(self.name, self.checkpoint, self.checkpoint_every)
-        whole_seed(self.name, self.seed)
         positive_int(self.name, "moves", self.moves)
         positive_int(self.name, "max_stages", self.max_stages)
         fraction(self.name, "ess_threshold", self.ess_threshold)
