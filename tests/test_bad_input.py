@@ -4,6 +4,7 @@ message naming the user's own word (and, for programs, its line and column).
 Cases that the library does not refuse cleanly yet are marked ``xfail(strict=True)``
 with the module that should refuse them, so that fixing one turns it green.
 """
+import inspect
 import os
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -544,24 +545,47 @@ def test_too_few_draws_leave_the_ess_undefined():
     assert enough.summary_dict()["s"]["ess"] is not None  # the negative control
 
 
-@pytest.mark.parametrize("source, args", [
+@pytest.mark.parametrize("source, args, words", [
     # x[j + 1] at the last j of a loop as long as an argument says, and an integer array
-    # holding 7: indices out of range known only once the model runs read NaN (JAX
-    # would clamp them to x[2]), so the draws are non-finite and say so, instead of
-    # a wrong number
+    # holding 7: out of range once the query binds the arguments, refused from Python
+    # as from a query of the language (JAX would clamp them to x[2])
     ("model m(x: Real[3], K: Nat) {\n    for j in range(K) {\n        s[j] ~ Normal(x[j + 1], 1)\n"
-     "    }\n}", {"x": np.array([1.0, 2.0, 3.0]), "K": 3}),
+     "    }\n}", {"x": np.array([1.0, 2.0, 3.0]), "K": 3}, "<input>:3:25: the index j + 1 of x reaches 3"),
     ("model m(x: Real[3], k: Int[2]) {\n    s ~ Normal(sum(x[k]), 1)\n}",
-     {"x": np.array([1.0, 2.0, 3.0]), "k": np.array([0, 7])}),
+     {"x": np.array([1.0, 2.0, 3.0]), "k": np.array([0, 7])}, "<input>:2:22: the index k of x reaches 7"),
 ])
-def test_indices_out_of_range_at_run_time_read_nan(source, args):
-    post = api.infer(cl.parse(source)["m"], args=args, method=api.prior(draws=20))
+def test_indices_the_arguments_put_out_of_range_are_refused_from_python(source, args, words):
+    with pytest.raises(DataError) as info:
+        api.infer(cl.parse(source)["m"], args=args, method=api.prior(draws=20))
+    assert str(info.value).startswith(words)
+    inside = {**args, "k": np.array([0, -1])} if "k" in args else {**args, "K": 2}
+    # the control: indices in range, negative ones from the end
+    ok = api.infer(cl.parse(source)["m"], args=inside, method=api.prior(draws=20))
+    assert np.all(np.isfinite(ok.samples["s"])) and not any(
+        "non-finite" in w for w in ok.warnings())
+
+
+def test_indices_out_of_range_at_run_time_read_nan():
+    # a random index is known only as the model runs: out of range it reads NaN, so
+    # the draws are non-finite and say so, instead of a wrong number
+    source = "model m(x: Real[3]) {\n    k ~ Poisson(3)\n    s ~ Normal(x[k], 1)\n}"
+    post = api.infer(cl.parse(source)["m"], args={"x": np.array([1.0, 2.0, 3.0])},
+                     method=api.prior(draws=50))
     assert post.warnings()[0].startswith("non-finite draws (NaN or infinite) of s")
-    inside = {**args, "k": np.array([0, -1])} if "k" in args else None
-    if inside is not None:  # the control: indices in range, negative ones from the end
-        ok = api.infer(cl.parse(source)["m"], args=inside, method=api.prior(draws=20))
-        assert np.all(np.isfinite(ok.samples["s"])) and not any(
-            "non-finite" in w for w in ok.warnings())
+    inside = np.asarray(post.samples["k"]) < 3
+    assert np.all(np.isfinite(np.asarray(post.samples["s"])[inside]))
+
+
+def test_a_python_model_refuses_an_index_out_of_range_at_its_own_line():
+    @cl.model
+    def m(x: cl.Real[3], K: cl.Nat):
+        with cl.plate("j", K) as j:
+            cl.sample("s", cl.Normal(x[j + 1], 1))
+    line = inspect.getsourcelines(test_a_python_model_refuses_an_index_out_of_range_at_its_own_line)[1] + 4
+    with pytest.raises(DataError, match="the index j \\+ 1 of x reaches 3") as info:
+        api.infer(m, args={"x": np.array([1.0, 2.0, 3.0]), "K": 3}, method=api.prior(draws=4))
+    assert (info.value.file, info.value.line) == (__file__, line)
+    api.infer(m, args={"x": np.array([1.0, 2.0, 3.0]), "K": 2}, method=api.prior(draws=4))
 
 
 @pytest.mark.parametrize("loop, index", [("range(1, N)", "t - 1"), ("range(N - 1)", "t + 1"),
@@ -608,15 +632,14 @@ def test_what_the_query_keeps_in_range_runs(source):
     ("j", 4),           # reaches 3: refused
 ])
 def test_indices_the_query_may_keep_in_range_are_not_refused(index, K):
-    from catlearn.lang import bound
     model = cl.parse(f"model m(x: Real[3], K: Nat) {{\n    for j in range(K) {{\n"
                      f"        factor(x[{index}])\n    }}\n}}")["m"]
     args = {"x": np.array([1.0, 2.0, 3.0]), "K": K}
     if index == "j":
         with pytest.raises(DataError, match="the index j of x reaches 3"):
-            bound.check(model, args, {})
+            model.check_binding(args, {}, None)
     else:
-        bound.check(model, args, {})
+        model.check_binding(args, {}, None)
 
 
 @pytest.mark.parametrize("method", ["nuts(chains = 2, warmup = 50, samples = 50, seed = 0)",

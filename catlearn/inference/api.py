@@ -31,6 +31,7 @@ state-space model cut at its time steps, for particle filters).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any, Mapping, Optional, Protocol, runtime_checkable
 
@@ -39,7 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn.distributions import get as get_distribution
-from catlearn.errors import InferenceError
+from catlearn.errors import CatlearnError, InferenceError
 from catlearn.inference.importance import ImportanceSampling
 from catlearn.inference.mcmc import MCMC
 from catlearn.inference.posterior import Posterior
@@ -86,10 +87,31 @@ def infer(model: Model, args: Optional[Mapping[str, Any]] = None,
                              f"method{hint}")
     if key is not None:
         require_key(f"infer {model.name}", key)
-    target = Target(model, args, data)
+    target = _bound(model, args, data)
     _refuse_improper_prior(target, method.name)
     _refuse_beyond_memory(target, method)
     return method.run(target, jax.random.key(method.seed) if key is None else key)
+
+
+def _bound(model: Model, args: Optional[Mapping[str, Any]],
+           data: Optional[Mapping[str, Any]]) -> Target:
+    """The target of ``model(args)`` given ``data``, once what the query binds has
+    passed the model's own checks (:attr:`Model.check_binding`), located where the
+    model is written."""
+    check = model.check_binding
+    try:
+        target = Target(model, args, data)
+    except CatlearnError:
+        # a parameter the query puts out of its support meets the model as it runs,
+        # unlocated: the checks say where it is written. Arguments Target refuses
+        # for their types may not be numbers at all: its own error stands for them.
+        if check is not None:
+            with contextlib.suppress(TypeError, ValueError):
+                check(args or {}, data or {}, None)
+        raise
+    if check is not None:
+        check(args or {}, data or {}, target.site_shapes)
+    return target
 
 
 #: methods that read only the log density, never draws from the prior

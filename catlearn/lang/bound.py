@@ -269,18 +269,14 @@ def _number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(x)
 
 
-def check(model: Any, args: Mapping[str, Any], data: Mapping[str, Any]) -> None:
-    """Refuse, where it is written in ``model.source`` (its definition), an index the
+def check(source: ast.ModelDef, args: Mapping[str, Any], data: Mapping[str, Any],
+          site_shapes: Optional[Mapping[str, tuple]] = None) -> None:
+    """Refuse, where it is written in ``source`` (a model's definition), an index the
     query's ``args`` and ``data`` put out of range or a parameter they put outside its
-    support. A model with no definition (one built in Python) is not checked."""
-    from catlearn.inference.target import Target
-    source = getattr(model, "source", None)
-    if not isinstance(source, ast.ModelDef):
-        return
+    support; with the shapes of the model's sites (``site_shapes``) also the indices of
+    sites. A model's ``check_binding`` (see :class:`catlearn.syntax.model.Model`)."""
     given = {**data, **args}
     shapes = {name: np.shape(v) for name, v in args.items()}
-    # first with the shapes of the arguments alone: running the model for its sites'
-    # shapes would meet a parameter out of its support, unlocated
+    if site_shapes is not None:
+        shapes = {**shapes, **site_shapes}
     _Checker(shapes, given).statements(source.body, {})
-    site_shapes = Target(model, args, data).site_shapes
-    _Checker({**shapes, **site_shapes}, given).statements(source.body, {})

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import gc
 import inspect
 import os
@@ -124,7 +125,6 @@ class Infer(Statement):
         method = _make_method(getattr(api, self.method), self.method, self.options,
                               self.options_at)
         with _in_precision(self.precision):
-            bound.check(self.model, self.args, self.data)
             posterior = self.posterior = _resumable(
                 lambda m: api.infer(self.model, args=self.args, data=self.data, method=m),
                 method, self, checkpoint)
@@ -155,7 +155,6 @@ class SampleQuery(Statement):
         start = time.perf_counter()
         method = _make_method(api.prior, "prior", self.options, self.options_at)
         with _in_precision(self.precision):
-            bound.check(self.model, self.args, {})
             draws = self.posterior = api.infer(self.model, args=self.args, data={},
                                                method=method)
             params, warnings = _summary(draws)
@@ -434,7 +433,7 @@ def _elaborate(node: Any, env: dict, folders: tuple) -> Statement:
         return Check(line, column, left, right)
     if isinstance(node, ast.ModelDef):
         model = elaborate_model(node, _functions(env))
-        model.source = node  # for lang.bound's checks, once a query binds it
+        model.check_binding = functools.partial(bound.check, node)
         return Definition(line, column, node.name, model)
     if isinstance(node, ast.FnDef):
         return Definition(line, column, node.name, elaborate_function(node, _functions(env)))

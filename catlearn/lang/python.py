@@ -25,17 +25,19 @@ site ``x`` the loop defines makes ``x`` the state of a scan.
 from __future__ import annotations
 
 import ast as pyast
+import functools
 import inspect
 import linecache
 import os
 import re
 import textwrap
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
 from catlearn import distributions
 from catlearn.errors import CatlearnError, CatlearnTypeError
-from catlearn.lang import ast
+from catlearn.lang import ast, bound
 from catlearn.lang.models import elaborate_model
 from catlearn.syntax.model import Model
 from catlearn.syntax.ty import Ty
@@ -108,8 +110,8 @@ class Expr:
         pos = _where()
         rec = _recording("arithmetic on a model's values")
         a, b = (term(other), self) if flip else (self, term(other))
-        return _let(ast.BinOp(op, rec.operand(a), rec.operand(b), pos),
-                    ast.BinOp(op, a.raw, b.raw, pos), pos)
+        return _let(ast.BinOp(op, _used(rec.operand(a), pos), _used(rec.operand(b), pos), pos),
+                    ast.BinOp(op, _used(a.raw, pos), _used(b.raw, pos), pos), pos)
 
     def __add__(self, o): return self._op("+", o)
     def __radd__(self, o): return self._op("+", o, True)
@@ -142,6 +144,12 @@ class Expr:
     def __iter__(self):
         raise CatlearnTypeError("a model's value cannot be iterated while the model is traced: "
                                 "loop with `with plate(\"i\", n):`")
+
+
+def _used(node: Any, pos: ast.Pos) -> Any:
+    """A name where it is used: a loop variable or an argument is written at ``pos``,
+    not where its loop or its model begins, so an error in an index points there."""
+    return dataclasses.replace(node, pos=pos) if isinstance(node, ast.Name) else node
 
 
 def _let(node: Any, raw: Any, pos: ast.Pos) -> Expr:
@@ -339,11 +347,21 @@ def model(fn: Callable) -> Model:
               for name, p in signature.parameters.items()]
     counting = _trace(fn, params, _Recording())
     body = _trace(fn, params, _Recording({k for k, n in counting.uses.items() if n > 1}))
-    filename = fn.__code__.co_filename
-    try:
-        return elaborate_model(ast.ModelDef(fn.__name__, tuple(params), tuple(body.bodies[0]),
-                                            (1, 1),
-                                            (1, 1)))
-    except CatlearnError as err:
-        raise err.at(file=filename, source="".join(linecache.getlines(filename)) or None) \
-            from None
+    node = ast.ModelDef(fn.__name__, tuple(params), tuple(body.bodies[0]), (1, 1), (1, 1))
+    in_file = _in_file(fn.__code__.co_filename)
+    built = in_file(elaborate_model)(node)
+    built.check_binding = in_file(functools.partial(bound.check, node))
+    return built
+
+
+def _in_file(filename: str) -> Callable[[Callable], Callable]:
+    """``fn`` with its errors located in the Python file ``filename``."""
+    def located(fn: Callable) -> Callable:
+        def call(*args):
+            try:
+                return fn(*args)
+            except CatlearnError as err:
+                source = "".join(linecache.getlines(filename)) or None
+                raise err.at(file=filename, source=source) from None
+        return call
+    return located

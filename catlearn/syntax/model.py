@@ -50,7 +50,7 @@ resolved by :func:`resolve_dim` when a query binds the arguments.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from catlearn import display
 from catlearn.syntax.diagram import Box, Diagram
@@ -212,9 +212,12 @@ class Model:
     args: list[tuple[str, Ty]]
     diagram: Diagram
     returns: list[str] = field(default_factory=list)
-    #: the definition it was elaborated from (the language's), for the checks made
-    #: once a query binds its arguments; no part of what it means
-    source: Any = field(default=None, compare=False, repr=False)
+    #: what a query's arguments and data must satisfy beyond their types, as
+    #: ``check_binding(args, data, site_shapes)`` (``site_shapes`` None: before the
+    #: model has run): set by the language for the models it elaborates (indices in
+    #: range, parameters in their support); no part of what the model means
+    check_binding: Optional[Callable[..., None]] = field(default=None, compare=False,
+                                                         repr=False)
 
     def __repr__(self) -> str:
         return f"<Model {self.signature}; sites {display.names([s.site for s in self.sites()])}>"
