@@ -26,6 +26,7 @@ import catlearn as cl
 from catlearn import program_cache
 from catlearn.distributions import Beta, Normal, constraints as c
 from catlearn.inference.target import Target
+from catlearn.keys import key_of_seed
 
 
 def doubled(x):
@@ -155,3 +156,14 @@ def test_a_check_on_numpy_answers_as_jax_does(constraint, values):
     assert isinstance(by_numpy, np.ndarray) or constraint is c.positive_definite
     np.testing.assert_array_equal(np.asarray(by_numpy), np.asarray(by_jax))
     assert np.asarray(by_jax).any() and not np.asarray(by_jax).all()  # good and bad met
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345, 2 ** 31 - 1, -1, 2 ** 31])
+def test_the_key_of_a_seed_is_jaxs_and_compiles_nothing_in_range(seed):
+    with compiled() as names:
+        key = key_of_seed(seed)
+    assert names == [] or not 0 <= seed < 2 ** 31   # out of range: made by JAX
+    expected = jax.random.key(seed)
+    assert key.dtype == expected.dtype
+    np.testing.assert_array_equal(jax.random.key_data(key), jax.random.key_data(expected))
+    np.testing.assert_array_equal(jax.random.normal(key, (3,)), jax.random.normal(expected, (3,)))
