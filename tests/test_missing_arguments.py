@@ -20,7 +20,9 @@ CLF = cl.learn(cl.dense(4, 3) >> cl.softmax(3), loss=cl.cross_entropy)
     (lambda: CLF.loss(X, Y), r"loss\(params, xs, ys\) is missing ys"),
     (lambda: cl.fit(CLF, X, Y), r"fit\(learner, params, x, y\) is missing y"),
     (lambda: cl.loss(CLF, X, Y), r"loss\(learner, params, x, y\) is missing y"),
-], ids=["fit", "predict", "accuracy", "loss", "cl.fit", "cl.loss"])
+    (lambda: CLF.init(), r"init\(key\) is missing key \(given 0 arguments"),
+    (lambda: CLF.init(0), r"init: key must be a JAX key such as jax.random.key\(0\)"),
+], ids=["fit", "predict", "accuracy", "loss", "cl.fit", "cl.loss", "init", "init-seed"])
 def test_a_call_one_argument_short_names_what_is_missing(call, words):
     with pytest.raises(cl.CatlearnTypeError, match=words):
         call()
