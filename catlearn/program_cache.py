@@ -23,6 +23,14 @@ A later call with the same digest reads the file and calls it, so its
 tracing is one ``call_exported`` and its lowering the parse of the stored
 module; XLA's executable then comes from JAX's own persistent cache.
 
+Calling a stored program lowers it, and JAX's lowering of any exported program
+for the CPU first initialises LAPACK, which imports SciPy (0.3-0.5 s of a second
+run). A program that calls no LAPACK routine (the name of every such custom call
+begins ``lapack_``, looked for in the module's bytes) is called with that step
+left out: nothing in it would read what it sets up. A program that does call
+one (or merely has the prefix in a source location it keeps) is initialised
+as JAX would.
+
 Only programs without host callbacks can be stored (a progress bar's ticks
 call back into the process that traced them), and only when ``call`` runs
 outside any trace; other calls are plain calls. A file that cannot be read
@@ -42,6 +50,7 @@ A leaf module: it imports nothing of catlearn.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -50,7 +59,7 @@ import pathlib
 import tempfile
 import types
 import warnings
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import jax
 import jaxlib
@@ -162,7 +171,29 @@ def call(name: str, fun: Callable, *args: Any, **static: Any) -> Any:
                      "'catlearn[cache]'): %s", name, err)
         except ValueError as err:  # outputs of a type jax.export cannot name
             log.info("catlearn: %s is not kept in the program cache: %s", name, err)
-    return exported.call(*leaves)
+    with _lapack_only_if_called(exported):
+        return exported.call(*leaves)
+
+
+LAPACK_CALL = b"lapack_"   # the prefix of jaxlib's LAPACK custom-call targets
+
+
+@contextlib.contextmanager
+def _lapack_only_if_called(exported: "jax.export.Exported") -> Iterator[None]:
+    """While ``exported`` is called (and lowered), skip JAX's initialisation of
+    LAPACK when its module calls none of LAPACK's routines. jax exposes no option
+    for it: this replaces, for the call only, the private hook its lowering of
+    exported programs calls, and is a plain call where that hook is not found."""
+    from jax._src.export import _export
+    hook = getattr(_export, "_ensure_backends_initialized", None)
+    if hook is None or LAPACK_CALL in exported.mlir_module_serialized:
+        yield
+        return
+    _export._ensure_backends_initialized = lambda platforms: None
+    try:
+        yield
+    finally:
+        _export._ensure_backends_initialized = hook
 
 
 def _spec(leaf: Any) -> jax.ShapeDtypeStruct:

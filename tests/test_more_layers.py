@@ -191,7 +191,7 @@ def test_dropout_in_eval_mode_is_the_mean_of_train_mode():
     assert not np.allclose(draws[0], evaluate(p, x))        # a draw is not the mean
 
 
-def test_a_network_with_dropout_trains_as_a_learner_in_eval_mode_and_names_it():
+def test_a_learner_with_dropout_names_it_predicts_without_it_and_fits():
     learner = cl.learn(dense(3, 8) >> relu >> dropout(0.5, 8) >> dense(8, 1))
     params = learner.init(jax.random.key(0))
     assert list(params.weights) == ["dense_0", "dropout_0", "dense_1"]
@@ -200,7 +200,7 @@ def test_a_network_with_dropout_trains_as_a_learner_in_eval_mode_and_names_it():
     without = jax.nn.relu(x @ first["w"] + first["b"]) @ last["w"] + last["b"]
     np.testing.assert_allclose(learner.predict(params, x), without, rtol=1e-5)
     trained, _ = learner.fit(params, x, jnp.ones((5, 1)), epochs=3, batch_size=5,
-                                   progress=False)
+                             progress=False)
     assert not np.allclose(trained.weights["dense_0"]["w"], first["w"])
 
 

@@ -58,6 +58,7 @@ from catlearn.errors import DataError, NotSupportedError
 from catlearn.syntax.diagram import Diagram
 from catlearn.categories.para import Init, Para, Parametrised, no_parameters, pair_init
 from catlearn.errors import CompositionError
+from catlearn.options import checked_options
 from catlearn.syntax.ty import Ty
 
 Error = Callable[[tuple, tuple], Any]
@@ -176,6 +177,7 @@ class Learner:
     __rshift__ = then
     __matmul__ = tensor
 
+    @checked_options
     def loss(self, params: Any, xs: Any, ys: Any) -> Any:
         """The error of the prediction on ``xs`` against the targets ``ys``
         (each a tuple of arrays, one per wire, or one array for one wire)."""

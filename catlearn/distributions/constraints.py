@@ -6,6 +6,12 @@ boolean per event (a vector for ``simplex``, a matrix for
 density may be evaluated safely); ``bijector()`` maps unconstrained space
 onto ``S``. Discrete sets have no such bijection.
 
+``check`` answers in the array library of its argument: NumPy for NumPy arrays
+and numbers (a constant parameter or the data, checked before anything runs:
+eagerly, JAX would compile a program per operation), JAX otherwise (inside a
+traced density). ``positive_definite`` answers in JAX always (its test is a
+Cholesky factorisation that fails by NaN).
+
 >>> positive.check(jnp.array([1.0, -1.0, 0.0])).tolist()
 [True, False, False]
 >>> simplex.check(jnp.array([0.25, 0.75])).tolist()
@@ -17,13 +23,21 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from types import ModuleType
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from catlearn.distributions import bijectors
 from catlearn.errors import NotSupportedError
 
 Array = jax.Array
+
+
+def _library(x) -> ModuleType:
+    """NumPy for NumPy arrays and Python numbers, ``jax.numpy`` for JAX arrays."""
+    return np if isinstance(x, (np.ndarray, np.generic, int, float, bool)) else jnp
 
 
 class Constraint(ABC):
@@ -56,7 +70,7 @@ class _Real(Constraint):
     description = "a finite real"
 
     def check(self, x):
-        return jnp.isfinite(x)
+        return _library(x).isfinite(x)
 
     def feasible_like(self, x):
         return jnp.zeros_like(x)
@@ -107,7 +121,7 @@ class _Bounded(Constraint):
         self.description = f"in [{low}, {high}]"
 
     def check(self, x):
-        return (x >= self.low) & (x <= self.high) & ~jnp.isnan(x)
+        return (x >= self.low) & (x <= self.high) & ~_library(x).isnan(x)
 
     def feasible_like(self, x):
         return bijectors.Bounded(self.low, self.high).forward(jnp.zeros_like(x))
@@ -122,14 +136,14 @@ class _ExtendedReal(Constraint):
     description = "a real number or an infinite bound"
 
     def check(self, x):
-        return ~jnp.isnan(x)
+        return ~_library(x).isnan(x)
 
     def feasible_like(self, x):
         return jnp.zeros_like(x)
 
 
 def _is_integer(x):
-    return x == jnp.floor(x)
+    return x == _library(x).floor(x)
 
 
 class _IntegerInterval(Constraint):
@@ -153,9 +167,10 @@ class _Simplex(Constraint):
     description = "a probability vector (nonnegative entries summing to 1)"
 
     def check(self, x):
-        x = jnp.asarray(x)
+        xp = _library(x)
+        x = xp.asarray(x)
         tol = 10 * jnp.finfo(jnp.result_type(x, float)).eps * x.shape[-1]
-        return jnp.all(x >= 0, axis=-1) & (jnp.abs(jnp.sum(x, axis=-1) - 1) <= tol)
+        return xp.all(x >= 0, axis=-1) & (xp.abs(xp.sum(x, axis=-1) - 1) <= tol)
 
     def feasible_like(self, x):
         return jnp.full_like(x, 1 / jnp.shape(x)[-1])
@@ -192,8 +207,9 @@ class _Ordered(Constraint):
         self.positive, self.description = positive, description
 
     def check(self, x):
-        x = jnp.asarray(x)
-        increasing = jnp.all(jnp.diff(x, axis=-1) > 0, axis=-1) & jnp.all(jnp.isfinite(x), -1)
+        xp = _library(x)
+        x = xp.asarray(x)
+        increasing = xp.all(xp.diff(x, axis=-1) > 0, axis=-1) & xp.all(xp.isfinite(x), -1)
         return increasing & (x[..., 0] > 0) if self.positive else increasing
 
     def feasible_like(self, x):
@@ -214,13 +230,14 @@ class _LowerCholesky(Constraint):
         self.unit_rows, self.description = unit_rows, description
 
     def check(self, x):
-        x = jnp.asarray(x)
-        lower = jnp.all(jnp.triu(x, 1) == 0, axis=(-2, -1))
-        positive = jnp.all(jnp.diagonal(x, axis1=-2, axis2=-1) > 0, axis=-1)
-        ok = lower & positive & jnp.all(jnp.isfinite(x), axis=(-2, -1))
+        xp = _library(x)
+        x = xp.asarray(x)
+        lower = xp.all(xp.triu(x, 1) == 0, axis=(-2, -1))
+        positive = xp.all(xp.diagonal(x, axis1=-2, axis2=-1) > 0, axis=-1)
+        ok = lower & positive & xp.all(xp.isfinite(x), axis=(-2, -1))
         if self.unit_rows:
             tol = 100 * jnp.finfo(jnp.result_type(x, float)).eps
-            ok = ok & jnp.all(jnp.abs(jnp.sum(x ** 2, -1) - 1) <= tol, axis=-1)
+            ok = ok & xp.all(xp.abs(xp.sum(x ** 2, -1) - 1) <= tol, axis=-1)
         return ok
 
     def feasible_like(self, x):
@@ -241,7 +258,8 @@ class _Independent(Constraint):
         self.is_discrete = base.is_discrete
 
     def check(self, x):
-        return jnp.all(self.base.check(x), axis=tuple(range(-self.reinterpreted, 0)))
+        ok = self.base.check(x)
+        return _library(ok).all(ok, axis=tuple(range(-self.reinterpreted, 0)))
 
     def feasible_like(self, x):
         return self.base.feasible_like(x)

@@ -47,7 +47,7 @@ from catlearn.inference.posterior import Posterior
 from catlearn.inference import pmmh as _pmmh, rmsmc as _rmsmc, smc as _smc
 from catlearn.inference.prior import PriorSampling
 from catlearn.inference.target import Target
-from catlearn.keys import require_key
+from catlearn.keys import key_of_seed, require_key
 from catlearn.options import checked_options
 from catlearn.sharding import Devices
 from catlearn.syntax.model import Model
@@ -90,7 +90,7 @@ def infer(model: Model, args: Optional[Mapping[str, Any]] = None,
     target = _bound(model, args, data)
     _refuse_improper_prior(target, method.name)
     _refuse_beyond_memory(target, method)
-    return method.run(target, jax.random.key(method.seed) if key is None else key)
+    return method.run(target, key_of_seed(method.seed) if key is None else key)
 
 
 def _bound(model: Model, args: Optional[Mapping[str, Any]],

@@ -116,7 +116,7 @@ def bind_args(signature: Sequence[tuple[str, Ty]], args: Mapping[str, Any],
                 raise DataError(f"argument '{name}' must have {dim_str(dim)} = "
                                 f"{resolve_dim(dim, dims)} entries along axis {axis}, "
                                 f"got {size}")
-    return tuple(jnp.asarray(values[name]) for name in names), dims
+    return tuple(jax.device_put(values[name]) for name in names), dims
 
 
 def bind_data(model: Model, data: Mapping[str, Any], shapes: Mapping[str, Any],
@@ -151,12 +151,12 @@ def bind_data(model: Model, data: Mapping[str, Any], shapes: Mapping[str, Any],
             support = getattr(get_distribution(piece.dist), "support", None)
             if isinstance(support, constraints.Constraint):
                 part = slice_at(array, piece.index)
-                ok = np.asarray(support.check(jnp.asarray(part))) | slice_at(gaps, piece.index)
+                ok = np.asarray(support.check(np.asarray(part))) | slice_at(gaps, piece.index)
                 if not ok.all():
                     bad = np.asarray(part)[~ok][0]
                     raise DataError(f"data '{name}' is outside the support of "
                                     f"{piece.dist}: got {bad.tolist()}, must be {support}")
-        bound[name] = jnp.asarray(array)
+        bound[name] = jax.device_put(array)   # (jnp.asarray would compile a program)
         if gaps.size and gaps.all():
             raise DataError(f"data '{name}' holds no values (every element is missing): "
                             "leave it out of the data to sample it")

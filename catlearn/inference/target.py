@@ -341,10 +341,10 @@ def _prior_shapes(query: _Query) -> tuple:
     values (shapes and dtypes only), traced once per structure of query."""
     run = semantics(query.dims)(query.model.diagram)
 
-    def shapes(key, *inputs):
-        trace = run.fn(key, {}, *inputs)[1]
+    def shapes(*inputs):   # (the key made inside: made outside, it is a compiled program)
+        trace = run.fn(placeholder_key(), {}, *inputs)[1]
         return trace, trace.sites(), trace.unconstrained_sites(), trace.deterministic_sites()
-    return jax.eval_shape(shapes, placeholder_key(), *query.inputs)
+    return jax.eval_shape(shapes, *query.inputs)
 
 
 jax.tree_util.register_pytree_node(Target, _flatten, _unflatten)

@@ -38,10 +38,12 @@ from catlearn.categories.para import Para, Parametrised, para
 from catlearn.categories.sampler import samplers
 from catlearn.errors import CatlearnTypeError, UnknownNameError
 from catlearn.functor import Functor
+from catlearn.keys import require_key
 from catlearn.learning.backprop import batch_size, quadratic
 from catlearn.learning.losses import Loss, cross_entropy, mse, nll
 from catlearn.learning.optimisers import Optimiser, adam, learning_rate, momentum, sgd
 from catlearn.learning.train import Trainable
+from catlearn.options import checked_options
 from catlearn.primitives.layers import Dropout
 from catlearn.primitives.nn import Layer  # (its module gives layer boxes their meaning in Para)
 from catlearn.syntax.diagram import Box, Diagram, Graph, Id
@@ -211,8 +213,9 @@ def learn(model: Union[Diagram, Parametrised], loss: Union[Loss, str] = mse,
         n = batch_size(xs)
         return tuple(quadratic.inverse(x, n * g) for x, g in zip(xs, grads))
 
+    @checked_options
     def init(key):
-        weights = f.init(key)
+        weights = f.init(require_key("init", key))
         return Parameters(weights, optimizer.init(weights))
 
     return Trainable(init, implement, update, request, n_x, f.n_out,

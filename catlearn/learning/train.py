@@ -334,6 +334,7 @@ def _implement(learner: Learner, params: Any, xs: tuple) -> tuple:
     return tuple(learner.implement(params, *xs))
 
 
+@checked_options
 def predict(learner: Learner, params: Any, x: Data) -> Any:
     """The learner's implementation on ``x`` (a bare array when it has one output)."""
     params = check_params(learner, params, "predict")
@@ -348,6 +349,7 @@ def predict(learner: Learner, params: Any, x: Data) -> Any:
     return ys[0] if learner.n_out == 1 else ys
 
 
+@checked_options
 def accuracy(learner: Learner, params: Any, x: Data, y: Any) -> float:
     """The fraction of examples whose predicted class (the argmax of the output,
     or the output rounded when it is one number) is ``y`` (labels or one-hot)."""
@@ -367,6 +369,7 @@ def _accuracy(learner: Learner, params: Any, xs: tuple, y: Any) -> Any:
     return jnp.mean(predicted == y)
 
 
+@checked_options
 def loss(learner: Learner, params: Any, x: Data, y: Data) -> float:
     """The learner's error on all of ``(x, y)`` at once, e.g. on held-out data."""
     params = check_params(learner, params, "loss")
@@ -382,6 +385,7 @@ class Trainable(Learner):
     """A learner that trains itself: the morphism of Learn with the training
     algorithm of this module as methods (what :func:`catlearn.learn` returns)."""
 
+    @checked_options
     def fit(self, params: Any, x: Data, y: Data, epochs: int = 1, batch_size: int = 32,
             key: Any = None, **options: Any):
         """Train on ``(x, y)``; returns the trained parameters and the loss history.
@@ -389,10 +393,12 @@ class Trainable(Learner):
         return fit(self, params, x, y, epochs=epochs, batch_size=batch_size, key=key,
                    **options)
 
+    @checked_options
     def predict(self, params: Any, x: Data) -> Any:
         """The implementation on a batch ``x`` (one bare output when there is one)."""
         return predict(self, params, x)
 
+    @checked_options
     def accuracy(self, params: Any, x: Data, y: Any) -> float:
         """The fraction of ``x`` whose predicted class is ``y``."""
         return accuracy(self, params, x, y)
