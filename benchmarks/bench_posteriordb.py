@@ -28,6 +28,13 @@ reference sds). The last column is catlearn's ESS/s over the best peer's.
     .venv/bin/python benchmarks/bench_posteriordb.py --full --json results.json
     .venv/bin/python benchmarks/bench_posteriordb.py --posteriors arK-arK --methods catlearn numpyro
     .venv/bin/python benchmarks/bench_posteriordb.py --table jax.json stan.json   # README's table
+    .venv/bin/python benchmarks/bench_posteriordb.py --full --methods catlearn stan --seeds 0 1 2 3 \
+        --posteriors sblri-blr arK-arK        # min ESS per draw over seeds, mean ± se
+
+One seed's min ESS varies by ±20% or more between seeds for either sampler, so
+``--seeds`` runs each method at each seed and reports, per posterior, the mean
+and standard error of the min bulk ESS per draw and catlearn's ratio to each
+peer (its standard error by the delta method).
 """
 from __future__ import annotations
 
@@ -540,6 +547,55 @@ def table(paths: list[str]) -> str:
     return "\n".join(rows) + "\n\n" + "\n".join(ratios)
 
 
+def vendored(name: str) -> tuple[Posterior, dict, dict]:
+    """A posterior of the selection, its reference summary and its data."""
+    reference = json.load(open(os.path.join(DB, f"{name}.ref.json")))["ref"]
+    data = {k: np.asarray(v) for k, v in
+            json.load(open(os.path.join(DB, f"{name}.data.json"))).items()}
+    return BY_NAME[name], reference, data
+
+
+def mean_se(values: list[float]) -> tuple[float, float]:
+    values = np.asarray(values, np.float64)
+    return float(values.mean()), float(values.std(ddof=1) / np.sqrt(len(values)))
+
+
+def seed_spread(names: list[str], methods: list[str], chains: int, warmup: int,
+                samples: int, seeds: list[int], path: Optional[str]) -> None:
+    """Each method at each seed on each posterior: the min bulk ESS per draw, its mean
+    ± se over the seeds, and catlearn's ratio of means to each peer (± se)."""
+    results = {}
+    for name in names:
+        posterior, reference, data = vendored(name)
+        per_seed = {m: [] for m in methods}
+        leapfrogs = {m: [] for m in methods}
+        for seed in seeds:
+            runs = {m: RUNNERS[m](posterior, data, chains, warmup, samples, seed)
+                    for m in methods}
+            scores = score(runs, reference, chains, samples)
+            for m in methods:
+                per_seed[m].append(scores[m]["ess_per_draw"])
+                leapfrogs[m].append(scores[m]["leapfrogs_per_draw"])
+        row = results[name] = {m: {"ess_per_draw": per_seed[m],
+                                   "leapfrogs_per_draw": leapfrogs[m]} for m in methods}
+        line = f"{name:44}"
+        for m in methods:
+            mean, se = mean_se(per_seed[m])
+            line += f"  {m} {mean:.3f} ± {se:.3f} ({np.mean(leapfrogs[m]):.1f} leapfrogs)"
+        if "catlearn" in methods:
+            ours, ours_se = mean_se(per_seed["catlearn"])
+            for peer in (m for m in methods if m != "catlearn"):
+                theirs, theirs_se = mean_se(per_seed[peer])
+                ratio = ours / theirs
+                ratio_se = ratio * np.hypot(ours_se / ours, theirs_se / theirs)
+                row[f"over_{peer}"] = [ratio, ratio_se]
+                line += f"  / {peer}: {ratio:.2f} ± {ratio_se:.2f}"
+        print(line, flush=True)
+        if path:
+            json.dump({"chains": chains, "warmup": warmup, "samples": samples,
+                       "seeds": seeds, "results": results}, open(path, "w"), indent=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true",
@@ -550,6 +606,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int)
     parser.add_argument("--samples", type=int)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, nargs="+",
+                        help="run every method at each of these seeds: min ESS per draw, "
+                             "mean ± se over them")
     parser.add_argument("--json", help="write the scores to this file")
     parser.add_argument("--table", nargs="+", metavar="JSON",
                         help="print the markdown table of these --json files, merged")
@@ -564,15 +623,16 @@ def main() -> None:
     jax.block_until_ready(jax.jit(jax.grad(lambda x: jnp.sum(jnp.sin(x))))(jnp.ones(3)))
     print(f"{chains} chains x {warmup} warm-up + {samples} draws; load average "
           f"{os.getloadavg()[0]:.1f} ({os.cpu_count()} cores); jax {jax.__version__}")
+    if options.seeds:
+        seed_spread(names, options.methods, chains, warmup, samples, options.seeds,
+                    options.json)
+        return
     header = (f"{'posterior':44}{'method':10}{'ESS/draw':>9}{'ESS/s':>9}{'run s':>8}"
               f"{'compile':>8}{'leap/dr':>8}{'ESS/kgr':>8}{'div':>5}  reference")
     print(header)
     results = {}
     for name in names:
-        posterior = BY_NAME[name]
-        reference = json.load(open(os.path.join(DB, f"{name}.ref.json")))["ref"]
-        data = {k: np.asarray(v) for k, v in
-                json.load(open(os.path.join(DB, f"{name}.data.json"))).items()}
+        posterior, reference, data = vendored(name)
         runs = {method: RUNNERS[method](posterior, data, chains, warmup, samples, options.seed)
                 for method in options.methods}
         scores = results[name] = score(runs, reference, chains, samples)

@@ -8,8 +8,8 @@ import pytest
 
 from catlearn.errors import InferenceError
 from catlearn.inference.adaptation import (dual_averaging_init, dual_averaging_update,
-                                           metric_step_scale, welford_covariance,
-                                           welford_init, welford_update, window_schedule)
+                                           welford_covariance, welford_init, welford_update,
+                                           window_schedule)
 from catlearn.inference.chains import finite_start, sample
 from catlearn.inference.diagnostics import ess_bulk, rhat
 from catlearn.inference.hmc import hmc
@@ -158,12 +158,3 @@ def test_a_chain_starting_where_the_density_is_not_finite_is_moved_to_where_it_i
                             jnp.zeros(2))
     assert float(never) == -np.inf
 
-
-def test_the_step_size_follows_the_stiffest_direction_when_the_metric_changes():
-    # unit metric -> variances (1e-4, 1, 1e4): the stiffest direction's scale grows
-    # 100-fold relative to it, and so may the step size; the same from the diagonal
-    # of a dense metric
-    new = jnp.array([1e-4, 1.0, 1e4])
-    assert float(metric_step_scale(jnp.ones(3), new)) == pytest.approx(100.0, rel=1e-5)
-    assert float(metric_step_scale(jnp.eye(3), jnp.diag(new))) == pytest.approx(100.0, rel=1e-5)
-    assert float(metric_step_scale(new, new)) == pytest.approx(1.0)

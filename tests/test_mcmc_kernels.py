@@ -211,6 +211,8 @@ def test_nuts_flags_divergences_and_respects_max_tree_depth():
     info = jax.jit(jax.vmap(step))(jnp.array([1.0, 1e-6]))
     # a step 100 times the scale: the energy error explodes at once
     assert bool(info.is_divergent[0]) and int(info.num_steps[0]) == 1
+    # ... and that first doubling, rejected, is not counted (Stan's treedepth__ is 0)
+    assert int(info.tree_depth[0]) == 0
     # a tiny step never turns: the tree stops at its maximum depth, 2^4 - 1 steps
     assert int(info.tree_depth[1]) == 4 and int(info.num_steps[1]) == 2 ** 4 - 1
     assert not bool(info.is_divergent[1])

@@ -29,10 +29,12 @@ def logdensity(x):
     return -0.5 * x @ jnp.asarray(PRECISION) @ x
 
 
-def reference_steps(x, p, forward_at, cross_checks=True, half_ends=False, max_depth=10):
+def reference_steps(x, p, forward_at, cross_checks=True, half_ends=False, max_depth=10,
+                    count_rejected=False):
     """(leapfrog steps, doublings) of Stan's transition from (x, p), doubling forwards
-    when ``forward_at(depth)``; the doublings count a rejected last subtree, as the
-    kernel's ``tree_depth`` does (Stan's ``treedepth__`` does not)."""
+    when ``forward_at(depth)``; the doublings count only the subtrees merged, as
+    Stan's ``treedepth__`` (``depth_`` grows after the subtree is found valid), or
+    every doubling tried with ``count_rejected``."""
     steps = [0]
 
     def leapfrog(z, eps):
@@ -72,9 +74,10 @@ def reference_steps(x, p, forward_at, cross_checks=True, half_ends=False, max_de
         edge = forward_end if forward else backward_end
         far = backward_end if forward else forward_end
         z, valid, rho_new, p_first, p_last = build(edge, depth, STEP if forward else -STEP)
-        depth += 1
         if not valid:
+            depth += count_rejected
             break
+        depth += 1
         if forward:
             forward_end = z
         else:
@@ -120,7 +123,8 @@ def test_nuts_stops_where_stans_recursion_stops(runs):
 
 
 @pytest.mark.parametrize("variant", [dict(cross_checks=False),
-                                     dict(cross_checks=False, half_ends=True)])
+                                     dict(cross_checks=False, half_ends=True),
+                                     dict(count_rejected=True)])
 def test_without_stans_checks_the_reference_stops_elsewhere(runs, variant):
     differ = sum(depth != reference_steps(x, p, forward_at, **variant)[1]
                  for steps, depth, x, p, forward_at in runs)

@@ -44,3 +44,25 @@ def test_the_posterior_matches_posteriordb(posterior, capsys):
     (result,) = json.loads(capsys.readouterr().out)
     reference = json.load(open(DB.format(posterior, "ref.json")))["ref"]
     assert agreement(result, reference) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="measured 2026-12-03 (issue 16h): in float64, with "
+                   "Stan's warm-up, seeds 1 and 2 still miss 40 of 66 parameters (sdgp_1 "
+                   "first): a chain started at log density -1.2e6 is still far in the tails "
+                   "after the warm-up (every draw divergent)")
+@pytest.mark.parametrize("seed", [1, 2])
+def test_accel_gp_matches_at_other_seeds(seed, tmp_path, capsys):
+    """The program as vendored, with another seed, matches the reference with every
+    chain. Seed 1 strands a chain in float32 (its start, log density -8.6e9, leaves
+    it a step size below float32's resolution of its position); float64 is not
+    enough for these two seeds yet."""
+    name = "mcycle_gp-accel_gp"
+    program = open(DB.format(name, "cat")).read()
+    assert program.count("seed = 0") == 1
+    (tmp_path / f"{name}.cat").write_text(program.replace("seed = 0", f"seed = {seed}"))
+    (tmp_path / f"{name}.data.json").write_text(open(DB.format(name, "data.json")).read())
+    assert main(["run", str(tmp_path / f"{name}.cat"), "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    reference = json.load(open(DB.format(name, "ref.json")))["ref"]
+    assert agreement(result, reference) == []

@@ -141,10 +141,13 @@ def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, state: 
                               inverse_mass_matrix: jax.Array, step_size,
                               max_iterations: int = 100) -> jax.Array:
     """The heuristic of Hoffman & Gelman (2014, Algorithm 4), as Stan runs it:
-    double or halve ``ε`` until one leapfrog step's acceptance ``exp(H₀ - H₁)``
-    crosses 0.8, from the chain's ``state`` (whose gradient is reused when it has
-    one) and one momentum drawn from ``key`` (the loop draws nothing: a random
-    draw inside it would be one more threefry for XLA to compile)."""
+    from ``ε``, double it while one leapfrog step's acceptance ``exp(H₀ - H₁)``
+    stays above 0.8, or halve it while it stays below, and return the first ``ε``
+    past the crossing (going up, the first whose acceptance fell to 0.8 or
+    below; going down, the first above it). From the chain's ``state`` (whose
+    gradient is reused when it has one) and one momentum drawn from ``key``
+    (Algorithm 4's single draw; Stan draws one per probe, but a random draw
+    inside the loop would be one more threefry for XLA to compile)."""
     x, _, logdensity = flat_logdensity(logdensity_fn, state.position)
     metric = gaussian_euclidean(inverse_mass_matrix)
     integrate = leapfrog(logdensity, metric)
@@ -172,24 +175,12 @@ def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, state: 
         above = log_acceptance(new) > jnp.log(0.8)
         direction = jnp.where(first, jnp.where(above, 1.0, -1.0), direction)
         crossed = ~first & jnp.where(direction > 0, ~above, above)
-        # Stan stops one step early when going up: the last ε that was still accepted.
-        return i + 1, jnp.where(crossed & (direction > 0), eps, new), direction, crossed
+        return i + 1, new, direction, crossed
 
     eps = jnp.asarray(step_size, x.dtype)
     _, eps, _, _ = jax.lax.while_loop(
         keep_going, scale, (0, eps, jnp.ones_like(eps), jnp.zeros((), bool)))
     return eps
-
-
-def metric_step_scale(old_inverse_mass: jax.Array, new_inverse_mass: jax.Array) -> jax.Array:
-    """How much the step size may grow when the inverse mass matrix goes from old
-    to new: leapfrog is stable while ε·√(M⁻¹)ᵢ stays below a multiple of the
-    target's scale σᵢ in every direction, and the new metric estimates σᵢ², so the
-    stiffest direction, where (new/old)ᵢ is least, sets the factor
-    1 / minᵢ √(newᵢ / oldᵢ) (diagonals of dense matrices)."""
-    def diagonal(m):
-        return m if m.ndim == 1 else jnp.diagonal(m)
-    return 1.0 / jnp.sqrt(jnp.min(diagonal(new_inverse_mass) / diagonal(old_inverse_mass)))
 
 
 # --- window adaptation --------------------------------------------------------
@@ -214,12 +205,14 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     """Warm-up of ``kernel_factory``, then sampling, one iteration at a time.
 
     ``step(key, state, t)`` runs iteration ``t``: the kernel at the current step
-    size and inverse mass matrix and, while ``t < num_warmup``, the adaptation:
-    dual averaging of the step size throughout, the inverse mass matrix from the
-    draws of each slow window, and the step size re-initialised (heuristic, then
-    dual averaging) after each window and, when ``initial_step_size`` is
-    ``None``, before the first iteration. The last warm-up iteration fixes the
-    averaged step size, which sampling (``t >= num_warmup``) then uses.
+    size and inverse mass matrix and, while ``t < num_warmup``, the adaptation,
+    as Stan's ``adapt_diag_e_nuts`` runs it: dual averaging of the step size
+    throughout, shrinking towards ``μ = log(10 ε)`` with ``ε`` the given step
+    size (1 when ``None``, whose heuristic ε then starts the chain); the inverse
+    mass matrix from the draws of each slow window, after which the heuristic
+    runs again from the current ``ε`` under the new metric and dual averaging
+    restarts towards ``log(10 ε)`` of its result. The last warm-up iteration
+    fixes the averaged step size, which sampling (``t >= num_warmup``) then uses.
 
     Warm-up and sampling are the same ``step``, so a run is one loop holding
     one copy of the kernel and one of the heuristic: it compiles once. ``t``
@@ -234,13 +227,14 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
         step_size = jnp.asarray(1.0 if initial_step_size is None else initial_step_size,
                                 x.dtype)
         kernel_state = kernel_factory(logdensity_fn, step_size, mass).init(position)
+        averaging = dual_averaging_init(step_size)   # μ from ε before the heuristic, as Stan
         if initial_step_size is None:
             step_size = find_reasonable_step_size(key, logdensity_fn, kernel_state, mass,
                                                   step_size)
-        return AdaptationState(kernel_state, step_size, mass, dual_averaging_init(step_size),
+        return AdaptationState(kernel_state, step_size, mass, averaging,
                                welford_init(x.shape[0], dense_mass, x.dtype))
 
-    def adapt(state: AdaptationState, acceptance, t) -> AdaptationState:
+    def adapt(state: AdaptationState, acceptance, t, key) -> AdaptationState:
         averaging = dual_averaging_update(state.dual_averaging, acceptance, target_accept)
         x, _ = ravel_pytree(state.kernel_state.position)
         welford = jax.tree.map(lambda new, old: jnp.where(in_slow(t), new, old),
@@ -253,7 +247,11 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
 
         def end_window(state):
             mass = welford_covariance(state.welford)
-            step_size = state.step_size * metric_step_scale(state.inverse_mass_matrix, mass)
+            # From the last iterate (not the average), at the chain's point, as Stan's
+            # init_stepsize; its momentum from a key of its own (the kernel's draws unchanged).
+            step_size = find_reasonable_step_size(jax.random.fold_in(key, num_warmup),
+                                                  logdensity_fn, state.kernel_state, mass,
+                                                  state.step_size)
             return state._replace(inverse_mass_matrix=mass, step_size=step_size,
                                   dual_averaging=dual_averaging_init(step_size),
                                   welford=welford_init(x.shape[0], dense_mass, x.dtype))
@@ -264,8 +262,8 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
         kernel = kernel_factory(logdensity_fn, state.step_size, state.inverse_mass_matrix)
         kernel_state, info = kernel.step(key, state.kernel_state)
         state = state._replace(kernel_state=kernel_state)
-        state = jax.lax.cond(t < num_warmup, adapt, lambda s, a, t: s, state,
-                             info.acceptance_rate, t)
+        state = jax.lax.cond(t < num_warmup, adapt, lambda s, a, t, k: s, state,
+                             info.acceptance_rate, t, key)
         return state, info
 
     def final(state: AdaptationState) -> tuple[jax.Array, jax.Array]:

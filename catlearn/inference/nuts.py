@@ -50,7 +50,7 @@ class NUTSInfo(NamedTuple):
     acceptance_rate: jax.Array   # mean of min(1, exp(H₀ - H)) over the new states (Stan's accept_stat)
     is_divergent: jax.Array
     num_steps: jax.Array         # leapfrog steps, one gradient each
-    tree_depth: jax.Array
+    tree_depth: jax.Array        # doublings merged into the trajectory (Stan's treedepth__)
     energy: jax.Array            # H at the sample
 
 
@@ -77,7 +77,7 @@ class _Trajectory(NamedTuple):
     sample: IntegratorState
     log_weight: jax.Array
     momentum_sum: jax.Array
-    depth: jax.Array
+    depth: jax.Array                 # doublings merged (a rejected one ends the loop uncounted)
     num_steps: jax.Array
     sum_acceptance: jax.Array
     turning: jax.Array
@@ -205,7 +205,8 @@ def nuts(logdensity_fn: LogDensity, step_size: float | jax.Array,
                                          s.momentum_sum + edge.momentum) | s.turning_across
             return _Trajectory(
                 backward, forward, _where(take, s.sample, t.sample),
-                jnp.logaddexp(t.log_weight, s.log_weight), momentum_sum, t.depth + 1,
+                jnp.logaddexp(t.log_weight, s.log_weight), momentum_sum,
+                t.depth + merge.astype(t.depth.dtype),
                 t.num_steps + s.leaf, t.sum_acceptance + s.sum_acceptance,
                 s.turning | (merge & trajectory_turning), s.diverging)
 
