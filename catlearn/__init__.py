@@ -34,8 +34,9 @@ globals().update(FAMILIES)
 # probabilistic semantics and inference
 from catlearn import distributions
 from catlearn.distributions import Distribution
-from catlearn.inference.api import (infer, prior, importance, smc, rmsmc, pmmh, rmh, mala,
+from catlearn.inference.api import (prior, importance, smc, rmsmc, pmmh, rmh, mala,
                                     hmc, nuts)
+from catlearn.lang.queries import infer   # checked against the model's definition first
 from catlearn.inference.mcmc import MCMC
 from catlearn.inference.posterior import Posterior
 from catlearn.inference.target import Target, sampler, weighted, log_density

@@ -305,6 +305,8 @@ class ModelDef:
     body: tuple
     pos: Pos
     name_pos: Pos
+    #: the Python file of a model written as a Python function (positions are in it)
+    file: Optional[str] = None
 
 
 @dataclass(frozen=True)

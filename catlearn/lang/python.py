@@ -83,7 +83,7 @@ class _Recording:
         value = term(value)
         if value.serial:
             self.uses[value.serial] = self.uses.get(value.serial, 0) + 1
-        return value.node
+        return _at_use(value, value.node)
 
 
 _RECORDING: list[_Recording] = []
@@ -99,10 +99,10 @@ class Expr:
     """A value of the model being traced: the term that names it."""
 
     def __init__(self, node: Any, raw: Any = None, site: Optional[str] = None,
-                 serial: int = 0):
+                 serial: int = 0, argument: bool = False):
         self.node = node
         self.raw = node if raw is None else raw   # the term before let-binding, for bounds
-        self.site, self.serial = site, serial
+        self.site, self.serial, self.argument = site, serial, argument
 
     def _op(self, op: str, other: Any, flip: bool = False) -> "Expr":
         pos = _where()
@@ -130,7 +130,8 @@ class Expr:
     def __getitem__(self, index: Any) -> "Expr":
         """``x[j]``; on a site's value, ``x[t - 1]`` reads the site ``x`` there."""
         pos = _where()
-        indices = tuple(term(i).raw for i in (index if isinstance(index, tuple) else (index,)))
+        indices = tuple(_at_use(term(i), term(i).raw)
+                        for i in (index if isinstance(index, tuple) else (index,)))
         rec = _recording("indexing a model's values")
         target = ast.Name(self.site, pos) if self.site else rec.operand(self)
         return _let(ast.Subscript(target, indices, pos), None, pos)
@@ -142,6 +143,12 @@ class Expr:
     def __iter__(self):
         raise CatlearnTypeError("a model's value cannot be iterated while the model is traced: "
                                 "loop with `with plate(\"i\", n):`")
+
+
+def _at_use(value: Expr, node: Any) -> Any:
+    """``node``, the term of ``value``; an argument of the model is located where it
+    is used (it has no line of its own)."""
+    return ast.Name(value.node.id, _where()) if value.argument else node
 
 
 def _let(node: Any, raw: Any, pos: ast.Pos) -> Expr:
@@ -313,7 +320,7 @@ def _trace(fn: Callable, params: list, rec: _Recording) -> _Recording:
     ``rec`` (its statements, on the second pass)."""
     _RECORDING.append(rec)
     try:
-        result = fn(*(Expr(ast.Name(p.name, (1, 1))) for p in params))
+        result = fn(*(Expr(ast.Name(p.name, (1, 1)), argument=True) for p in params))
         body = rec.bodies[0]
         if result is not None:
             results = result if isinstance(result, tuple) else (result,)
@@ -340,10 +347,19 @@ def model(fn: Callable) -> Model:
     counting = _trace(fn, params, _Recording())
     body = _trace(fn, params, _Recording({k for k, n in counting.uses.items() if n > 1}))
     filename = fn.__code__.co_filename
+    definition = ast.ModelDef(fn.__name__, tuple(params), tuple(body.bodies[0]), (1, 1),
+                              (1, 1), file=filename)
     try:
-        return elaborate_model(ast.ModelDef(fn.__name__, tuple(params), tuple(body.bodies[0]),
-                                            (1, 1),
-                                            (1, 1)))
+        built = elaborate_model(definition)
     except CatlearnError as err:
-        raise err.at(file=filename, source="".join(linecache.getlines(filename)) or None) \
-            from None
+        raise located_in_python(err, definition) from None
+    built.source = definition  # for lang.bound's checks, once a query binds it
+    return built
+
+
+def located_in_python(err: CatlearnError, definition: ast.ModelDef) -> CatlearnError:
+    """``err`` located in the Python file of ``definition``, when it has one."""
+    if definition.file is None:
+        return err
+    return err.at(file=definition.file,
+                  source="".join(linecache.getlines(definition.file)) or None)
