@@ -85,7 +85,7 @@ class _Recording:
         value = term(value)
         if value.serial:
             self.uses[value.serial] = self.uses.get(value.serial, 0) + 1
-        return value.node
+        return _used(value.node, _where())
 
 
 _RECORDING: list[_Recording] = []
@@ -110,7 +110,7 @@ class Expr:
         pos = _where()
         rec = _recording("arithmetic on a model's values")
         a, b = (term(other), self) if flip else (self, term(other))
-        return _let(ast.BinOp(op, _used(rec.operand(a), pos), _used(rec.operand(b), pos), pos),
+        return _let(ast.BinOp(op, rec.operand(a), rec.operand(b), pos),
                     ast.BinOp(op, _used(a.raw, pos), _used(b.raw, pos), pos), pos)
 
     def __add__(self, o): return self._op("+", o)
@@ -132,7 +132,8 @@ class Expr:
     def __getitem__(self, index: Any) -> "Expr":
         """``x[j]``; on a site's value, ``x[t - 1]`` reads the site ``x`` there."""
         pos = _where()
-        indices = tuple(term(i).raw for i in (index if isinstance(index, tuple) else (index,)))
+        indices = tuple(_used(term(i).raw, pos)
+                        for i in (index if isinstance(index, tuple) else (index,)))
         rec = _recording("indexing a model's values")
         target = ast.Name(self.site, pos) if self.site else rec.operand(self)
         return _let(ast.Subscript(target, indices, pos), None, pos)
