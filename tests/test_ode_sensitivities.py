@@ -56,3 +56,26 @@ def test_a_chain_s_derivative_does_not_depend_on_the_others():
     together = jax.jit(jax.vmap(jax.grad(target.logdensity)))(POINTS)
     alone = jax.jit(jax.grad(target.logdensity))(POINTS[1])
     assert jnp.allclose(together[1], alone, rtol=1e-6)
+
+
+RELAX = """
+fn relax(t: Real, y: Real[1], a: Real) -> Real[1] {
+    return -1e3 * (y - a * exp(-t))
+}
+model m(ts: Real[3]) {
+    a ~ LogNormal(0, 1)
+    y = ode_stiff(relax, [0.0], 0.0, ts, a)
+    obs ~ Normal(y[:, 0], 0.1)
+}
+"""
+
+
+@pytest.mark.slow
+def test_the_stiff_solver_s_derivative_at_an_infinite_parameter_is_a_rejection():
+    """a = exp(100) is inf in float32: the log density is not finite there and the
+    point is rejected, where lineax's derivative solves raised an error that ended
+    the run; a finite point's derivative is still finite (the control)."""
+    target = Target(parse(RELAX)["m"], {"ts": TS}, {"obs": OBS})
+    value, grad = jax.jit(jax.vmap(jax.value_and_grad(target.logdensity)))(
+        jnp.array([[100.0], [0.1]]))
+    assert not jnp.isfinite(value[0]) and jnp.isfinite(value[1]) and jnp.isfinite(grad[1, 0])

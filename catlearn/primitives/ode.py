@@ -34,11 +34,12 @@ diffrax's checkpointed reverse mode under ``vmap`` and takes 0.34 ms so: reverse
 mode re-runs the loop's checkpointed steps backwards, and a batched ``while``
 loop steps every chain as often as the slowest, each operation a select over
 the batch (the batched value alone cost 6 times one chain's). ``ode_stiff``'s
-solution is still differentiated by diffrax's reverse mode and solved as a
-batch: on one_comp_mm_elim_abs a Kvaerno5 step is dear enough that forward
-sensitivities (an augmented implicit system, or forward mode through the
-solver) and one solve per chain were no faster (2.9-7 ms against 2.5 ms for 4
-chains) and compiled twice as long.
+solution is differentiated the same way but solved as a batch (a Kvaerno5 solve
+inside ``lax.map`` was many times slower than alone; batched, the 4-chain
+gradient of one_comp_mm_elim_abs takes 2.5-3.6 ms, as reverse mode did). Reverse
+(or forward) mode through Kvaerno5 is not an option: lineax's derivative solves
+raise an error at a non-finite input whatever ``throw`` says, which ended
+``catlearn run`` on one_comp_mm_elim_abs at a point far in the tails.
 
 Why the chord iteration has its own tolerances in single precision: diffrax
 stops it when its next correction is below ``1e-2 × (atol + rtol·|y|)``, the
@@ -146,7 +147,7 @@ def _differentiable(value) -> bool:
     return jnp.issubdtype(jnp.result_type(value), jnp.inexact)
 
 
-def _solution(field, integrate):
+def _solution(field, integrate, one_by_one: bool):
     """``(y0, t0, ts, args) ↦ y(ts)``, differentiated by forward sensitivities.
 
     The derivative of ``y(ts)`` with respect to the inputs that vary, ``y0`` and
@@ -160,7 +161,10 @@ def _solution(field, integrate):
     times cheaper (module docstring). Under ``vmap`` (chains) each solve runs on
     its own: a batched solve steps every member as often as the slowest."""
 
-    @jax.custom_batching.sequential_vmap
+    def batched(fn):   # each member solved on its own under vmap, or all as one batch
+        return jax.custom_batching.sequential_vmap(fn) if one_by_one else fn
+
+    @batched
     def value(y0, t0, ts, args):
         return integrate(field, y0, t0, ts, args)
 
@@ -196,7 +200,7 @@ def _solution(field, integrate):
                           in_axes=1, out_axes=1)(s, dp)
             return field(t, y, a), ds
 
-        @jax.custom_batching.sequential_vmap
+        @batched
         def along(y0, t0, ts, args):
             s0 = jnp.concatenate([jnp.eye(n, columns - k, dtype=y0.dtype),
                                   jnp.zeros((n, k), y0.dtype)], axis=1)
@@ -231,11 +235,8 @@ def _solve(y0, t0, ts, *args: Any, rhs, name, rtol=None, atol=None, max_steps=MA
     def field(t, y, a):
         return jnp.asarray(f.fn(t, y, *a)[0], real)
     inputs = jnp.asarray(y0, real), jnp.asarray(t0, real), jnp.asarray(ts, real), tuple(args)
-    if SOLVERS[name] == "Dopri5":
-        return _solution(field, integrate)(*inputs)
-    # the implicit solver's steps are dearer than reverse mode's re-runs of them
-    # (module docstring): differentiated through diffrax, solved as a batch
-    return integrate(field, *inputs)
+    # a Kvaerno5 solve inside lax.map is many times slower than alone: a batch
+    return _solution(field, integrate, one_by_one=SOLVERS[name] == "Dopri5")(*inputs)
 
 
 def _shape(shapes, options):
