@@ -161,7 +161,8 @@ def call(name: str, fun: Callable, *args: Any, **static: Any) -> Any:
             return fun(*jax.tree.unflatten(tree, flat_leaves), **static)
         try:
             exported = jax.export.export(jax.jit(flat))(*(_spec(leaf) for leaf in leaves))
-        except ValueError as err:  # a host callback: a program of this process only
+        except (ValueError, NotImplementedError) as err:  # a host callback: a program of
+            # this process only (jax refuses some at export, others when written)
             log.info("catlearn: %s is not kept in the program cache: %s", name, err)
             return fun(*args, **static)
         try:
@@ -171,6 +172,9 @@ def call(name: str, fun: Callable, *args: Any, **static: Any) -> Any:
                      "'catlearn[cache]'): %s", name, err)
         except ValueError as err:  # outputs of a type jax.export cannot name
             log.info("catlearn: %s is not kept in the program cache: %s", name, err)
+        except NotImplementedError as err:  # a host callback exported but not writable
+            log.info("catlearn: %s is not kept in the program cache: %s", name, err)
+            return fun(*args, **static)
     with _lapack_only_if_called(exported):
         return exported.call(*leaves)
 
