@@ -34,6 +34,13 @@ def stan_name(name: str) -> str:
     ("examples/posteriordb/log10earn_height.cat", "earnings-log10earn_height"),
 ])
 def test_the_posterior_matches_posteriordb(program, posterior, capsys):
+    matches_reference(program, posterior, capsys)
+
+
+def matches_reference(program: str, posterior: str, capsys, heavy_tailed=()) -> None:
+    """``catlearn run program`` against the reference: every mean, and every sd but
+    those of ``heavy_tailed`` parameters, whose sd over 4,000 draws does not settle
+    (Stan's own runs miss the reference's by more than 20%)."""
     assert main(["run", program, "--json"]) == 0
     (result,) = json.loads(capsys.readouterr().out)
     reference = json.load(open(REFERENCE.format(posterior)))["ref"]
@@ -42,4 +49,5 @@ def test_the_posterior_matches_posteriordb(program, posterior, capsys):
     for name, ref in reference.items():
         row = params[name]
         assert abs(row["mean"] - ref["mean"]) < 0.2 * ref["sd"], name
-        assert abs(row["sd"] - ref["sd"]) < 0.2 * ref["sd"], name
+        if name not in heavy_tailed:
+            assert abs(row["sd"] - ref["sd"]) < 0.2 * ref["sd"], name
