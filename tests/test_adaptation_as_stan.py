@@ -92,8 +92,9 @@ def test_stopping_one_doubling_early_is_not_stans(cases):
 
 
 def run_warmup(num_warmup, key=jax.random.key(3)):
-    """Every iteration's key, adaptation state (``states[t + 1]``: after iteration
-    ``t``) and acceptance statistic, for one chain of NUTS on the Gaussian."""
+    """Every iteration's key, adaptation state (``states[t]``: the state iteration
+    ``t``'s kernel steps from, made ready; ``states[-1]``: after the last) and
+    acceptance statistic, for one chain of NUTS on the Gaussian."""
     adaptation = window_adaptation(nuts, logdensity, num_warmup, 0.8, False, None)
     keys = [jax.random.fold_in(key, t + 1) for t in range(num_warmup)]
 
@@ -105,7 +106,9 @@ def run_warmup(num_warmup, key=jax.random.key(3)):
         first = adaptation.init(jax.random.fold_in(key, 0), jnp.zeros(3))
         return first, jax.lax.scan(iteration, first, (jnp.arange(num_warmup), keys))[1]
     first, (stacked, acceptance) = run(jnp.stack(keys))
-    states = [first] + [jax.tree.map(lambda a: a[t], stacked) for t in range(num_warmup)]
+    after = [first] + [jax.tree.map(lambda a: a[t], stacked) for t in range(num_warmup)]
+    ready = jax.jit(adaptation.ready)
+    states = [ready(state, t) for t, state in enumerate(after[:-1])] + after[-1:]
     return keys, states, acceptance
 
 

@@ -17,6 +17,7 @@
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable, NamedTuple
 
 import jax
@@ -191,12 +192,14 @@ class AdaptationState(NamedTuple):
     inverse_mass_matrix: jax.Array
     dual_averaging: DualAveragingState
     welford: WelfordState
+    heuristic_key: jax.Array      # the momentum's key of the heuristic's next run
 
 
 class WindowAdaptation(NamedTuple):
     init: Callable[[jax.Array, Any], AdaptationState]                      # key, position
     step: Callable[[jax.Array, AdaptationState, jax.Array], tuple[AdaptationState, Any]]
     final: Callable[[AdaptationState], tuple[jax.Array, jax.Array]]
+    ready: Callable[[AdaptationState, jax.Array], AdaptationState]        # state, t
 
 
 def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
@@ -215,24 +218,37 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     fixes the averaged step size, which sampling (``t >= num_warmup``) then uses.
 
     Warm-up and sampling are the same ``step``, so a run is one loop holding
-    one copy of the kernel and one of the heuristic: it compiles once. ``t``
-    is the same for every chain, so the bookkeeping is branches, not selects.
+    one copy of the kernel and one of the heuristic: it compiles once. The
+    heuristic's runs, before the first iteration and after each window, are
+    both ``ready(state, t)`` at the start of an iteration: the state the kernel
+    of iteration ``t`` steps from. ``t`` is the same for every chain, so the
+    bookkeeping is branches, not selects.
     """
     slow, window_end = window_schedule(num_warmup)
     in_slow, at_window_end = _indicator(slow), _indicator(window_end)
+    first_run = initial_step_size is None
 
     def init(key, position) -> AdaptationState:
         x, _ = ravel_pytree(position)
         mass = jnp.eye(x.shape[0], dtype=x.dtype) if dense_mass else jnp.ones_like(x)
-        step_size = jnp.asarray(1.0 if initial_step_size is None else initial_step_size,
-                                x.dtype)
+        step_size = jnp.asarray(1.0 if first_run else initial_step_size, x.dtype)
         kernel_state = kernel_factory(logdensity_fn, step_size, mass).init(position)
-        averaging = dual_averaging_init(step_size)   # μ from ε before the heuristic, as Stan
-        if initial_step_size is None:
-            step_size = find_reasonable_step_size(key, logdensity_fn, kernel_state, mass,
-                                                  step_size)
-        return AdaptationState(kernel_state, step_size, mass, averaging,
-                               welford_init(x.shape[0], dense_mass, x.dtype))
+        return AdaptationState(kernel_state, step_size, mass,
+                               dual_averaging_init(step_size),   # μ from ε before the heuristic
+                               welford_init(x.shape[0], dense_mass, x.dtype), key)
+
+    def heuristic(state: AdaptationState, t) -> AdaptationState:
+        step_size = find_reasonable_step_size(state.heuristic_key, logdensity_fn,
+                                              state.kernel_state, state.inverse_mass_matrix,
+                                              state.step_size)
+        # After a window dual averaging restarts towards log(10 ε) of the result, as Stan.
+        averaging = jax.tree.map(partial(jnp.where, t > 0),
+                                 dual_averaging_init(step_size), state.dual_averaging)
+        return state._replace(step_size=step_size, dual_averaging=averaging)
+
+    def ready(state: AdaptationState, t) -> AdaptationState:
+        rerun = at_window_end(t - 1) | ((t == 0) & first_run)
+        return jax.lax.cond(rerun, heuristic, lambda s, t: s, state, t)
 
     def adapt(state: AdaptationState, acceptance, t, key) -> AdaptationState:
         averaging = dual_averaging_update(state.dual_averaging, acceptance, target_accept)
@@ -246,19 +262,17 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
             dual_averaging=averaging, welford=welford)
 
         def end_window(state):
-            mass = welford_covariance(state.welford)
-            # From the last iterate (not the average), at the chain's point, as Stan's
-            # init_stepsize; its momentum from a key of its own (the kernel's draws unchanged).
-            step_size = find_reasonable_step_size(jax.random.fold_in(key, num_warmup),
-                                                  logdensity_fn, state.kernel_state, mass,
-                                                  state.step_size)
-            return state._replace(inverse_mass_matrix=mass, step_size=step_size,
-                                  dual_averaging=dual_averaging_init(step_size),
-                                  welford=welford_init(x.shape[0], dense_mass, x.dtype))
+            # The heuristic runs from the last iterate (not the average) at the chain's
+            # point, as Stan's init_stepsize, when the next iteration is made ready; its
+            # momentum from a key of its own (the kernel's draws unchanged).
+            return state._replace(inverse_mass_matrix=welford_covariance(state.welford),
+                                  welford=welford_init(x.shape[0], dense_mass, x.dtype),
+                                  heuristic_key=jax.random.fold_in(key, num_warmup))
 
         return jax.lax.cond(at_window_end(t), end_window, lambda s: s, state)
 
     def step(key, state: AdaptationState, t) -> tuple[AdaptationState, Any]:
+        state = ready(state, t)
         kernel = kernel_factory(logdensity_fn, state.step_size, state.inverse_mass_matrix)
         kernel_state, info = kernel.step(key, state.kernel_state)
         state = state._replace(kernel_state=kernel_state)
@@ -270,4 +284,4 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
         """The ``(step_size, inverse_mass_matrix)`` that sampling uses."""
         return state.step_size, state.inverse_mass_matrix
 
-    return WindowAdaptation(init, step, final)
+    return WindowAdaptation(init, step, final, ready)
