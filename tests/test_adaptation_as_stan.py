@@ -64,9 +64,11 @@ def heuristic_cases(n=24):
         eps0 = jnp.asarray([[1e-4, 1.0, 30.0][i % 3] for i in range(n)], jnp.float64)
 
         def one(key, x, inverse_mass, eps0):
-            found = find_reasonable_step_size(key, logdensity, state_at(logdensity, x, grad=True),
+            noise = jax.random.normal(key, x.shape, x.dtype)
+            found = find_reasonable_step_size(noise, logdensity,
+                                              state_at(logdensity, x, grad=True),
                                               inverse_mass, eps0)
-            return found, gaussian_euclidean(inverse_mass).sample_momentum(key, x)
+            return found, gaussian_euclidean(inverse_mass).momentum(noise)
         found, p = jax.jit(jax.vmap(one))(keys, x, inverse_mass, eps0)
         return [tuple(np.asarray(a[i]) for a in (x, p, inverse_mass)) + (float(eps0[i]),
                                                                           float(found[i]))
@@ -133,7 +135,7 @@ def test_dual_averaging_first_shrinks_towards_ten_times_the_given_step_size(warm
 def test_after_each_window_the_heuristic_restarts_the_step_size(warmup):
     """At each window's end the new metric is the regularised variance of the
     window's draws, the step size Stan's heuristic from the last iterate under it
-    (its momentum from the iteration's key folded with ``num_warmup``), and dual
+    (its momentum from the noise ``init`` drew for that run), and dual
     averaging restarts towards ten times that step size."""
     keys, states, acceptance = warmup
     slow, ends = window_schedule(WARMUP)
@@ -149,8 +151,8 @@ def test_after_each_window_the_heuristic_restarts_the_step_size(warmup):
         last_iterate = float(jnp.exp(dual_averaging_update(
             before.dual_averaging, acceptance[end], 0.8).log_step_size))
         x = np.asarray(after.kernel_state.position, np.float64)
-        p = gaussian_euclidean(after.inverse_mass_matrix).sample_momentum(
-            jax.random.fold_in(keys[end], WARMUP), after.kernel_state.position)
+        run = 1 + list(np.flatnonzero(ends)).index(end)     # the first run was before t = 0
+        p = gaussian_euclidean(after.inverse_mass_matrix).momentum(after.heuristic_noise[run])
         expected = stan_init_stepsize(x, np.asarray(p, np.float64), np.asarray(mass),
                                       last_iterate)
         assert float(after.step_size) == pytest.approx(expected, rel=1e-4)

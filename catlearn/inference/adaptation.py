@@ -138,7 +138,7 @@ def _indicator(flags: np.ndarray) -> Callable[[jax.Array], jax.Array]:
 
 # --- initial step size --------------------------------------------------------
 
-def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, state: State,
+def find_reasonable_step_size(noise: jax.Array, logdensity_fn: LogDensity, state: State,
                               inverse_mass_matrix: jax.Array, step_size,
                               max_iterations: int = 100) -> jax.Array:
     """The heuristic of Hoffman & Gelman (2014, Algorithm 4), as Stan runs it:
@@ -146,9 +146,10 @@ def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, state: 
     stays above 0.8, or halve it while it stays below, and return the first ``ε``
     past the crossing (going up, the first whose acceptance fell to 0.8 or
     below; going down, the first above it). From the chain's ``state`` (whose
-    gradient is reused when it has one) and one momentum drawn from ``key``
-    (Algorithm 4's single draw; Stan draws one per probe, but a random draw
-    inside the loop would be one more threefry for XLA to compile)."""
+    gradient is reused when it has one) and one momentum made from ``noise``,
+    a standard normal draw the size of the position (Algorithm 4's single
+    draw; Stan draws one per probe, but a draw inside the loop would be one
+    more threefry for XLA to compile)."""
     x, _, logdensity = flat_logdensity(logdensity_fn, state.position)
     metric = gaussian_euclidean(inverse_mass_matrix)
     integrate = leapfrog(logdensity, metric)
@@ -157,7 +158,7 @@ def find_reasonable_step_size(key: jax.Array, logdensity_fn: LogDensity, state: 
     else:
         gradient_point = IntegratorState(x, jnp.zeros_like(x), state.logdensity,
                                          ravel_pytree(state.logdensity_grad)[0])
-    start = gradient_point._replace(momentum=metric.sample_momentum(key, x))
+    start = gradient_point._replace(momentum=metric.momentum(noise))
 
     def log_acceptance(eps):
         delta = hamiltonian(metric, start) - hamiltonian(metric, integrate(start, eps))
@@ -192,7 +193,7 @@ class AdaptationState(NamedTuple):
     inverse_mass_matrix: jax.Array
     dual_averaging: DualAveragingState
     welford: WelfordState
-    heuristic_key: jax.Array      # the momentum's key of the heuristic's next run
+    heuristic_noise: jax.Array    # (runs, dim): each run of the heuristic's momentum noise
 
 
 class WindowAdaptation(NamedTuple):
@@ -221,12 +222,16 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
     one copy of the kernel and one of the heuristic: it compiles once. The
     heuristic's runs, before the first iteration and after each window, are
     both ``ready(state, t)`` at the start of an iteration: the state the kernel
-    of iteration ``t`` steps from. ``t`` is the same for every chain, so the
+    of iteration ``t`` steps from. Their momenta's noise is drawn by ``init``,
+    outside the loop: a draw inside it costs XLA more to compile than all the
+    rest of the heuristic. ``t`` is the same for every chain, so the
     bookkeeping is branches, not selects.
     """
     slow, window_end = window_schedule(num_warmup)
     in_slow, at_window_end = _indicator(slow), _indicator(window_end)
     first_run = initial_step_size is None
+    ends = np.flatnonzero(window_end).tolist()
+    runs = int(first_run) + len(ends)
 
     def init(key, position) -> AdaptationState:
         x, _ = ravel_pytree(position)
@@ -235,10 +240,12 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
         kernel_state = kernel_factory(logdensity_fn, step_size, mass).init(position)
         return AdaptationState(kernel_state, step_size, mass,
                                dual_averaging_init(step_size),   # μ from ε before the heuristic
-                               welford_init(x.shape[0], dense_mass, x.dtype), key)
+                               welford_init(x.shape[0], dense_mass, x.dtype),
+                               jax.random.normal(key, (runs,) + x.shape, x.dtype))
 
     def heuristic(state: AdaptationState, t) -> AdaptationState:
-        step_size = find_reasonable_step_size(state.heuristic_key, logdensity_fn,
+        run = sum((t > end).astype(int) for end in ends) - 1 + int(first_run)
+        step_size = find_reasonable_step_size(state.heuristic_noise[run], logdensity_fn,
                                               state.kernel_state, state.inverse_mass_matrix,
                                               state.step_size)
         # After a window dual averaging restarts towards log(10 ε) of the result, as Stan.
@@ -247,10 +254,12 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
         return state._replace(step_size=step_size, dual_averaging=averaging)
 
     def ready(state: AdaptationState, t) -> AdaptationState:
+        if runs == 0:
+            return state
         rerun = at_window_end(t - 1) | ((t == 0) & first_run)
         return jax.lax.cond(rerun, heuristic, lambda s, t: s, state, t)
 
-    def adapt(state: AdaptationState, acceptance, t, key) -> AdaptationState:
+    def adapt(state: AdaptationState, acceptance, t) -> AdaptationState:
         averaging = dual_averaging_update(state.dual_averaging, acceptance, target_accept)
         x, _ = ravel_pytree(state.kernel_state.position)
         welford = jax.tree.map(lambda new, old: jnp.where(in_slow(t), new, old),
@@ -263,11 +272,9 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
 
         def end_window(state):
             # The heuristic runs from the last iterate (not the average) at the chain's
-            # point, as Stan's init_stepsize, when the next iteration is made ready; its
-            # momentum from a key of its own (the kernel's draws unchanged).
+            # point, as Stan's init_stepsize, when the next iteration is made ready.
             return state._replace(inverse_mass_matrix=welford_covariance(state.welford),
-                                  welford=welford_init(x.shape[0], dense_mass, x.dtype),
-                                  heuristic_key=jax.random.fold_in(key, num_warmup))
+                                  welford=welford_init(x.shape[0], dense_mass, x.dtype))
 
         return jax.lax.cond(at_window_end(t), end_window, lambda s: s, state)
 
@@ -276,8 +283,8 @@ def window_adaptation(kernel_factory: KernelFactory, logdensity_fn: LogDensity,
         kernel = kernel_factory(logdensity_fn, state.step_size, state.inverse_mass_matrix)
         kernel_state, info = kernel.step(key, state.kernel_state)
         state = state._replace(kernel_state=kernel_state)
-        state = jax.lax.cond(t < num_warmup, adapt, lambda s, a, t, k: s, state,
-                             info.acceptance_rate, t, key)
+        state = jax.lax.cond(t < num_warmup, adapt, lambda s, a, t: s, state,
+                             info.acceptance_rate, t)
         return state, info
 
     def final(state: AdaptationState) -> tuple[jax.Array, jax.Array]:

@@ -21,6 +21,7 @@ from jax.scipy.linalg import solve_triangular
 
 class Metric(NamedTuple):
     sample_momentum: Callable[[jax.Array, jax.Array], jax.Array]   # (key, x) -> p
+    momentum: Callable[[jax.Array], jax.Array]                      # z ~ N(0, I) -> p ~ N(0, M)
     velocity: Callable[[jax.Array], jax.Array]                      # p -> M⁻¹p
     kinetic_energy: Callable[[jax.Array], jax.Array]                # p -> p·M⁻¹p / 2
 
@@ -31,8 +32,8 @@ def gaussian_euclidean(inverse_mass_matrix: jax.Array) -> Metric:
     if inverse_mass_matrix.ndim == 1:
         scale = jax.lax.rsqrt(inverse_mass_matrix)
 
-        def sample_momentum(key, x):
-            return scale * jax.random.normal(key, x.shape, x.dtype)
+        def momentum(z):
+            return scale * z
 
         def velocity(p):
             return inverse_mass_matrix * p
@@ -40,14 +41,16 @@ def gaussian_euclidean(inverse_mass_matrix: jax.Array) -> Metric:
         # M = Σ⁻¹ with Σ = LLᵀ, so p = L⁻ᵀz has covariance M: no inverse is formed.
         cholesky = jnp.linalg.cholesky(inverse_mass_matrix)
 
-        def sample_momentum(key, x):
-            z = jax.random.normal(key, x.shape, x.dtype)
+        def momentum(z):
             return solve_triangular(cholesky, z, lower=True, trans="T")
 
         def velocity(p):
             return inverse_mass_matrix @ p
 
+    def sample_momentum(key, x):
+        return momentum(jax.random.normal(key, x.shape, x.dtype))
+
     def kinetic_energy(p):
         return 0.5 * jnp.dot(p, velocity(p))
 
-    return Metric(sample_momentum, velocity, kinetic_energy)
+    return Metric(sample_momentum, momentum, velocity, kinetic_energy)
