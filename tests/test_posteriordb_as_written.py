@@ -34,20 +34,24 @@ def stan_name(name: str) -> str:
     ("examples/posteriordb/log10earn_height.cat", "earnings-log10earn_height"),
 ])
 def test_the_posterior_matches_posteriordb(program, posterior, capsys):
-    matches_reference(program, posterior, capsys)
+    assert misses_of_reference(program, posterior, capsys) == []
 
 
-def matches_reference(program: str, posterior: str, capsys, heavy_tailed=()) -> None:
-    """``catlearn run program`` against the reference: every mean, and every sd but
-    those of ``heavy_tailed`` parameters, whose sd over 4,000 draws does not settle
-    (Stan's own runs miss the reference's by more than 20%)."""
+def misses_of_reference(program: str, posterior: str, capsys, heavy_tailed=()) -> list[str]:
+    """``catlearn run program`` against the reference: the parameters whose mean is
+    off by 0.2 reference sds or more, or whose sd is off by 20% or more (but for the
+    sds of ``heavy_tailed`` parameters, which over 4,000 draws do not settle: Stan's
+    own runs miss the reference's by more than 20%)."""
     assert main(["run", program, "--json"]) == 0
     (result,) = json.loads(capsys.readouterr().out)
     reference = json.load(open(REFERENCE.format(posterior)))["ref"]
     params = {stan_name(name): row for name, row in result["params"].items()}
     assert set(reference) <= set(params)
+    misses = []
     for name, ref in reference.items():
         row = params[name]
-        assert abs(row["mean"] - ref["mean"]) < 0.2 * ref["sd"], name
-        if name not in heavy_tailed:
-            assert abs(row["sd"] - ref["sd"]) < 0.2 * ref["sd"], name
+        if abs(row["mean"] - ref["mean"]) >= 0.2 * ref["sd"]:
+            misses.append(f"{name} mean {row['mean']:.4g} (reference {ref['mean']:.4g})")
+        if name not in heavy_tailed and abs(row["sd"] - ref["sd"]) >= 0.2 * ref["sd"]:
+            misses.append(f"{name} sd {row['sd']:.4g} (reference {ref['sd']:.4g})")
+    return misses
